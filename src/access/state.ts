@@ -1,0 +1,42 @@
+import type { Config } from "../config/schema.js";
+
+export type AccessStateName = "active" | "expired" | "revoked";
+
+export interface AccessState {
+  active: boolean;
+  state: AccessStateName;
+  expires_at: string | null;
+  reason: string | null;
+}
+
+/** Whether POST actions are allowed now. Pure: config and clock in, state out. */
+export function accessState(config: Config, now: Date = new Date()): AccessState {
+  const expiresAt = config.access.expires_at;
+  if (config.access.revoked_at) {
+    return {
+      active: false,
+      state: "revoked",
+      expires_at: expiresAt,
+      reason: `revoked at ${config.access.revoked_at}; run \`chatgpt-codex channel renew\` to reactivate`,
+    };
+  }
+  if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {
+    return {
+      active: false,
+      state: "expired",
+      expires_at: expiresAt,
+      reason: `expired at ${expiresAt}; run \`chatgpt-codex channel renew --ttl-minutes N\` or \`access grant\``,
+    };
+  }
+  return { active: true, state: "active", expires_at: expiresAt, reason: null };
+}
+
+/** The public view of the access state (/health, workspace_status). */
+export function publicAccess(state: AccessState): { active: boolean; expires_at: string | null; reason: string | null } {
+  return { active: state.active, expires_at: state.expires_at, reason: state.reason };
+}
+
+export function expiryFromTtl(ttlMinutes: number | undefined, now: Date = new Date()): string | null {
+  if (ttlMinutes === undefined) return null;
+  return new Date(now.getTime() + ttlMinutes * 60_000).toISOString();
+}

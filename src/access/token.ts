@@ -1,0 +1,27 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+export const TOKEN_PREFIX = "cgc_";
+
+/** 256 random bits, base64url (43 chars), with a recognisable prefix. */
+export function generateToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+}
+
+/**
+ * True when `header` is exactly `Bearer <token>`. Compared through fixed-size
+ * digests so neither the content nor the length of the secret leaks in timing.
+ */
+export function verifyBearer(header: string | undefined, token: string): boolean {
+  if (typeof header !== "string" || token.length === 0) return false;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+  const presented = match?.[1] ?? "";
+  const a = createHash("sha256").update(presented).digest();
+  const b = createHash("sha256").update(token).digest();
+  return timingSafeEqual(a, b) && presented.length > 0;
+}
+
+/** Replace every occurrence of the token in a text (defence in depth for logs and errors). */
+export function redactToken(text: string, token: string | undefined): string {
+  if (!token) return text;
+  return text.split(token).join("[redacted]");
+}

@@ -1,0 +1,39 @@
+import type { z } from "zod";
+import type { ActionContext } from "../core/context.js";
+
+/**
+ * One action, declared once. Every face is derived from this: the HTTP route,
+ * the OpenAPI operation, the MCP tool and the smoke client.
+ */
+export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  /** Path without the slash and MCP tool name, snake_case: `read_file`. */
+  name: string;
+  /** OpenAPI operationId, camelCase: `readFile`. */
+  operationId: string;
+  /** One line, at most 300 characters, written for the model. */
+  summary: string;
+  /** Reads only: no file, workspace or process changes (switch_workspace counts as not read-only but safe). */
+  readOnly: boolean;
+  /** Default of x-openai-isConsequential; the user may relax it in config. */
+  consequential: boolean;
+  /** Can destroy or overwrite work (MCP destructiveHint). */
+  destructive: boolean;
+  input: I;
+  output: O;
+  handler: (input: z.output<I>, ctx: ActionContext) => Promise<z.input<O>>;
+  /**
+   * A request the smoke client can send in a fresh temporary workspace (see
+   * api-smoke): it must succeed there. Omit only for actions whose success
+   * needs an earlier result; then `smoke` builds it.
+   */
+  example?: z.input<I>;
+}
+
+/** Identity helper that keeps the input/output types tied to the handler. */
+export function defineAction<I extends z.ZodType, O extends z.ZodType>(
+  definition: ActionDefinition<I, O>,
+): ActionDefinition<I, O> {
+  return definition;
+}
+
+export type AnyAction = ActionDefinition<z.ZodType, z.ZodType>;

@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/** A registered workspace: a name the GPT uses and an absolute folder. */
+export const WorkspaceEntry = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "workspace names use letters, digits, . _ - (1-64 chars)"),
+  path: z.string().refine((p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p), "must be an absolute path"),
+});
+export type WorkspaceEntry = z.infer<typeof WorkspaceEntry>;
+
+export const AccessConfig = z.object({
+  /** ISO time after which POST actions answer 403; null = no expiry (the brief's default). */
+  expires_at: z.string().datetime().nullable().default(null),
+  /** Set by `channel revoke` / `access revoke`; cleared only by `channel renew` / `access grant`. */
+  revoked_at: z.string().datetime().nullable().default(null),
+  granted_at: z.string().datetime().nullable().default(null),
+});
+export type AccessConfig = z.infer<typeof AccessConfig>;
+
+export const ServerConfig = z.object({
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(8766),
+  body_limit_bytes: z.number().int().min(1024).default(2 * 1024 * 1024),
+  /** Origins allowed to call (browser callers); ChatGPT's servers send no Origin. */
+  allowed_origins: z.array(z.string()).default([]),
+  /** Failed bearer attempts per client and minute before 429. */
+  auth_fail_limit: z.number().int().min(1).max(50).default(20),
+});
+
+export const PolicyConfig = z.object({
+  /** Extra deny rules: { name, pattern } where pattern is a regular expression over the command text. */
+  deny: z.array(z.object({ name: z.string(), pattern: z.string() })).default([]),
+  /** Explicit allows: exact command texts (after trimming) that skip the default rules. */
+  allow: z.array(z.string()).default([]),
+});
+
+export const TunnelConfig = z.object({
+  provider: z.enum(["cloudflared", "ngrok", "custom", "none"]).optional(),
+  cloudflared_path: z.string().optional(),
+  /** Named cloudflared tunnel: token file path (never the token itself in logs). */
+  cloudflared_token_file: z.string().optional(),
+  hostname: z.string().optional(),
+  ngrok_domain: z.string().optional(),
+}).default({});
+
+export const ConfigSchema = z.object({
+  version: z.literal(1).default(1),
+  token: z.string().regex(/^[A-Za-z0-9_-]{43,}$/, "token must be 43+ URL-safe characters"),
+  public_base_url: z.string().url().nullable().default(null),
+  workspaces: z.array(WorkspaceEntry).default([]),
+  active_workspace: z.string().nullable().default(null),
+  access: AccessConfig.default({ expires_at: null, revoked_at: null, granted_at: null }),
+  server: ServerConfig.default({
+    host: "127.0.0.1",
+    port: 8766,
+    body_limit_bytes: 2 * 1024 * 1024,
+    allowed_origins: [],
+    auth_fail_limit: 20,
+  }),
+  /** Per-action override of x-openai-isConsequential (true = ChatGPT asks every time). */
+  consequential: z.record(z.string(), z.boolean()).default({}),
+  policy: PolicyConfig.default({ deny: [], allow: [] }),
+  tunnel: TunnelConfig,
+});
+
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,121 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { z } from "zod";
+import { ConfigSchema, type Config } from "./schema.js";
+import { configFile } from "./paths.js";
+import { writeFileAtomicSync } from "../fs/atomic.js";
+import { generateToken } from "../access/token.js";
+
+/** A config file that is missing, unreadable or invalid. Never silently replaced. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly kind: "missing" | "invalid" | "unreadable",
+  ) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function configExists(home: string): boolean {
+  return existsSync(configFile(home));
+}
+
+export function parseConfigText(file: string, text: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(
+      file,
+      `${file} is not valid JSON (${(error as Error).message}). Fix it by hand or move it away; it was not changed.`,
+      "invalid",
+    );
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new ConfigError(file, `${file} is invalid: ${problems}. It was not changed.`, "invalid");
+  }
+  return parsed.data;
+}
+
+export function loadConfig(home: string): Config {
+  const file = configFile(home);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      throw new ConfigError(
+        file,
+        `no config at ${file}. Run: chatgpt-codex channel register --workspace /abs/path --public-base-url https://…`,
+        "missing",
+      );
+    }
+    throw new ConfigError(file, `cannot read ${file}: ${(error as Error).message}`, "unreadable");
+  }
+  return parseConfigText(file, text);
+}
+
+/** Create the folder (0700) and write config.json (0600) atomically. */
+export function saveConfig(home: string, config: Config): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  if (process.platform !== "win32") chmodSync(home, 0o700);
+  const valid = ConfigSchema.parse(config);
+  writeFileAtomicSync(configFile(home), `${JSON.stringify(valid, null, 2)}\n`, 0o600);
+}
+
+export function newConfig(): Config {
+  return ConfigSchema.parse({ token: generateToken() } satisfies z.input<typeof ConfigSchema>);
+}
+
+/** Load (or create when `create` is set), apply a change, save. Returns the saved config. */
+export function updateConfig(home: string, change: (config: Config) => void, options: { create?: boolean } = {}): Config {
+  const config = options.create && !configExists(home) ? newConfig() : loadConfig(home);
+  change(config);
+  saveConfig(home, config);
+  return config;
+}
+
+/**
+ * The server's view of the config: re-read when the file changes (one stat per
+ * request), so revoke, renew, rotate-token and workspace changes made in
+ * another terminal apply to the very next request. A file that turns invalid
+ * makes every call fail closed until it is fixed.
+ */
+export class ConfigStore {
+  private cached: Config | undefined;
+  private stamp = "";
+
+  constructor(readonly home: string) {}
+
+  get file(): string {
+    return configFile(this.home);
+  }
+
+  current(): Config {
+    let stamp: string;
+    try {
+      const s = statSync(this.file, { bigint: true });
+      stamp = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    } catch {
+      stamp = "missing";
+    }
+    if (this.cached === undefined || stamp !== this.stamp) {
+      this.cached = undefined;
+      this.cached = loadConfig(this.home);
+      this.stamp = stamp;
+    }
+    return this.cached;
+  }
+
+  update(change: (config: Config) => void): Config {
+    const saved = updateConfig(this.home, change);
+    this.stamp = "";
+    return saved;
+  }
+}

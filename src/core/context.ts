@@ -1,0 +1,60 @@
+import { realpathSync, statSync } from "node:fs";
+import type { Config } from "../config/schema.js";
+import type { ConfigStore } from "../config/store.js";
+import { ActionError } from "./errors.js";
+import type { ResourceBag } from "./resources.js";
+import type { InsidePath } from "../workspace/resolveInside.js";
+
+export interface ActiveWorkspace {
+  name: string;
+  /** Real path (symlinks resolved) of the registered folder. */
+  root: string;
+}
+
+/** What the audit log records about one call; handlers add paths or a command. */
+export interface AuditNote {
+  paths?: string[];
+  command?: string;
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface ActionContext {
+  /** The config as of this request. */
+  config: Config;
+  store: ConfigStore;
+  /** The active workspace; throws NOT_FOUND when none is registered or its folder is gone. */
+  workspace(): ActiveWorkspace;
+  /**
+   * Confine a user-given path (or cwd) to the active workspace; throws 403
+   * OUTSIDE_WORKSPACE. Every path field of every action goes through this.
+   */
+  resolvePath(userPath: string): InsidePath;
+  /** Aborted when the request must be answered (ChatGPT gives up at 45 s). */
+  signal: AbortSignal;
+  /** Epoch ms by which the handler must have answered. */
+  deadline: number;
+  resources: ResourceBag;
+  audit: AuditNote;
+}
+
+export function activeWorkspace(config: Config): ActiveWorkspace {
+  const name = config.active_workspace;
+  const entry = config.workspaces.find((w) => w.name === name) ?? (name === null ? config.workspaces[0] : undefined);
+  if (!entry) {
+    throw new ActionError(
+      "NOT_FOUND",
+      name ? `active workspace "${name}" is not registered` : "no workspace is registered",
+      { hint: "Run: chatgpt-codex workspace add --name N --path /abs/path --activate" },
+    );
+  }
+  let root: string;
+  try {
+    root = realpathSync(entry.path);
+    if (!statSync(root).isDirectory()) throw new Error("not a folder");
+  } catch {
+    throw new ActionError("NOT_FOUND", `the folder of workspace "${entry.name}" does not exist any more`, {
+      hint: "Register it again or switch to another workspace.",
+    });
+  }
+  return { name: entry.name, root };
+}

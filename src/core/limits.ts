@@ -1,0 +1,23 @@
+/**
+ * Every limit ChatGPT imposes, in one place. Faces enforce them; actions read
+ * them to cut their own output with a way to continue.
+ */
+export const LIMITS = {
+  /** ChatGPT refuses an Action response of 100,000 characters or more. */
+  responseChars: 100_000,
+  /** What an action may spend on its payload, leaving room for the JSON envelope. */
+  payloadChars: 90_000,
+  /** ChatGPT gives up after 45 s; every action answers before this. */
+  answerWithinMs: 40_000,
+  /** Default request body limit; configurable in config.server.body_limit_bytes. */
+  bodyLimitBytes: 2 * 1024 * 1024,
+  /** GPT Builder accepts at most 30 operations in one schema. */
+  maxOperations: 30,
+  operationSummaryChars: 300,
+  propertyDescriptionChars: 700,
+} as const;
+
+/** Clamp a number into [min, max]: the contract clamps over-large limits instead of refusing them. */
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

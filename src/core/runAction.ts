@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { AnyAction } from "../actions/define.js";
+import type { AuditLog } from "../audit/log.js";
+import type { ConfigStore } from "../config/store.js";
+import { activeWorkspace, type ActionContext, type AuditNote } from "./context.js";
+import { ActionError, isActionError } from "./errors.js";
+import { LIMITS } from "./limits.js";
+import type { ResourceBag } from "./resources.js";
+import { resolveInside } from "../workspace/resolveInside.js";
+
+export interface RunEnvironment {
+  store: ConfigStore;
+  resources: ResourceBag;
+  audit: AuditLog;
+  face: "http" | "mcp";
+}
+
+export type RunResult =
+  | { ok: true; status: 200; body: unknown; text: string }
+  | { ok: false; status: number; error: ActionError };
+
+/** Zod issues as one human line: `path: problem; path: problem`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 8)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .join("; ");
+}
+
+/**
+ * The one pipeline every face uses after it has checked origin, token and
+ * access: validate → handler (with a deadline) → response budget → audit.
+ */
+export async function runAction(action: AnyAction, rawInput: unknown, env: RunEnvironment): Promise<RunResult> {
+  const started = performance.now();
+  const config = env.store.current();
+  const note: AuditNote = {};
+  const controller = new AbortController();
+  const deadline = Date.now() + LIMITS.answerWithinMs;
+  const timer = setTimeout(() => controller.abort(), LIMITS.answerWithinMs);
+  let workspaceName: string | null = config.active_workspace;
+  const ctx: ActionContext = {
+    config,
+    store: env.store,
+    workspace: () => {
+      const ws = activeWorkspace(config);
+      workspaceName = ws.name;
+      return ws;
+    },
+    resolvePath: (userPath) => resolveInside(ctx.workspace().root, userPath, [env.store.home]),
+    signal: controller.signal,
+    deadline,
+    resources: env.resources,
+    audit: note,
+  };
+
+  let result: RunResult;
+  try {
+    const parsed = action.input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      throw new ActionError("BAD_REQUEST", `invalid ${action.name} request: ${describeIssues(parsed.error)}`);
+    }
+    const output = await action.handler(parsed.data, ctx);
+    const text = JSON.stringify(output);
+    if (text.length >= LIMITS.responseChars) {
+      // A bug in the action: it must cut its own output. Never send an oversized answer.
+      throw new ActionError("INTERNAL", `${action.name} produced an answer over the response budget; please report this`);
+    }
+    result = { ok: true, status: 200, body: output, text };
+  } catch (error) {
+    const actionError = isActionError(error)
+      ? error
+      : new ActionError("INTERNAL", `${action.name} failed unexpectedly: ${safeMessage(error)}`);
+    if (!isActionError(error)) process.stderr.write(`[${action.name}] internal error: ${String((error as Error)?.stack ?? error)}\n`);
+    result = { ok: false, status: actionError.status, error: actionError };
+  } finally {
+    clearTimeout(timer);
+  }
+
+  env.audit.write({
+    time: new Date().toISOString(),
+    action: action.name,
+    workspace: workspaceName,
+    outcome: result.ok ? "ok" : result.error.code,
+    status: result.status,
+    duration_ms: Math.round(performance.now() - started),
+    face: env.face,
+    ...(note.paths ? { paths: note.paths.slice(0, 50) } : {}),
+    ...(note.command !== undefined ? { command: note.command.slice(0, 2000) } : {}),
+    ...(note.detail ? { detail: note.detail } : {}),
+  });
+  return result;
+}
+
+/** An unexpected error's message, first line only, without paths to our own source. */
+function safeMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0]!.slice(0, 300);
+}

@@ -1,0 +1,228 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { accessState, publicAccess } from "../access/state.js";
+import { redactToken, verifyBearer } from "../access/token.js";
+import type { AnyAction } from "../actions/define.js";
+import { ACTIONS } from "../actions/registry.js";
+import { AuditLog } from "../audit/log.js";
+import { ConfigError, ConfigStore } from "../config/store.js";
+import { ActionError, type ErrorCode } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+import { ResourceBag } from "../core/resources.js";
+import { runAction } from "../core/runAction.js";
+import { NAME, VERSION } from "../core/version.js";
+import { buildOpenApi } from "./openapi.js";
+import { privacyText } from "./privacy.js";
+import { AuthThrottle } from "./throttle.js";
+
+export interface ServerOptions {
+  home: string;
+  actions?: readonly AnyAction[];
+  /** One line per request on this stream (never the token); null for silence. */
+  requestLog?: NodeJS.WritableStream | null;
+}
+
+export interface CodexServer {
+  app: FastifyInstance;
+  store: ConfigStore;
+  resources: ResourceBag;
+  /** The URL the server listens on, after listen(). */
+  localUrl(): string;
+}
+
+/** Hooks a later face (MCP) can reuse: the same gate as the Actions. */
+export interface Gate {
+  /** Origin → token → access. Sends the error and returns false when refused. */
+  check(request: FastifyRequest, reply: FastifyReply): boolean;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    codex: { store: ConfigStore; resources: ResourceBag; audit: AuditLog; actions: readonly AnyAction[]; gate: Gate };
+  }
+}
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: { hint?: string; headers?: Record<string, string> } = {}) {
+  const error = new ActionError(code, message, { hint: extra.hint });
+  for (const [key, value] of Object.entries(extra.headers ?? {})) reply.header(key, value);
+  return reply.code(error.status).type("application/json").send(error.toBody());
+}
+
+/** Who is calling, for throttling: the socket, plus the forwarded client when a local tunnel relays it. */
+function clientKey(request: FastifyRequest): string {
+  const socket = request.socket.remoteAddress ?? "unknown";
+  const loopback = socket === "127.0.0.1" || socket === "::1" || socket === "::ffff:127.0.0.1";
+  if (!loopback) return socket;
+  const forwarded = request.headers["cf-connecting-ip"] ?? request.headers["x-forwarded-for"];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  return first ? `${socket}>${first}` : socket;
+}
+
+export function buildServer(options: ServerOptions): CodexServer {
+  const store = new ConfigStore(options.home);
+  const initial = store.current();
+  const actions = options.actions ?? ACTIONS;
+  const resources = new ResourceBag();
+  const audit = new AuditLog(options.home);
+  const throttle = new AuthThrottle(() => safeConfig()?.server.auth_fail_limit ?? 20);
+  const log = options.requestLog === undefined ? process.stderr : options.requestLog;
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: initial.server.body_limit_bytes,
+    // ChatGPT waits 45 s at most; nothing of ours should hold a socket longer than that plus slack.
+    requestTimeout: 60_000,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+
+  function safeConfig() {
+    try {
+      return store.current();
+    } catch {
+      return undefined;
+    }
+  }
+
+  let listeningUrl = `http://${initial.server.host}:${initial.server.port}`;
+
+  const gate: Gate = {
+    check(request, reply) {
+      let config;
+      try {
+        config = store.current();
+      } catch (error) {
+        // Fail closed: an unreadable config must not leave the old token valid.
+        sendError(reply, "INTERNAL", error instanceof ConfigError ? "the server's config file is invalid; the user must fix it on the computer" : "config unavailable");
+        return false;
+      }
+      if (!verifyBearer(request.headers.authorization, config.token)) {
+        const wait = throttle.recordFailure(clientKey(request));
+        if (wait > 0) {
+          sendError(reply, "RATE_LIMITED", "too many failed authentication attempts; wait and retry", {
+            headers: { "retry-after": String(wait) },
+          });
+        } else {
+          sendError(reply, "UNAUTHORIZED", "missing or wrong bearer token", {
+            hint: "Send Authorization: Bearer <token>. In GPT Builder: Authentication → API Key → Bearer.",
+          });
+        }
+        return false;
+      }
+      const access = accessState(config);
+      if (!access.active) {
+        sendError(reply, "ACCESS_EXPIRED", `access is ${access.state}: ${access.reason ?? ""}`.trim(), {
+          hint: "The user can reactivate it on the computer with `chatgpt-codex channel renew`.",
+        });
+        return false;
+      }
+      return true;
+    },
+  };
+
+  app.decorate("codex", { store, resources, audit, actions, gate });
+
+  // Bodies: JSON only; an empty body is `{}` (actions without fields).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
+    const type = String(request.headers["content-type"] ?? "");
+    const text = String(body);
+    if (text.trim() === "") return done(null, {});
+    if (type !== "" && !/^application\/(.+\+)?json\b/i.test(type)) {
+      return done(new ActionError("BAD_REQUEST", `send JSON (Content-Type: application/json), not ${type.split(";")[0]}`), undefined);
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new ActionError("BAD_REQUEST", `malformed JSON body: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  // Request log: method, path, status, time. Headers (and so the token) are never written.
+  app.addHook("onResponse", async (request, reply) => {
+    if (!log) return;
+    const ms = reply.elapsedTime.toFixed(0);
+    const path = request.url.split("?")[0];
+    log.write(`${new Date().toISOString()} ${request.method} ${path} ${reply.statusCode} ${ms}ms\n`);
+  });
+
+  // Origin first, on every request: browsers are not our callers.
+  app.addHook("onRequest", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined) {
+      const allowed = safeConfig()?.server.allowed_origins ?? [];
+      if (!allowed.includes(origin)) {
+        return sendError(reply, "FORBIDDEN_ORIGIN", "requests from a browser origin are not allowed");
+      }
+    }
+    if (request.method === "POST" && !gate.check(request, reply)) return reply;
+  });
+
+  app.setErrorHandler((caught, _request, reply) => {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    if (error instanceof ActionError) return reply.code(error.status).send(error.toBody());
+    const fastifyCode = (error as { code?: string }).code;
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (fastifyCode === "FST_ERR_CTP_BODY_TOO_LARGE" || statusCode === 413) {
+      return sendError(reply, "TOO_LARGE", `request body over the limit of ${safeConfig()?.server.body_limit_bytes ?? LIMITS.bodyLimitBytes} bytes`, {
+        hint: "Send large files in parts or use apply_patch with a smaller patch.",
+      });
+    }
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+      return sendError(reply, "BAD_REQUEST", error.message);
+    }
+    process.stderr.write(`internal error: ${redactToken(String(error.stack ?? error), safeConfig()?.token)}\n`);
+    return sendError(reply, "INTERNAL", "internal error; see the server's terminal");
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${request.url.split("?")[0]}`, {
+      hint: "See /openapi.json for the available actions.",
+    }),
+  );
+
+  app.get("/health", async () => {
+    const config = safeConfig();
+    const access = config ? publicAccess(accessState(config)) : { active: false, expires_at: null, reason: "config file invalid" };
+    let active: string | null = config?.active_workspace ?? null;
+    if (config && active === null) active = config.workspaces[0]?.name ?? null;
+    return { ok: true, name: NAME, version: VERSION, active_workspace: active, access };
+  });
+
+  app.get("/openapi.json", async (_request, reply) => {
+    const config = safeConfig();
+    if (!config) return sendError(reply, "INTERNAL", "the server's config file is invalid");
+    return buildOpenApi(actions, config, listeningUrl);
+  });
+
+  app.get("/privacy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send(privacyText()));
+
+  const env = { store, resources, audit, face: "http" as const };
+  for (const action of actions) {
+    app.post(`/${action.name}`, async (request, reply) => {
+      const result = await runAction(action, request.body, env);
+      if (result.ok) return reply.type("application/json").send(result.text);
+      const body = result.error.toBody();
+      body.error.message = redactToken(body.error.message, safeConfig()?.token);
+      return reply.code(result.status).send(body);
+    });
+    app.route({
+      method: ["GET", "PUT", "DELETE", "PATCH"],
+      url: `/${action.name}`,
+      handler: async (request, reply) =>
+        sendError(reply, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on /${action.name}; use POST with a JSON body`),
+    });
+  }
+
+  app.addHook("onClose", async () => {
+    await resources.closeAll();
+  });
+  app.addHook("onListen", async () => {
+    const address = app.server.address();
+    if (address && typeof address === "object") {
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      listeningUrl = `http://${host}:${address.port}`;
+    }
+  });
+
+  return { app, store, resources, localUrl: () => listeningUrl };
+}

@@ -1,0 +1,92 @@
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { ActionError } from "../core/errors.js";
+
+export interface InsidePath {
+  /** The path as the user named it, joined onto the workspace root (symlinks not followed). */
+  lexical: string;
+  /** Where it really lands: symlinks followed; for a path that does not exist yet, its nearest existing parent's real path plus the rest. */
+  real: string;
+  /** `/`-separated path relative to the workspace root, as shown to the model ("." for the root). */
+  relative: string;
+}
+
+const MAX_LINK_HOPS = 40;
+
+function outside(message = "path is outside the active workspace"): ActionError {
+  return new ActionError("OUTSIDE_WORKSPACE", message, {
+    hint: "Use a path relative to the workspace root (see workspace_status); switch_workspace for another project.",
+  });
+}
+
+function isWithin(root: string, candidate: string): boolean {
+  if (candidate === root) return true;
+  const rel = relative(root, candidate);
+  return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+}
+
+/**
+ * Real path of `p`, also for paths that do not exist yet: the nearest existing
+ * parent's real path plus the missing rest. A dangling symlink is followed to
+ * where it points (it is not "a new file": writing through it would land there).
+ */
+function realish(p: string, hops = 0): string {
+  if (hops > MAX_LINK_HOPS) throw outside("too many levels of symbolic links");
+  try {
+    return realpathSync(p);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") throw outside("too many levels of symbolic links");
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+  }
+  let isLink = false;
+  try {
+    isLink = lstatSync(p).isSymbolicLink();
+  } catch {
+    // does not exist at all
+  }
+  const parent = dirname(p);
+  if (isLink) {
+    const target = readlinkSync(p);
+    return realish(resolve(realish(parent, hops + 1), target), hops + 1);
+  }
+  if (parent === p) return p;
+  return join(realish(parent, hops), basename(p));
+}
+
+/**
+ * Confine a user-given path to the workspace. Relative paths resolve against
+ * `root` (which must already be a real path); absolute paths are accepted only
+ * when inside it. Refuses NUL bytes, home-relative `~` paths, anything whose
+ * real location (symlinks followed, also dangling ones) is outside the root,
+ * and the tool's own config folder when `forbidden` names it.
+ */
+export function resolveInside(root: string, userPath: string, forbidden: readonly string[] = []): InsidePath {
+  if (typeof userPath !== "string") throw new ActionError("BAD_REQUEST", "path must be a string");
+  if (userPath.includes("\0")) throw outside("path contains a NUL byte");
+  // A Windows-style separator is a separator for us too, so `..\..\x` cannot sneak past.
+  const normalized = userPath.replace(/\\/g, "/").trim() || ".";
+  if (normalized === "~" || normalized.startsWith("~/") || /^~[^/]*($|\/)/.test(normalized)) {
+    throw outside("home-relative paths (~) are not allowed; use a path relative to the workspace");
+  }
+  const lexical = isAbsolute(normalized) ? resolve(normalized) : resolve(root, normalized);
+  const real = realish(lexical);
+  if (!isWithin(root, real)) throw outside();
+  // An absolute path must also name the workspace lexically or through its real path.
+  const lexicalInside = isWithin(root, lexical);
+  if (!lexicalInside && isAbsolute(normalized) && !isWithin(root, realish(dirname(lexical)))) throw outside();
+  for (const folder of forbidden) {
+    let forbiddenReal: string;
+    try {
+      forbiddenReal = realpathSync(folder);
+    } catch {
+      forbiddenReal = resolve(folder);
+    }
+    if (isWithin(forbiddenReal, real) || isWithin(forbiddenReal, lexical)) {
+      throw outside("the tool's own config folder is off limits");
+    }
+  }
+  const shown = lexicalInside ? lexical : real;
+  const rel = relative(root, shown).split(sep).join("/");
+  return { lexical: lexicalInside ? lexical : real, real, relative: rel === "" ? "." : rel };
+}

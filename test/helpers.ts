@@ -1,0 +1,147 @@
+/** Shared test fixtures: temp folders, a real config home, a real server, real CLI runs. */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Config } from "../src/config/schema.js";
+import { newConfig, saveConfig } from "../src/config/store.js";
+import { listen, type RunningServer } from "../src/server/listen.js";
+
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
+export const SHARED = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared");
+
+const cleanups: string[] = [];
+
+/** A fresh temp folder (real path), removed at process exit. */
+export function tempDir(prefix = "cgc-test-"): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  cleanups.push(dir);
+  return dir;
+}
+process.on("exit", () => {
+  for (const dir of cleanups) rmSync(dir, { recursive: true, force: true });
+});
+
+export interface Fixture {
+  home: string;
+  token: string;
+  workspace: string;
+  config: Config;
+}
+
+/**
+ * A config home with one workspace ("ws", a fresh folder unless given) and a
+ * fresh token. `change` may adjust the config before it is saved.
+ */
+export function makeHome(options: { workspace?: string; change?: (config: Config) => void } = {}): Fixture {
+  const root = tempDir();
+  const home = join(root, "home");
+  const workspace = options.workspace ?? join(root, "ws");
+  mkdirSync(workspace, { recursive: true });
+  const config = newConfig();
+  config.workspaces.push({ name: "ws", path: workspace });
+  config.active_workspace = "ws";
+  config.public_base_url = "https://example-tunnel.trycloudflare.com";
+  config.server.auth_fail_limit = 50;
+  options.change?.(config);
+  saveConfig(home, config);
+  return { home, token: config.token, workspace, config };
+}
+
+export interface TestServer extends Fixture {
+  server: RunningServer;
+  url: string;
+  post(action: string, body?: unknown, options?: PostOptions): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface PostOptions {
+  token?: string | null;
+  headers?: Record<string, string>;
+  rawBody?: string;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+/** A real server on 127.0.0.1:0 over a fresh fixture (or the one given). */
+export async function startServer(fixture: Fixture = makeHome()): Promise<TestServer> {
+  const server = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null });
+  const url = `http://127.0.0.1:${server.port}`;
+  return {
+    ...fixture,
+    server,
+    url,
+    post: (action, body = {}, options = {}) => postJson(url, action, body, { token: fixture.token, ...options }),
+    close: () => server.close(),
+  };
+}
+
+export async function postJson(base: string, action: string, body: unknown, options: PostOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${base}/${action}`, {
+    method: "POST",
+    headers,
+    body: options.rawBody ?? JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  return toReply(response);
+}
+
+export async function getPath(base: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const response = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(30_000) });
+  return toReply(response);
+}
+
+async function toReply(response: Response): Promise<Reply> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI synchronously with a private config home. */
+export function runCli(args: string[], home: string, env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Run the real CLI without blocking the event loop (needed when it talks to a server in this process). */
+export function runCliAsync(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
