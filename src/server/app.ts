@@ -10,6 +10,7 @@ import { LIMITS } from "../core/limits.js";
 import { ResourceBag } from "../core/resources.js";
 import { runAction } from "../core/runAction.js";
 import { NAME, VERSION } from "../core/version.js";
+import { registerMcpRoute } from "../mcp/route.js";
 import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
 import { AuthThrottle } from "./throttle.js";
@@ -212,6 +213,8 @@ export function buildServer(options: ServerOptions): CodexServer {
         sendError(reply, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on /${action.name}; use POST with a JSON body`),
     });
   }
+
+  registerMcpRoute(app);
 
   app.addHook("onClose", async () => {
     await resources.closeAll();

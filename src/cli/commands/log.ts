@@ -1,0 +1,68 @@
+import { closeSync, openSync, readSync, statSync, watchFile, unwatchFile, readFileSync, existsSync } from "node:fs";
+import type { Command } from "commander";
+import { AuditLog, type AuditRecord } from "../../audit/log.js";
+import { home, print, UsageError } from "../io.js";
+
+function formatRecord(line: string): string {
+  let record: AuditRecord;
+  try {
+    record = JSON.parse(line) as AuditRecord;
+  } catch {
+    return line;
+  }
+  const what = record.command !== undefined ? `$ ${record.command}` : (record.paths ?? []).join(" ");
+  return `${record.time}  ${record.action.padEnd(17)} ${String(record.status).padEnd(3)} ${record.outcome.padEnd(17)} ${String(record.duration_ms).padStart(6)}ms  ${record.workspace ?? "-"}  ${what}`.trimEnd();
+}
+
+export function register(program: Command): void {
+  program
+    .command("log")
+    .description("Show the audit log: one line per action (never file contents or the token)")
+    .option("-f, --follow", "keep printing new entries")
+    .option("-n, --lines <n>", "how many recent entries to show", "50")
+    .option("--json", "print the raw JSON lines")
+    .action(async (opts: { follow?: boolean; lines: string; json?: boolean }) => {
+      if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines needs a number, got "${opts.lines}"`);
+      const file = new AuditLog(home()).file;
+      const show = (line: string) => print(opts.json ? line : formatRecord(line));
+      let offset = 0;
+      if (existsSync(file)) {
+        const text = readFileSync(file, "utf8");
+        offset = Buffer.byteLength(text);
+        const lines = text.split("\n").filter(Boolean);
+        for (const line of lines.slice(-Number(opts.lines))) show(line);
+      } else if (!opts.follow) {
+        print("The audit log is empty: no action has been called yet.");
+      }
+      if (!opts.follow) return;
+      let pending = "";
+      await new Promise<void>((resolve) => {
+        const poll = () => {
+          let size = 0;
+          try {
+            size = statSync(file).size;
+          } catch {
+            return;
+          }
+          if (size < offset) offset = 0; // rotated
+          if (size === offset) return;
+          const fd = openSync(file, "r");
+          const buffer = Buffer.alloc(size - offset);
+          readSync(fd, buffer, 0, buffer.length, offset);
+          closeSync(fd);
+          offset = size;
+          pending += buffer.toString("utf8");
+          const lines = pending.split("\n");
+          pending = lines.pop() ?? "";
+          for (const line of lines) if (line) show(line);
+        };
+        watchFile(file, { interval: 250 }, poll);
+        const stop = () => {
+          unwatchFile(file);
+          resolve();
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
+}

@@ -1,0 +1,4 @@
+import type { Command } from "commander";
+
+// PLACEHOLDER: the issue that implements `tunnel` replaces this file.
+export function register(_program: Command): void {}
