@@ -74,13 +74,15 @@ export interface Reply {
 export async function startServer(fixture: Fixture = makeHome()): Promise<TestServer> {
   const server = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null });
   const url = `http://127.0.0.1:${server.port}`;
-  return {
+  const self: TestServer = {
     ...fixture,
     server,
     url,
-    post: (action, body = {}, options = {}) => postJson(url, action, body, { token: fixture.token, ...options }),
+    // Reads self.token at call time, so a test that rotates the token can update it.
+    post: (action, body = {}, options = {}) => postJson(url, action, body, { token: self.token, ...options }),
     close: () => server.close(),
   };
+  return self;
 }
 
 export async function postJson(base: string, action: string, body: unknown, options: PostOptions = {}): Promise<Reply> {

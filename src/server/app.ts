@@ -53,9 +53,13 @@ function clientKey(request: FastifyRequest): string {
   const socket = request.socket.remoteAddress ?? "unknown";
   const loopback = socket === "127.0.0.1" || socket === "::1" || socket === "::ffff:127.0.0.1";
   if (!loopback) return socket;
-  const forwarded = request.headers["cf-connecting-ip"] ?? request.headers["x-forwarded-for"];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-  return first ? `${socket}>${first}` : socket;
+  // Cloudflare overwrites cf-connecting-ip; for x-forwarded-for only the entry the
+  // local proxy appended (the last) is trustworthy. The global ceiling covers the rest.
+  const cf = request.headers["cf-connecting-ip"];
+  const xff = request.headers["x-forwarded-for"];
+  const forwarded = (Array.isArray(cf) ? cf[0] : cf) ?? (Array.isArray(xff) ? xff.at(-1) : xff)?.split(",").at(-1);
+  const client = forwarded?.trim();
+  return client ? `${socket}>${client}` : socket;
 }
 
 export function buildServer(options: ServerOptions): CodexServer {

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, ConfigStore, loadConfig, newConfig, saveConfig, updateConfig } from "../src/config/store.js";
+import { tempDir } from "./helpers.js";
+
+describe("config store", () => {
+  it("creates the folder 0700 and the file 0600", () => {
+    const home = join(tempDir(), "home");
+    saveConfig(home, newConfig());
+    assert.equal(statSync(home).mode & 0o777, 0o700);
+    assert.equal(statSync(join(home, "config.json")).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(home), ["config.json"], "no temp files left behind");
+  });
+
+  it("round-trips and keeps the token across updates", () => {
+    const home = join(tempDir(), "home");
+    const config = newConfig();
+    saveConfig(home, config);
+    const updated = updateConfig(home, (c) => {
+      c.public_base_url = "https://x.example.com";
+    });
+    assert.equal(updated.token, config.token);
+    assert.equal(loadConfig(home).public_base_url, "https://x.example.com");
+  });
+
+  for (const [label, text, pattern] of [
+    ["truncated JSON", '{"token": "abc', /not valid JSON/],
+    ["wrong type", JSON.stringify({ token: 42 }), /token/],
+    ["short token", JSON.stringify({ token: "short" }), /token/],
+    ["relative workspace", JSON.stringify({ token: "a".repeat(43), workspaces: [{ name: "x", path: "rel/path" }] }), /absolute/],
+    ["bad URL", JSON.stringify({ token: "a".repeat(43), public_base_url: "not a url" }), /public_base_url/],
+  ] as const) {
+    it(`refuses a corrupt file (${label}) with a clear error and leaves it untouched`, () => {
+      const home = tempDir();
+      const file = join(home, "config.json");
+      writeFileSync(file, text);
+      assert.throws(
+        () => loadConfig(home),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(file) && pattern.test(error.message),
+      );
+      assert.throws(() => updateConfig(home, () => {}, { create: true }), ConfigError);
+      assert.equal(readFileSync(file, "utf8"), text, "file must not be reset or overwritten");
+    });
+  }
+
+  it("a missing file is a 'missing' error that says what to run", () => {
+    const home = join(tempDir(), "none");
+    assert.throws(() => loadConfig(home), (e: unknown) => e instanceof ConfigError && e.kind === "missing" && /register/.test(e.message));
+    assert.equal(existsSync(home), false);
+  });
+
+  it("ConfigStore reloads on change and fails closed on corruption", () => {
+    const home = tempDir();
+    const config = newConfig();
+    saveConfig(home, config);
+    const store = new ConfigStore(home);
+    assert.equal(store.current().token, config.token);
+    const rotated = updateConfig(home, (c) => {
+      c.token = `cgc_${"b".repeat(43)}`;
+    });
+    assert.equal(store.current().token, rotated.token);
+    writeFileSync(join(home, "config.json"), "{ broken");
+    assert.throws(() => store.current(), ConfigError);
+    assert.throws(() => store.current(), ConfigError, "stays closed until fixed");
+    saveConfig(home, config);
+    assert.equal(store.current().token, config.token);
+  });
+});
