@@ -225,8 +225,13 @@ describe("request pipeline", () => {
     execFileSync("git", ["init", "-q", "-b", "trunk", s.workspace]);
     writeFileSync(join(s.workspace, "a.txt"), "a\n");
     writeFileSync(join(s.workspace, "b.txt"), "b\n");
-    const reply = await s.post("workspace_status");
-    assert.deepEqual(reply.json.git, { branch: "trunk", dirty_files: 2 });
+    // Status answers share a git summary for up to 2 s (documented); changes made by hand show after that.
+    let git: unknown = null;
+    for (let i = 0; i < 40 && git === null; i++) {
+      git = (await s.post("workspace_status")).json.git;
+      if (git === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(git, { branch: "trunk", dirty_files: 2 });
   });
 });
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { accessState, publicAccess } from "../access/state.js";
 import type { Config } from "../config/schema.js";
 import { activeWorkspace } from "../core/context.js";
-import { gitSummary } from "../git/run.js";
+import { gitSummaryCached } from "../git/run.js";
 
 /** Schemas shared by several actions' outputs. */
 export const AccessView = z.object({
@@ -26,7 +26,7 @@ export async function workspaceStatus(config: Config): Promise<z.input<typeof Wo
     active_workspace: active.name,
     path: active.root,
     workspaces: config.workspaces.map((w) => ({ name: w.name, active: w.name === active.name })),
-    git: await gitSummary(active.root),
+    git: await gitSummaryCached(active.root),
     access: publicAccess(accessState(config)),
   };
 }

@@ -1,5 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
+import { BatchedLines } from "../core/batchedLines.js";
 
 export interface AuditRecord {
   time: string;
@@ -20,11 +22,13 @@ const KEEP_ROTATED = 2;
 
 /**
  * One JSON line per action in the private config folder. Records names,
- * outcomes and paths, never file contents or the token. Rotates by size:
- * audit.log → audit.log.1 → audit.log.2.
+ * outcomes and paths, never file contents or the token. Lines are batched
+ * per event-loop turn; rotates by size: audit.log → audit.log.1 → audit.log.2.
  */
 export class AuditLog {
   readonly file: string;
+  private readonly lines = new BatchedLines((lines) => this.append(lines));
+  private size: number | undefined;
 
   constructor(
     home: string,
@@ -34,34 +38,59 @@ export class AuditLog {
   }
 
   write(record: AuditRecord): void {
-    const line = `${JSON.stringify(record)}\n`;
+    this.lines.push(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Write what is queued now (also called on shutdown). */
+  flush(): void {
+    this.lines.flush();
+  }
+
+  private append(lines: string[]): void {
     try {
-      this.rotateIfNeeded(Buffer.byteLength(line));
-      const fresh = !existsSync(this.file);
-      if (fresh) mkdirSync(this.dirname(), { recursive: true, mode: 0o700 });
-      appendFileSync(this.file, line, { mode: 0o600 });
-      if (fresh && process.platform !== "win32") chmodSync(this.file, 0o600);
+      let batch = "";
+      for (const line of lines) {
+        const bytes = Buffer.byteLength(line);
+        if (this.currentSize() + Buffer.byteLength(batch) + bytes > this.maxBytes) {
+          this.appendText(batch);
+          batch = "";
+          this.rotate();
+        }
+        batch += line;
+      }
+      this.appendText(batch);
     } catch (error) {
       // An audit failure must not break the user's call; say so on stderr.
+      this.size = undefined;
       process.stderr.write(`audit log write failed: ${(error as Error).message}\n`);
     }
   }
 
-  private dirname(): string {
-    return this.file.slice(0, this.file.lastIndexOf("/")) || "/";
+  private currentSize(): number {
+    if (this.size === undefined) {
+      try {
+        this.size = statSync(this.file).size;
+      } catch {
+        this.size = 0;
+      }
+    }
+    return this.size;
   }
 
-  private rotateIfNeeded(incoming: number): void {
-    let size: number;
-    try {
-      size = statSync(this.file).size;
-    } catch {
-      return;
-    }
-    if (size + incoming <= this.maxBytes) return;
+  private appendText(text: string): void {
+    if (text === "") return;
+    const fresh = !existsSync(this.file);
+    if (fresh) mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    appendFileSync(this.file, text, { mode: 0o600 });
+    if (fresh && process.platform !== "win32") chmodSync(this.file, 0o600);
+    this.size = this.currentSize() + Buffer.byteLength(text);
+  }
+
+  private rotate(): void {
     for (let i = KEEP_ROTATED; i >= 1; i--) {
       const from = i === 1 ? this.file : `${this.file}.${i - 1}`;
       if (existsSync(from)) renameSync(from, `${this.file}.${i}`);
     }
+    this.size = 0;
   }
 }

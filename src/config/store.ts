@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, type Stats } from "node:fs";
 import { z } from "zod";
 import { ConfigSchema, type Config } from "./schema.js";
 import { configFile } from "./paths.js";
@@ -82,13 +82,16 @@ export function updateConfig(home: string, change: (config: Config) => void, opt
 }
 
 /**
- * The server's view of the config: re-read when the file changes (one stat per
- * request), so revoke, renew, rotate-token and workspace changes made in
- * another terminal apply to the very next request. A file that turns invalid
- * makes every call fail closed until it is fixed.
+ * The server's view of the config: re-read when the file changes, so revoke,
+ * renew, rotate-token and workspace changes made in another terminal apply to
+ * the very next request. The check is one fstat of the file we loaded: every
+ * save renames a new file over it, which leaves ours with no links; an edit in
+ * place changes its size or times. A file that turns invalid makes every call
+ * fail closed until it is fixed.
  */
 export class ConfigStore {
   private cached: Config | undefined;
+  private fd: number | undefined;
   private stamp = "";
 
   constructor(readonly home: string) {}
@@ -98,19 +101,37 @@ export class ConfigStore {
   }
 
   current(): Config {
-    let stamp: string;
+    if (this.cached !== undefined && this.fd !== undefined) {
+      try {
+        const s = fstatSync(this.fd);
+        if (s.nlink > 0 && stampOf(s) === this.stamp) return this.cached;
+      } catch {
+        // fall through to a full reload
+      }
+    }
+    return this.reload();
+  }
+
+  private reload(): Config {
+    this.cached = undefined;
+    this.close();
+    let fd: number;
     try {
-      const s = statSync(this.file, { bigint: true });
-      stamp = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+      fd = openSync(this.file, "r");
     } catch {
-      stamp = "missing";
+      return loadConfig(this.home); // throws the clear "missing"/"unreadable" error
     }
-    if (this.cached === undefined || stamp !== this.stamp) {
-      this.cached = undefined;
-      this.cached = loadConfig(this.home);
+    try {
+      const stamp = stampOf(fstatSync(fd));
+      const config = parseConfigText(this.file, readFileSync(fd, "utf8"));
+      this.fd = fd;
       this.stamp = stamp;
+      this.cached = config;
+      return config;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
     }
-    return this.cached;
   }
 
   update(change: (config: Config) => void): Config {
@@ -118,4 +139,19 @@ export class ConfigStore {
     this.stamp = "";
     return saved;
   }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = undefined;
+    }
+  }
+}
+
+function stampOf(s: Stats): string {
+  return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }

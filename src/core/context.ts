@@ -49,12 +49,25 @@ export function activeWorkspace(config: Config): ActiveWorkspace {
   }
   let root: string;
   try {
-    root = realpathSync(entry.path);
-    if (!statSync(root).isDirectory()) throw new Error("not a folder");
+    root = realFolder(entry.path);
   } catch {
     throw new ActionError("NOT_FOUND", `the folder of workspace "${entry.name}" does not exist any more`, {
       hint: "Register it again or switch to another workspace.",
     });
   }
   return { name: entry.name, root };
+}
+
+const ROOT_TTL_MS = 1_000;
+const rootCache = new Map<string, { at: number; root: string }>();
+
+/** Real path of a registered folder, re-checked at most once a second (it is on every request's path). */
+function realFolder(path: string): string {
+  const now = Date.now();
+  const hit = rootCache.get(path);
+  if (hit && now - hit.at < ROOT_TTL_MS) return hit.root;
+  const root = realpathSync(path);
+  if (!statSync(root).isDirectory()) throw new Error("not a folder");
+  rootCache.set(path, { at: now, root });
+  return root;
 }

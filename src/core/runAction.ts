@@ -7,6 +7,7 @@ import { ActionError, isActionError } from "./errors.js";
 import { LIMITS } from "./limits.js";
 import type { ResourceBag } from "./resources.js";
 import { resolveInside } from "../workspace/resolveInside.js";
+import { forgetGitSummaries } from "../git/run.js";
 
 export interface RunEnvironment {
   store: ConfigStore;
@@ -60,7 +61,9 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     if (!parsed.success) {
       throw new ActionError("BAD_REQUEST", `invalid ${action.name} request: ${describeIssues(parsed.error)}`);
     }
+    if (!action.readOnly) forgetGitSummaries();
     const output = await action.handler(parsed.data, ctx);
+    if (!action.readOnly) forgetGitSummaries();
     const text = JSON.stringify(output);
     if (text.length >= LIMITS.responseChars) {
       // A bug in the action: it must cut its own output. Never send an oversized answer.

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ActionError } from "../core/errors.js";
 
 export interface GitResult {
@@ -77,4 +79,36 @@ export function parseBranch(head: string): string | null {
   if (head.startsWith("HEAD (no branch)")) return null;
   const name = head.split("...")[0]!.split(" ")[0]!.trim();
   return name.length > 0 ? name : null;
+}
+
+/** Whether `dir` or a parent holds `.git` (a folder or a worktree file), without spawning git. */
+export function insideGitRepo(dir: string): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, ".git"))) return true;
+    if (dirname(current) === current) return false;
+  }
+}
+
+const SUMMARY_TTL_MS = 2_000;
+const summaryCache = new Map<string, { at: number; value: Promise<GitSummary | null> }>();
+
+/**
+ * gitSummary for status answers, shared for two seconds per folder: a model
+ * polling workspace_status must not fork git on every call. Actions that can
+ * change files clear it (see runAction), so the model sees its own changes at
+ * once; changes made by hand show within two seconds.
+ */
+export function gitSummaryCached(cwd: string): Promise<GitSummary | null> {
+  const now = Date.now();
+  const hit = summaryCache.get(cwd);
+  if (hit && now - hit.at < SUMMARY_TTL_MS) return hit.value;
+  const value = insideGitRepo(cwd) ? gitSummary(cwd) : Promise.resolve(null);
+  summaryCache.set(cwd, { at: now, value });
+  value.catch(() => summaryCache.delete(cwd));
+  return value;
+}
+
+/** Forget cached summaries: called after any action that may change files. */
+export function forgetGitSummaries(): void {
+  summaryCache.clear();
 }

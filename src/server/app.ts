@@ -6,6 +6,7 @@ import { ACTIONS } from "../actions/registry.js";
 import { AuditLog } from "../audit/log.js";
 import { ConfigError, ConfigStore } from "../config/store.js";
 import { ActionError, type ErrorCode } from "../core/errors.js";
+import { BatchedLines } from "../core/batchedLines.js";
 import { LIMITS } from "../core/limits.js";
 import { ResourceBag } from "../core/resources.js";
 import { runAction } from "../core/runAction.js";
@@ -143,12 +144,14 @@ export function buildServer(options: ServerOptions): CodexServer {
   });
 
   // Request log: method, path, status, time. Headers (and so the token) are never written.
-  app.addHook("onResponse", async (request, reply) => {
-    if (!log) return;
-    const ms = reply.elapsedTime.toFixed(0);
-    const path = request.url.split("?")[0];
-    log.write(`${new Date().toISOString()} ${request.method} ${path} ${reply.statusCode} ${ms}ms\n`);
-  });
+  if (log) {
+    const requestLog = new BatchedLines((lines) => log.write(lines.join("")));
+    app.addHook("onResponse", async (request, reply) => {
+      const path = request.url.split("?")[0];
+      requestLog.push(`${new Date().toISOString()} ${request.method} ${path} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms\n`);
+    });
+    app.addHook("onClose", async () => requestLog.flush());
+  }
 
   // Origin first, on every request: browsers are not our callers.
   app.addHook("onRequest", async (request, reply) => {
@@ -222,6 +225,8 @@ export function buildServer(options: ServerOptions): CodexServer {
 
   app.addHook("onClose", async () => {
     await resources.closeAll();
+    audit.flush();
+    store.close();
   });
   app.addHook("onListen", async () => {
     const address = app.server.address();
