@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { newConfig, saveConfig } from "../src/config/store.js";
@@ -9,6 +10,14 @@ import type { BenchContext, BenchRow } from "./types.js";
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const DURATION_S = 8;
 const CONNECTIONS = 50;
+
+/** The same JSON, served by Fastify with no hooks: shows how much of the gap is the framework itself. */
+const BARE_FASTIFY = `
+const fastify = require(process.argv[2])();
+const body = process.argv[1];
+fastify.post("/", async (req, reply) => reply.type("application/json").send(body));
+fastify.listen({ port: 0, host: "127.0.0.1" }).then(() => console.log("Port: " + fastify.server.address().port));
+`;
 
 /** The same JSON our workspace_status answers, served by a bare node:http server in its own process. */
 const BARE_SERVER = `
@@ -49,7 +58,7 @@ async function load(url: string, headers: Record<string, string>): Promise<autoc
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
@@ -74,6 +83,7 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
     stdio: ["ignore", "pipe", "ignore"],
   });
   let bare: ChildProcess | undefined;
+  let framework: ChildProcess | undefined;
   try {
     const port = await waitForPort(ours);
     const url = `http://127.0.0.1:${port}/workspace_status`;
@@ -88,6 +98,12 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
     const rssAfter = rssMb(ours.pid!);
     ctx.progress(`bare node:http: ${CONNECTIONS} connections for ${DURATION_S}s`);
     const b = await load(`http://127.0.0.1:${barePort}/`, {});
+    await stop(bare);
+    const fastifyPath = createRequire(import.meta.url).resolve("fastify");
+    framework = spawn(process.execPath, ["-e", BARE_FASTIFY, body, fastifyPath], { stdio: ["ignore", "pipe", "ignore"] });
+    const frameworkPort = await waitForPort(framework);
+    ctx.progress(`bare fastify: ${CONNECTIONS} connections for ${DURATION_S}s`);
+    const c = await load(`http://127.0.0.1:${frameworkPort}/`, {});
     const errorsA = a.errors + a.timeouts + a.non2xx;
     const ratio = a.requests.average / b.requests.average;
     return [
@@ -98,7 +114,7 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
         ratio,
         goal: "≥ 0.6× throughput, 0 errors",
         met: ratio >= 0.6 && errorsA === 0,
-        note: `errors ${errorsA}; RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB`,
+        note: `errors ${errorsA}; RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB; bare Fastify (no hooks, same JSON) does ${Math.round(c.requests.average).toLocaleString("en-US")} req/s = ${(c.requests.average / b.requests.average).toFixed(2)}× bare node:http; the load client shares the machine's 2 cores`,
       },
       {
         name: "workspace_status latency p50 / p99",
@@ -112,5 +128,6 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
   } finally {
     await stop(ours);
     if (bare) await stop(bare);
+    if (framework) await stop(framework);
   }
 }

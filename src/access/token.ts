@@ -15,9 +15,22 @@ export function verifyBearer(header: string | undefined, token: string): boolean
   if (typeof header !== "string" || token.length === 0) return false;
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
   const presented = match?.[1] ?? "";
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(token).digest();
-  return timingSafeEqual(a, b) && presented.length > 0;
+  return timingSafeEqual(digest(presented), tokenDigest(token)) && presented.length > 0;
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+// The configured token changes rarely; hash it once per value, not per request.
+let lastToken = "";
+let lastDigest = digest("");
+function tokenDigest(token: string): Buffer {
+  if (token !== lastToken) {
+    lastDigest = digest(token);
+    lastToken = token;
+  }
+  return lastDigest;
 }
 
 /** Replace every occurrence of the token in a text (defence in depth for logs and errors). */

@@ -36,9 +36,10 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
   const started = performance.now();
   const config = env.store.current();
   const note: AuditNote = {};
-  const controller = new AbortController();
   const deadline = Date.now() + LIMITS.answerWithinMs;
-  const timer = setTimeout(() => controller.abort(), LIMITS.answerWithinMs);
+  // Most actions never look at the signal; build it (and its timer) only on demand.
+  let timer: NodeJS.Timeout | undefined;
+  let signal: AbortSignal | undefined;
   let workspaceName: string | null = config.active_workspace;
   const ctx: ActionContext = {
     config,
@@ -49,7 +50,14 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
       return ws;
     },
     resolvePath: (userPath) => resolveInside(ctx.workspace().root, userPath, [env.store.home]),
-    signal: controller.signal,
+    get signal() {
+      if (signal === undefined) {
+        const controller = new AbortController();
+        timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+        signal = controller.signal;
+      }
+      return signal;
+    },
     deadline,
     resources: env.resources,
     audit: note,
@@ -77,7 +85,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     if (!isActionError(error)) process.stderr.write(`[${action.name}] internal error: ${String((error as Error)?.stack ?? error)}\n`);
     result = { ok: false, status: actionError.status, error: actionError };
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 
   env.audit.write({
