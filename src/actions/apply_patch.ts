@@ -1,18 +1,88 @@
 import { z } from "zod";
-import { ActionError } from "../core/errors.js";
+import { LIMITS } from "../core/limits.js";
+import { applyParsed, parsePatchText, type FileSummary } from "../patch/engine.js";
 import { defineAction } from "./define.js";
 
-// PLACEHOLDER: replaced by the issue that implements apply_patch.
+const PATCH_DESCRIPTION = `The patch, in this format:
+*** Begin Patch
+*** Add File: dir/new.txt
++first line
+*** Update File: src/app.py
+*** Move to: src/main.py   (optional rename)
+@@ def handler():   (optional: a line just above the change)
+ context line, copied exactly
+-line to remove
++line to add
+*** Delete File: old.txt
+*** End Patch
+Paths are relative to the workspace. Give about 3 context lines around each change; chunks in file order. A chunk of only '+' lines appends at the end of the file. A unified diff (--- a/f, +++ b/f, @@) also works.`;
+
+const FileResult = z.object({
+  path: z.string().describe("File the section named, relative to the workspace."),
+  op: z.enum(["add", "update", "delete", "move"]),
+  moved_to: z.string().optional().describe("New path of a moved file."),
+  added_lines: z.number().int(),
+  removed_lines: z.number().int(),
+  sha256: z.string().optional().describe("SHA-256 of the file after the patch (absent for deleted files)."),
+});
+
 export default defineAction({
   name: "apply_patch",
   operationId: "applyPatch",
-  summary: "apply_patch (not implemented yet).",
+  summary:
+    "Add, update, delete or move files with one patch ('*** Begin Patch' format; unified diff also accepted). All or nothing: if any chunk does not fit, no file changes and the error shows the lines expected and the closest lines in the file. dry_run checks without writing.",
   readOnly: false,
-  consequential: false,
-  destructive: false,
-  input: z.object({}),
-  output: z.object({}),
-  handler: async () => {
-    throw new ActionError("INTERNAL", "apply_patch is not implemented yet");
+  consequential: true,
+  destructive: true,
+  input: z.object({
+    patch: z.string().min(1).describe(PATCH_DESCRIPTION),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe("true: check that the whole patch applies and return the same summary, without writing anything."),
+  }),
+  output: z.object({
+    dry_run: z.boolean(),
+    files: z.array(FileResult).describe("One entry per file section of the patch, in patch order."),
+    truncated: z.boolean().optional().describe("true when the list was cut to fit the response; all files were still patched."),
+    files_total: z.number().int().optional(),
+  }),
+  example: {
+    patch: "*** Begin Patch\n*** Add File: smoke-patch.txt\n+written by apply_patch\n*** End Patch\n",
+    dry_run: false,
+  },
+  handler: async (input, ctx) => {
+    const parsed = parsePatchText(input.patch);
+    // Named before applying, so a refused patch is still logged with what it aimed at.
+    ctx.audit.paths = parsed.ops.flatMap((op) => (op.kind === "update" && op.moveTo ? [op.path, op.moveTo] : [op.path]));
+    ctx.audit.detail = { format: parsed.format, dry_run: input.dry_run, sections: parsed.ops.length };
+    const result = applyParsed(parsed, { resolve: (p) => ctx.resolvePath(p), dryRun: input.dry_run, signal: ctx.signal });
+    ctx.audit.paths = result.files.flatMap((f) => (f.moved_to ? [f.path, f.moved_to] : [f.path]));
+    ctx.audit.detail = {
+      ...ctx.audit.detail,
+      files_written: result.written,
+      added_lines: result.totals.added,
+      removed_lines: result.totals.removed,
+      changes: describeChanges(result.files),
+    };
+    return { dry_run: input.dry_run, ...fitFiles(result.files) };
   },
 });
+
+/** "update a.ts +3 -1; move b.ts→c.ts +0 -0" — paths and counts only, never contents. */
+function describeChanges(files: readonly FileSummary[]): string {
+  const text = files
+    .map((f) => `${f.op} ${f.path}${f.moved_to ? `→${f.moved_to}` : ""} +${f.added_lines} -${f.removed_lines}`)
+    .join("; ");
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/** Keep the answer under the response budget even for a patch touching thousands of files. */
+function fitFiles(files: FileSummary[]): { files: FileSummary[]; truncated?: boolean; files_total?: number } {
+  let size = 0;
+  for (let i = 0; i < files.length; i++) {
+    size += JSON.stringify(files[i]).length + 1;
+    if (size > LIMITS.payloadChars) return { files: files.slice(0, i), truncated: true, files_total: files.length };
+  }
+  return { files };
+}

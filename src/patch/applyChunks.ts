@@ -1,0 +1,169 @@
+import { closestRegion } from "./closest.js";
+import { patchFailed, REREAD_HINT, showExpected, showRegion } from "./errors.js";
+import { LineIndex, type SeekResult } from "./matcher.js";
+import type { FileText } from "./text.js";
+import { oldSide, type Chunk, type ChunkLine } from "./types.js";
+
+export interface ChunkResult {
+  text: FileText;
+  added: number;
+  removed: number;
+}
+
+interface Replacement {
+  start: number;
+  /** Old lines covered: the body's context and '-' lines. */
+  remove: number;
+  body: readonly ChunkLine[];
+}
+
+/**
+ * Apply one file's chunks in memory, the way the Codex tool does: each chunk
+ * is searched from where the previous one ended (after its `@@` lines), and
+ * replaced as a whole. Throws PATCH_FAILED naming the chunk, the lines it
+ * looked for and the closest region of the file.
+ */
+export function applyChunks(file: FileText, chunks: readonly Chunk[], path: string): ChunkResult {
+  const index = new LineIndex(file.lines);
+  const replacements: Replacement[] = [];
+  let cursor = 0;
+  let added = 0;
+  let removed = 0;
+  chunks.forEach((chunk, i) => {
+    const where: Where = {
+      label: `${path}: chunk ${i + 1} of ${chunks.length} (patch line ${chunk.patchLine})`,
+      details: { path, chunk: i + 1, chunks: chunks.length, patch_line: chunk.patchLine },
+    };
+    let contextAt = -1;
+    for (const context of chunk.contexts) {
+      const found = index.seek([context], cursor);
+      if (!found) throw contextMissing(where, context, cursor, index);
+      contextAt = found.start;
+      cursor = found.start + 1;
+    }
+    let body = chunk.lines;
+    let old = oldSide(body);
+    if (old.length === 0) {
+      // Upstream rule: a chunk of added lines only goes at the end of the file.
+      const end = file.lines.length;
+      const at = chunk.insertAt === undefined ? end : Math.min(Math.max(chunk.insertAt, cursor), end);
+      replacements.push({ start: at, remove: 0, body });
+      added += body.length;
+      return;
+    }
+    const seek = (pattern: string[]): SeekResult | null => {
+      const options = { eof: chunk.eof, ...(chunk.near === undefined ? {} : { near: chunk.near }) };
+      // A model often repeats the `@@` line as the chunk's first context line: also try from the @@ line itself.
+      return index.seek(pattern, cursor, options) ?? (contextAt >= 0 ? index.seek(pattern, contextAt, options) : null);
+    };
+    let found = seek(old);
+    if (!found && old[old.length - 1] === "") {
+      // Upstream retry: blank lines that trail a chunk are often just the gap before the next file header.
+      const trimmed = dropTrailingBlank(body);
+      if (oldSide(trimmed).length > 0) {
+        const retry = seek(oldSide(trimmed));
+        if (retry) {
+          body = trimmed;
+          old = oldSide(trimmed);
+          found = retry;
+        }
+      }
+    }
+    if (!found) throw bodyMissing(where, old, cursor, chunk.eof, index);
+    replacements.push({ start: found.start, remove: old.length, body });
+    for (const line of body) {
+      if (line.tag === "+") added++;
+      else if (line.tag === "-") removed++;
+    }
+    cursor = found.start + old.length;
+  });
+  return { text: splice(file, replacements), added, removed };
+}
+
+function dropTrailingBlank(lines: readonly ChunkLine[]): ChunkLine[] {
+  let end = lines.length;
+  while (end > 0 && lines[end - 1]!.tag !== "+" && lines[end - 1]!.text === "") end--;
+  return lines.slice(0, end);
+}
+
+/**
+ * Build the new line list in one pass (replacements never overlap: each
+ * search starts after the previous match). Context lines keep the file's own
+ * text and ending: when a chunk matched loosely (say, with different
+ * indentation), the model did not ask to change them. Upstream writes the
+ * patch's copy instead; for exact matches the two are the same.
+ */
+function splice(file: FileText, replacements: Replacement[]): FileText {
+  const ordered = replacements.map((r, order) => ({ ...r, order })).sort((a, b) => a.start - b.start || a.order - b.order);
+  const lines: string[] = [];
+  const eols: string[] = [];
+  let at = 0;
+  for (const r of ordered) {
+    for (; at < r.start; at++) {
+      lines.push(file.lines[at]!);
+      eols.push(file.eols[at]!);
+    }
+    let old = r.start;
+    for (const line of r.body) {
+      if (line.tag === "+") {
+        lines.push(line.text);
+        eols.push(file.eol);
+      } else {
+        if (line.tag === " ") {
+          lines.push(file.lines[old]!);
+          eols.push(file.eols[old]!);
+        }
+        old++;
+      }
+    }
+    at = Math.max(at, r.start + r.remove);
+  }
+  for (; at < file.lines.length; at++) {
+    lines.push(file.lines[at]!);
+    eols.push(file.eols[at]!);
+  }
+  return { lines, eols, bom: file.bom, eol: file.eol };
+}
+
+interface Where {
+  label: string;
+  details: Record<string, unknown>;
+}
+
+/** Lines shown around the closest region, so the model sees where it sits. */
+const MARGIN = 2;
+
+function contextMissing(where: Where, context: string, cursor: number, index: LineIndex) {
+  const after = cursor > 0 ? ` after line ${cursor}` : "";
+  const parts = [`${where.label} did not apply: its '@@ ${context.trim()}' line was not found${after} in the file (${index.length} lines)`];
+  const region = closestRegion(index, [context], cursor);
+  if (region) {
+    parts.push(`Closest line, ${region.start + 1}:`);
+    parts.push(showRegion(index.lines, region.start - MARGIN, region.start + 1 + MARGIN));
+  }
+  return patchFailed(parts.join("\n"), { ...where.details, closest_line: region ? region.start + 1 : null }, REREAD_HINT);
+}
+
+function bodyMissing(where: Where, expected: readonly string[], cursor: number, eof: boolean, index: LineIndex) {
+  const place = eof ? "at the end of the file (*** End of File)" : cursor > 0 ? `after line ${cursor}` : "anywhere";
+  const what = expected.length === 1 ? "this line (its context and '-' lines) was" : `these ${expected.length} lines (its context and '-' lines) were`;
+  const parts = [`${where.label} did not apply: ${what} not found ${place} in the file (${index.length} lines):`, showExpected(expected)];
+  if (cursor > 0 && !eof) {
+    const earlier = index.seek(expected, 0);
+    if (earlier && earlier.start < cursor) {
+      parts.push(
+        `They do occur at line ${earlier.start + 1}, before where the previous chunk or @@ line matched (line ${cursor}); ` +
+          "chunks must follow the file's order.",
+      );
+    }
+  }
+  const region = closestRegion(index, expected, cursor);
+  if (region) {
+    const end = Math.min(region.start + expected.length, index.length);
+    parts.push(`Closest region of the file, lines ${region.start + 1}-${end} (with ${MARGIN} lines around it):`);
+    parts.push(showRegion(index.lines, region.start - MARGIN, end + MARGIN));
+  } else {
+    parts.push("No similar lines were found in the file.");
+  }
+  return patchFailed(parts.join("\n"), { ...where.details, closest_line: region ? region.start + 1 : null }, REREAD_HINT);
+}

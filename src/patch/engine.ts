@@ -1,0 +1,43 @@
+import { commitPlan } from "./committer.js";
+import { parsePatchText } from "./parse.js";
+import { planPatch, type FileSummary, type Resolve } from "./planner.js";
+import type { ParsedPatch } from "./types.js";
+
+export type { FileSummary, Resolve } from "./planner.js";
+export type { ParsedPatch } from "./types.js";
+export { parsePatchText } from "./parse.js";
+
+export interface ApplyOptions {
+  resolve: Resolve;
+  dryRun: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  format: "codex" | "unified";
+  files: FileSummary[];
+  /** Files actually written or removed (0 on a dry run, or when the patch changes nothing). */
+  written: number;
+  totals: { added: number; removed: number };
+}
+
+/**
+ * The whole of apply_patch: parse (400 on bad syntax), compute every file's
+ * new content in memory (409 PATCH_FAILED if any chunk does not fit), then
+ * write all of it or none of it.
+ */
+export function applyPatch(patch: string, options: ApplyOptions): ApplyResult {
+  return applyParsed(parsePatchText(patch), options);
+}
+
+/** The same, for a patch already parsed (the action parses first so the audit log names the paths even on failure). */
+export function applyParsed(parsed: ParsedPatch, options: ApplyOptions): ApplyResult {
+  const plan = planPatch(parsed, options.resolve, options.signal);
+  if (!options.dryRun) commitPlan(plan.changes);
+  return {
+    format: parsed.format,
+    files: plan.files,
+    written: options.dryRun ? 0 : plan.changes.length,
+    totals: plan.totals,
+  };
+}
