@@ -1,4 +1,89 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { redactToken } from "../access/token.js";
+import { ActionError, type ErrorCode } from "../core/errors.js";
+import { MCP_PATH } from "./clientConfig.js";
+import { hostAllowed } from "./host.js";
+import { createMcpServer, type McpFace } from "./server.js";
+import { toolList } from "./tools.js";
 
-// PLACEHOLDER: the MCP issue replaces this file with the /mcp route.
-export function registerMcpRoute(_app: FastifyInstance): void {}
+function refuse(reply: FastifyReply, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+  const error = new ActionError(code, message);
+  for (const [key, value] of Object.entries(headers)) reply.header(key, value);
+  return reply.code(error.status).type("application/json").send(error.toBody());
+}
+
+/**
+ * The MCP face: Streamable HTTP at /mcp, stateless (a fresh protocol server and
+ * transport per request, so clients may reconnect at will and nothing is kept
+ * between requests), over the same store, jobs and audit log as the Actions.
+ *
+ * Checks, in order: Origin and (for POST) token + access run in the app's global
+ * hook; this route adds token + access for the other methods, then Host.
+ */
+export function registerMcpRoute(app: FastifyInstance): void {
+  const { store, resources, audit, actions, gate } = app.codex;
+  const face: McpFace = {
+    actions,
+    tools: toolList(actions),
+    env: { store, resources, audit, face: "mcp" },
+    token: () => currentConfig()?.token,
+  };
+
+  function currentConfig() {
+    try {
+      return store.current();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function guard(request: FastifyRequest, reply: FastifyReply) {
+    // The global hook gates only POST; the other methods must not reveal more without the token.
+    if (request.method !== "POST" && !gate.check(request, reply)) return reply;
+    if (!hostAllowed(request.headers.host, currentConfig()?.public_base_url)) {
+      return refuse(reply, "FORBIDDEN_ORIGIN", "the Host header names neither this computer (loopback) nor the public URL");
+    }
+  }
+
+  app.route({
+    method: "POST",
+    url: MCP_PATH,
+    onRequest: guard,
+    handler: async (request, reply) => {
+      // From here the SDK writes the response itself.
+      reply.hijack();
+      const server = createMcpServer(face);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      reply.raw.on("close", () => {
+        void transport.close();
+        void server.close();
+      });
+      try {
+        await server.connect(transport);
+        // The app's body parser already read the JSON; hand it over instead of the drained stream.
+        await transport.handleRequest(request.raw, reply.raw, request.body);
+      } catch (error) {
+        process.stderr.write(`mcp: request failed: ${redactToken(String((error as Error)?.stack ?? error), face.token())}\n`);
+        if (!reply.raw.headersSent) {
+          reply.raw.writeHead(500, { "content-type": "application/json" });
+          reply.raw.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "internal error; see the server's terminal" }, id: null }));
+        } else {
+          reply.raw.end();
+        }
+      }
+    },
+  });
+
+  // Stateless: no server-initiated stream (GET) and no session to end (DELETE).
+  // The transport spec allows 405 for both; clients then just use POST.
+  app.route({
+    method: ["GET", "DELETE", "PUT", "PATCH"],
+    url: MCP_PATH,
+    onRequest: guard,
+    handler: async (request, reply) =>
+      refuse(reply, "METHOD_NOT_ALLOWED", `${request.method} is not used on ${MCP_PATH}: this MCP server is stateless; send JSON-RPC with POST`, {
+        allow: "POST",
+      }),
+  });
+}
