@@ -349,9 +349,12 @@ describe("MCP face: the same gate as the Actions", () => {
       assert.equal(raw.status, 403, `Host: ${host}`);
       assert.equal(raw.json?.error?.code, "FORBIDDEN_ORIGIN", `Host: ${host}`);
     }
-    // GET is checked too (after the token).
+    // GET is checked too, and the Host check comes before the token (like Origin).
     const get = await rawMcp(s, { method: "GET", headers: { authorization: `Bearer ${s.token}`, host: "evil.example" } });
     assert.equal(get.status, 403);
+    const noToken = await rawMcp(s, { headers: { host: "evil.example" }, body: INIT_BODY });
+    assert.equal(noToken.status, 403);
+    assert.equal(noToken.json?.error?.code, "FORBIDDEN_ORIGIN");
   });
 
   it("accepts loopback names on any port and the public URL's host", async () => {

@@ -3,7 +3,6 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { redactToken } from "../access/token.js";
 import { ActionError, type ErrorCode } from "../core/errors.js";
 import { MCP_PATH } from "./clientConfig.js";
-import { hostAllowed } from "./host.js";
 import { createMcpServer, type McpFace } from "./server.js";
 import { toolList } from "./tools.js";
 
@@ -18,8 +17,8 @@ function refuse(reply: FastifyReply, code: ErrorCode, message: string, headers: 
  * transport per request, so clients may reconnect at will and nothing is kept
  * between requests), over the same store, jobs and audit log as the Actions.
  *
- * Checks, in order: Origin and (for POST) token + access run in the app's global
- * hook; this route adds token + access for the other methods, then Host.
+ * Checks, in order: Origin, Host, and (for POST) token + access run in the app's
+ * global hook; this route adds token + access for the other methods.
  */
 export function registerMcpRoute(app: FastifyInstance): void {
   const { store, resources, audit, actions, gate } = app.codex;
@@ -39,11 +38,9 @@ export function registerMcpRoute(app: FastifyInstance): void {
   }
 
   async function guard(request: FastifyRequest, reply: FastifyReply) {
-    // The global hook gates only POST; the other methods must not reveal more without the token.
+    // The global hook checks Origin and Host on every method, the token only on POST;
+    // the other methods must not reveal more without the token.
     if (request.method !== "POST" && !gate.check(request, reply)) return reply;
-    if (!hostAllowed(request.headers.host, currentConfig()?.public_base_url)) {
-      return refuse(reply, "FORBIDDEN_ORIGIN", "the Host header names neither this computer (loopback) nor the public URL");
-    }
   }
 
   app.route({
