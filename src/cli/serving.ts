@@ -8,8 +8,10 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   ttlMinutes?: number;
-  /** Called once the server is up, before signals are wired (tunnels start here). */
+  /** Runs on Ctrl-C/SIGTERM before the server closes (`up` stops its tunnel here). */
   onClose?: () => Promise<void>;
+  /** Replaces the "Public URL" line, e.g. while a tunnel is about to give a new one. */
+  publicUrlNote?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -40,7 +42,7 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
   print(`chatgpt-codex listening on ${server.url}`);
   print(`Port: ${server.port}`);
   print(`Active workspace: ${active}`);
-  print(`Public URL: ${config.public_base_url ?? "(not set)"}`);
+  print(`Public URL: ${options.publicUrlNote ?? config.public_base_url ?? "(not set)"}`);
   print(
     `Access: ${state.state}${state.active ? (state.expires_at ? ` until ${state.expires_at}` : " (no expiry; stop with Ctrl-C or chatgpt-codex channel revoke)") : ` — ${state.reason}`}`,
   );

@@ -1,3 +1,4 @@
+import type { AnyAction } from "../actions/define.js";
 import { buildServer, type CodexServer } from "./app.js";
 
 export interface ListenOptions {
@@ -5,6 +6,8 @@ export interface ListenOptions {
   host?: string;
   port?: number;
   requestLog?: NodeJS.WritableStream | null;
+  /** The actions to serve (default: the registry); api-smoke injects its own list. */
+  actions?: readonly AnyAction[];
 }
 
 export interface RunningServer extends CodexServer {
@@ -15,7 +18,7 @@ export interface RunningServer extends CodexServer {
 
 /** Build the server and listen on host:port (port 0 = a free port). */
 export async function listen(options: ListenOptions): Promise<RunningServer> {
-  const server = buildServer({ home: options.home, requestLog: options.requestLog });
+  const server = buildServer({ home: options.home, requestLog: options.requestLog, actions: options.actions });
   const config = server.store.current();
   const host = options.host ?? config.server.host;
   const port = options.port ?? config.server.port;
