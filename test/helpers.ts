@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../src/config/schema.js";
 import { newConfig, saveConfig } from "../src/config/store.js";
+import { readReply } from "../src/core/httpJson.js";
 import { listen, type RunningServer } from "../src/server/listen.js";
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
@@ -103,14 +104,7 @@ export async function getPath(base: string, path: string, headers: Record<string
 }
 
 async function toReply(response: Response): Promise<Reply> {
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+  return (await readReply(response)) as Reply;
 }
 
 export interface CliResult {

@@ -1,3 +1,4 @@
+import { readReply } from "../core/httpJson.js";
 /** Minimal HTTP client for the smoke: JSON in, status and JSON out, bounded time. */
 export interface SmokeReply {
   status: number;
@@ -23,14 +24,8 @@ export async function getPath(base: string, path: string): Promise<SmokeReply> {
 }
 
 async function toReply(response: Response): Promise<SmokeReply> {
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text };
+  const { status, json, text } = await readReply(response);
+  return { status, json, text };
 }
 
 /** "HTTP 500 INTERNAL: message" for a FAIL row. */

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { quickTunnelUrlFromHostname } from "./quick-url.js";
+import { readReply } from "../core/httpJson.js";
 
 /**
  * cloudflared's local metrics server (`--metrics 127.0.0.1:PORT`) tells what
@@ -23,15 +24,8 @@ export function freeLoopbackPort(): Promise<number> {
 }
 
 async function getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body };
+  const { status, json } = await readReply(await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }));
+  return { status, body: json };
 }
 
 /** The quick tunnel's URL from the metrics server, or undefined (not known yet, or no answer). */

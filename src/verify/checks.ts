@@ -1,5 +1,6 @@
 import { httpsCheck, isLoopbackUrl } from "./base-url.js";
 import { fail, pass, type CheckRow } from "./report.js";
+import { readReply } from "../core/httpJson.js";
 
 export interface VerifyOptions {
   /** The route to check, without a trailing slash. */
@@ -22,14 +23,8 @@ type Outcome = { ok: true; answer: Answer } | { ok: false; problem: string };
 async function call(url: string, init: RequestInit, timeoutMs: number): Promise<Outcome> {
   try {
     const response = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { ok: true, answer: { status: response.status, text, json } };
+    const { status, text, json } = await readReply(response);
+    return { ok: true, answer: { status, text, json } };
   } catch (error) {
     return { ok: false, problem: describeFetchError(error) };
   }
