@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { accessState } from "../access/state.js";
 import type { Config } from "../config/schema.js";
 import { configFile } from "../config/paths.js";
-import { print } from "./io.js";
+import { print, printJson } from "./io.js";
 
 /** The base URL GPT Builder should use: the public one, else the local one (with a warning elsewhere). */
 export function baseUrl(config: Config, localUrl?: string): string {
@@ -59,6 +59,13 @@ export function statusView(home: string, config: Config): StatusView {
     token: { set: config.token.length > 0, fingerprint: tokenFingerprint(config.token) },
     server: { host: config.server.host, port: config.server.port },
   };
+}
+
+/** The body of `status` and `channel status`: text, or one JSON document with --json. */
+export function showStatus(home: string, config: Config, json: boolean | undefined): void {
+  const view = statusView(home, config);
+  if (json) printJson(view);
+  else printStatus(view);
 }
 
 export function printStatus(view: StatusView): void {

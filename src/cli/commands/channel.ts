@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { expiryFromTtl } from "../../access/state.js";
 import { generateToken } from "../../access/token.js";
 import { updateConfig } from "../../config/store.js";
-import { home, parseMinutes, parsePublicUrl, print, printJson } from "../io.js";
-import { printBuilderFields, printStatus, statusView } from "../present.js";
+import { home, parseMinutes, parsePublicUrl, print } from "../io.js";
+import { printBuilderFields, showStatus } from "../present.js";
 import { checkWorkspaceFolder, checkWorkspaceName, upsertWorkspace } from "../workspaces.js";
 import { loadConfig } from "../../config/store.js";
 
@@ -52,11 +52,7 @@ export function register(program: Command): void {
     .command("status")
     .description("Show workspaces, public URL and access state (never the token)")
     .option("--json", "print one JSON document")
-    .action((opts: { json?: boolean }) => {
-      const view = statusView(home(), loadConfig(home()));
-      if (opts.json) printJson(view);
-      else printStatus(view);
-    });
+    .action((opts: { json?: boolean }) => showStatus(home(), loadConfig(home()), opts.json));
 
   channel
     .command("renew")

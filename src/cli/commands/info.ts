@@ -4,18 +4,14 @@ import { loadConfig, updateConfig } from "../../config/store.js";
 import { gptInstructions } from "../../gpt/instructions.js";
 import { buildOpenApi } from "../../server/openapi.js";
 import { home, parsePublicUrl, print, printJson } from "../io.js";
-import { printStatus, statusView } from "../present.js";
+import { showStatus } from "../present.js";
 
 export function register(program: Command): void {
   program
     .command("status")
     .description("Show config, workspaces, public URL and access state (never the token)")
     .option("--json", "print one JSON document")
-    .action((opts: { json?: boolean }) => {
-      const view = statusView(home(), loadConfig(home()));
-      if (opts.json) printJson(view);
-      else printStatus(view);
-    });
+    .action((opts: { json?: boolean }) => showStatus(home(), loadConfig(home()), opts.json));
 
   program
     .command("set-public-url")
