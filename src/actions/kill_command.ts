@@ -1,18 +1,25 @@
 import { z } from "zod";
-import { ActionError } from "../core/errors.js";
+import { JobOutput, viewJob } from "../exec/jobView.js";
+import { findJob } from "../exec/jobs.js";
 import { defineAction } from "./define.js";
 
-// PLACEHOLDER: replaced by the issue that implements kill_command.
 export default defineAction({
   name: "kill_command",
   operationId: "killCommand",
-  summary: "kill_command (not implemented yet).",
+  summary:
+    "Stop a command started by exec_command (by job_id) together with every process it started: SIGTERM, then SIGKILL after a short grace period. Returns its last output; status killed, or its final status if it had already ended.",
   readOnly: false,
   consequential: false,
   destructive: false,
-  input: z.object({}),
-  output: z.object({}),
-  handler: async () => {
-    throw new ActionError("INTERNAL", "kill_command is not implemented yet");
+  input: z.object({
+    job_id: z.string().min(1).describe("The job_id exec_command returned."),
+  }),
+  output: JobOutput,
+  handler: async (input, ctx) => {
+    const job = findJob(ctx, input.job_id);
+    ctx.audit.command = job.command;
+    ctx.audit.detail = { job_id: job.id, was_running: job.running };
+    await job.kill("killed");
+    return viewJob(job);
   },
 });

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { newConfig, saveConfig } from "../src/config/store.js";
+import { checkCommand } from "../src/policy/checkCommand.js";
+import type { BenchContext, BenchRow } from "./types.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const RUNS = 200;
+const WARMUP = 20;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeRuns(runs: number, once: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < WARMUP; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function spawnShTrue(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", "true"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.on("error", reject);
+    child.on("close", () => resolve());
+  });
+}
+
+function waitForPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /Port: (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/**
+ * exec_command for `true` through the whole path (HTTP, auth, policy check,
+ * spawn in a process group, response) against spawning `sh -c true` from
+ * Node directly; plus the policy check alone.
+ */
+export default async function execBench(ctx: BenchContext): Promise<BenchRow[]> {
+  const home = join(ctx.tmp, "home");
+  const ws = join(ctx.tmp, "ws");
+  mkdirSync(ws, { recursive: true });
+  const config = newConfig();
+  config.workspaces.push({ name: "ws", path: ws });
+  config.active_workspace = "ws";
+  config.public_base_url = "https://bench.example.com";
+  saveConfig(home, config);
+
+  const server = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
+    env: { ...process.env, CHATGPT_CODEX_HOME: home },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  try {
+    const port = await waitForPort(server);
+    const url = `http://127.0.0.1:${port}/exec_command`;
+    const headers = { authorization: `Bearer ${config.token}`, "content-type": "application/json" };
+    const body = JSON.stringify({ command: "true" });
+    const execTrue = async () => {
+      const response = await fetch(url, { method: "POST", headers, body });
+      const answer = (await response.json()) as { status?: string };
+      if (answer.status !== "exited") throw new Error(`exec_command answered ${JSON.stringify(answer)}`);
+    };
+
+    ctx.progress(`exec_command "true" × ${RUNS}`);
+    const ours = await timeRuns(RUNS, execTrue);
+    ctx.progress(`workspace_status × ${RUNS} (the HTTP floor of any action)`);
+    const statusUrl = `http://127.0.0.1:${port}/workspace_status`;
+    const floor = await timeRuns(RUNS, async () => void (await (await fetch(statusUrl, { method: "POST", headers, body: "{}" })).text()));
+    ctx.progress(`sh -c true × ${RUNS}`);
+    const bare = await timeRuns(RUNS, spawnShTrue);
+    const policyOptions = { workspaceRoot: ws, home: ctx.tmp };
+    const policy = await timeRuns(RUNS * 5, async () => void checkCommand("npm test && git status | grep -v foo", policyOptions));
+
+    const ratio = ours / bare;
+    return [
+      {
+        name: `exec_command "true" (HTTP + policy + spawn + answer), median of ${RUNS}`,
+        ours: `${ours.toFixed(2)} ms`,
+        baseline: `${bare.toFixed(2)} ms sh -c true from Node`,
+        ratio,
+        goal: "≤ 1.5×",
+        met: ratio <= 1.5,
+        note:
+          `HTTP floor (workspace_status) ${floor.toFixed(2)} ms, policy check alone ${policy.toFixed(3)} ms for a 3-command line; ` +
+          "the rest is process start: commands run under bash (the policy parses bash) and are forked from the server process, " +
+          "whose larger memory makes fork slower than from the small bench process that runs the baseline",
+      },
+    ];
+  } finally {
+    await stop(server);
+  }
+}

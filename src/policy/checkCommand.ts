@@ -1,0 +1,106 @@
+import { Analyzer } from "./analyzer.js";
+import { handlerFor } from "./handlers/index.js";
+import { parseShell } from "./parser.js";
+import { Refusal, type RuleName } from "./rules.js";
+import { ShellSyntaxError } from "./shellAst.js";
+import { ShellState } from "./state.js";
+
+/**
+ * The command policy: a guardrail against the destructive commands a model
+ * is most likely to type by mistake, not a sandbox. A shell can always be
+ * talked into running something the policy did not see (a script file, an
+ * interpreter's own code); docs/command-policy.md says what is and is not caught.
+ */
+
+export interface PolicyOptions {
+  /** Real path of the active workspace. */
+  workspaceRoot: string;
+  /** Folder the command starts in (default: the workspace root). */
+  cwd?: string;
+  home: string;
+  /** This tool's config folder; commands naming it are refused. */
+  configHome?: string | null;
+  /** The environment the command will get (variables the policy may resolve, e.g. $TMPDIR). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The config file's `policy`: extra deny rules and exact-text allows. */
+  policy?: { deny: ReadonlyArray<{ name: string; pattern: string }>; allow: readonly string[] };
+}
+
+export type PolicyVerdict =
+  | { allowed: true; explicitlyAllowed: boolean }
+  | { allowed: false; rule: RuleName; reason: string };
+
+const CONFIG_FOLDER_NAME = ".chatgpt-codex";
+/** Parsing cost grows with the number of words; past this a command line is refused rather than inspected slowly. */
+export const MAX_COMMAND_CHARS = 20_000;
+
+export function checkCommand(command: string, options: PolicyOptions): PolicyVerdict {
+  const text = command.trim();
+  const policy = options.policy ?? { deny: [], allow: [] };
+  const denied = (subject: string) => userDenyRule(subject, policy.deny);
+
+  const onRaw = denied(text);
+  if (onRaw) return onRaw;
+  if (policy.allow.some((allowed) => allowed.trim() === text)) return { allowed: true, explicitlyAllowed: true };
+
+  const markers = [CONFIG_FOLDER_NAME, ...(options.configHome ? [options.configHome] : [])];
+  if (markers.some((marker) => text.includes(marker))) {
+    return refused(new Refusal("tool-config", "the command names this tool's config folder, which holds the access token"));
+  }
+
+  if (text.length > MAX_COMMAND_CHARS) {
+    return refused(new Refusal("too-long", `the command line has ${text.length} characters; the policy inspects at most ${MAX_COMMAND_CHARS}`));
+  }
+
+  let statements;
+  try {
+    statements = parseShell(text);
+  } catch (error) {
+    if (error instanceof ShellSyntaxError) return { allowed: false, rule: "parse-error", reason: `the command does not parse: ${error.message}` };
+    throw error;
+  }
+
+  const places = { workspaceRoot: options.workspaceRoot, home: options.home, configHome: options.configHome ?? null };
+  const analyzer = new Analyzer(places, handlerFor, markers);
+  const state = new ShellState(options.cwd ?? options.workspaceRoot, options.home, options.env ?? {});
+  try {
+    analyzer.script(statements, state);
+  } catch (error) {
+    if (error instanceof Refusal) return refused(error);
+    throw error;
+  }
+  for (const expanded of analyzer.seen) {
+    const hit = denied(expanded);
+    if (hit) return hit;
+  }
+  return { allowed: true, explicitlyAllowed: false };
+}
+
+function refused(refusal: Refusal): PolicyVerdict {
+  return { allowed: false, rule: refusal.rule, reason: refusal.reason };
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** A user's pattern as a regular expression; one that does not compile is matched as plain text instead of being ignored. */
+function patternOf(source: string): RegExp {
+  let regex = compiled.get(source);
+  if (!regex) {
+    try {
+      regex = new RegExp(source);
+    } catch {
+      regex = new RegExp(source.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    }
+    compiled.set(source, regex);
+  }
+  return regex;
+}
+
+function userDenyRule(subject: string, deny: ReadonlyArray<{ name: string; pattern: string }>): PolicyVerdict | null {
+  for (const rule of deny) {
+    if (patternOf(rule.pattern).test(subject)) {
+      return { allowed: false, rule: rule.name, reason: `the command matches the deny rule "${rule.name}" from the config file` };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,120 @@
+import type { Analyzer, CommandCall, Handler } from "../analyzer.js";
+import { SHELLS, STDIN_INTERPRETERS } from "../commandTables.js";
+import { isKnown, type Field } from "../expand.js";
+import { Refusal } from "../rules.js";
+
+/**
+ * Commands that run text as shell code: `sh -c '…'` (read recursively),
+ * `eval`, `source`, `trap`, `script -c`, and shells or interpreters fed
+ * through a pipe or here-document (pipe-to-shell).
+ */
+
+const STDIN_PATHS = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+interface ShellInvocation {
+  code: Field | null;
+  /** The script file argument, if any. */
+  script: Field | null;
+  readsStdin: boolean;
+}
+
+/** bash-style options: clusters like `-euxo pipefail`, `-lc`; `-o`/`-O` take a value; `-c` takes the code. */
+function parseShellArgs(argv: Field[]): ShellInvocation {
+  let commandMode = false;
+  let stdinMode = false;
+  let i = 1;
+  for (; i < argv.length; i++) {
+    const field = argv[i]!;
+    const v = field.value;
+    if (!isKnown(field)) break;
+    if (v === "--" || v === "-") {
+      if (v === "-") stdinMode = true;
+      i++;
+      break;
+    }
+    if (v.startsWith("--")) {
+      if (v === "--rcfile" || v === "--init-file") i++;
+      continue;
+    }
+    if (/^[-+][A-Za-z]+$/.test(v)) {
+      if (v[0] === "-" && v.includes("c")) commandMode = true;
+      if (v[0] === "-" && v.includes("s")) stdinMode = true;
+      i += (v.slice(1).match(/[oO]/g) ?? []).length;
+      continue;
+    }
+    break;
+  }
+  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false };
+  const script = stdinMode ? null : (argv[i] ?? null);
+  const readsStdin = stdinMode || script === null || STDIN_PATHS.has(script.value);
+  return { code: null, script, readsStdin };
+}
+
+/** `bash <(curl …)`, `source <(…)`, `python3 <(…)`: a process substitution used as the script. */
+function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analyzer, shell = true): void {
+  if (!field || field.scripts.length === 0) return;
+  for (const script of field.scripts) {
+    analyzer.checkStdinProgram({ kind: "pipe", producers: script, state: call.state }, `\`${call.name}\``, { shell });
+  }
+}
+
+const shell: Handler = (call, analyzer) => {
+  const invocation = parseShellArgs(call.argv);
+  if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``);
+  checkScriptFile(invocation.script, call, analyzer);
+  if (invocation.readsStdin) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
+};
+
+const evaluate: Handler = ({ argv, state }, analyzer) => {
+  const args = argv.slice(1);
+  if (args.length === 0) return;
+  const joined: Field = {
+    value: args.map((f) => f.value).join(" "),
+    pattern: "",
+    glob: false,
+    source: args.map((f) => f.source).join(" "),
+    scripts: args.flatMap((f) => f.scripts),
+  };
+  analyzer.runCodeField(joined, state, "`eval`");
+};
+
+const source: Handler = (call, analyzer) => {
+  const file = call.argv[1] ?? null;
+  checkScriptFile(file, call, analyzer);
+  if (file && STDIN_PATHS.has(file.value)) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
+};
+
+/** `trap 'code' EXIT`: the code runs later, in this shell. */
+const trap: Handler = ({ argv, state }, analyzer) => {
+  const args = argv.slice(1).filter((f) => f.value !== "--");
+  if (args.length < 2 || /^-[lp]$/.test(args[0]!.value) || args[0]!.value === "-" || args[0]!.value === "") return;
+  analyzer.runCodeField(args[0]!, state, "`trap`");
+};
+
+const script: Handler = ({ argv, state }, analyzer) => {
+  const index = argv.findIndex((f) => f.value === "-c" || f.value === "--command");
+  if (index > 0 && argv[index + 1]) analyzer.runCodeField(argv[index + 1]!, state, "`script -c`");
+};
+
+/** python, node, perl … with no script read their program from stdin: refuse downloaded or decoded input. */
+const interpreter: Handler = (call, analyzer) => {
+  const args = call.argv.slice(1);
+  if (args.some((f) => /^(-c|-e|-E|-m|-r|-p|-x|--eval|--print|--check)$/.test(f.value))) return;
+  const script = args.find((f) => !f.value.startsWith("-"));
+  checkScriptFile(script ?? null, call, analyzer, false);
+  if (script && !STDIN_PATHS.has(script.value)) return;
+  analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: false });
+};
+
+export const SHELL_CODE_HANDLERS: Array<[string, Handler]> = [
+  ...[...SHELLS].map((n): [string, Handler] => [n, shell]),
+  ["eval", evaluate],
+  ["source", source],
+  [".", source],
+  ["trap", trap],
+  ["script", script],
+];
+
+export function interpreterHandler(name: string): Handler | undefined {
+  return STDIN_INTERPRETERS.test(name) ? interpreter : undefined;
+}

@@ -1,0 +1,381 @@
+import sh, { type ShNode } from "mvdan-sh";
+import { withSource } from "./lazy.js";
+import { forEachSimpleCommand } from "./walk.js";
+import {
+  ShellSyntaxError,
+  type Assignment,
+  type Command,
+  type Redirect,
+  type RedirectOp,
+  type Statement,
+  type Word,
+  type WordPart,
+} from "./shellAst.js";
+
+/**
+ * The adapter between mvdan/sh's bash parser (as the `mvdan-sh` package) and
+ * the policy's own small tree (shellAst.ts). The only file that knows the
+ * library; swap the parser here.
+ */
+
+const { syntax } = sh;
+const parser = syntax.NewParser();
+
+/** Operator codes are the Go enum's numbers; learn them from probes instead of hard-coding a version's values. */
+function probeOperators(): { binary: Map<number, string>; redirect: Map<number, RedirectOp>; process: Map<number, "<" | ">"> } {
+  const binary = new Map<number, string>();
+  for (const op of ["&&", "||", "|", "|&"]) binary.set(parser.Parse(`a ${op} b`, "").Stmts[0].Cmd.Op as number, op);
+  const redirect = new Map<number, RedirectOp>();
+  const samples: Array<[string, RedirectOp]> = [
+    ["a < f", "<"], ["a > f", ">"], ["a >> f", ">>"], ["a <> f", "<>"], ["a >| f", ">|"], ["a &> f", "&>"],
+    ["a &>> f", "&>>"], ["a >& f", ">&"], ["a <& f", "<&"], ["a <<E\nE\n", "<<"], ["a <<-E\nE\n", "<<-"], ["a <<< f", "<<<"],
+  ];
+  for (const [text, op] of samples) redirect.set(parser.Parse(text, "").Stmts[0].Redirs[0].Op as number, op);
+  const process = new Map<number, "<" | ">">();
+  for (const op of ["<", ">"] as const) process.set(parser.Parse(`a ${op}(b)`, "").Stmts[0].Cmd.Args[1].Parts[0].Op as number, op);
+  return { binary, redirect, process };
+}
+
+const OPS = probeOperators();
+
+/** Parse a command line as bash; throws ShellSyntaxError with the parser's reason. */
+export function parseShell(text: string): Statement[] {
+  let file: ShNode;
+  try {
+    file = parser.Parse(text, "");
+  } catch (error) {
+    const described = typeof (error as ShNode)?.Error === "function" ? String((error as ShNode).Error()) : String(error);
+    throw new ShellSyntaxError(described);
+  }
+  return new Converter(Buffer.from(text, "utf8")).statements(file.Stmts);
+}
+
+/**
+ * Simple commands the parser sees vs. those in the converted tree. Equal
+ * counts mean the adapter dropped no command; the tests check this over the
+ * whole corpus (too slow to do on every request with this parser build).
+ */
+export function crossCheck(text: string): { parser: number; converted: number } {
+  const parser = countNodes(syntaxTree(text), "CallExpr");
+  return { parser, converted: countSimpleCommands(parseShell(text)) };
+}
+
+function syntaxTree(text: string): ShNode {
+  return parser.Parse(text, "");
+}
+
+function countNodes(root: ShNode, type: string): number {
+  let count = 0;
+  syntax.Walk(root, (node) => {
+    if (node && syntax.NodeType(node) === type) count++;
+    return true;
+  });
+  return count;
+}
+
+function countSimpleCommands(statements: Statement[]): number {
+  let count = 0;
+  forEachSimpleCommand(statements, () => count++);
+  return count;
+}
+
+type QuoteContext = "unquoted" | "double" | "heredoc";
+
+class Converter {
+  constructor(private readonly bytes: Buffer) {}
+
+  private source(node: ShNode): string {
+    try {
+      return this.bytes.subarray(node.Pos().Offset(), node.End().Offset()).toString("utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  statements(list: ShNode[] | null | undefined): Statement[] {
+    return (list ?? []).map((stmt) => this.statement(stmt));
+  }
+
+  statement(stmt: ShNode): Statement {
+    const redirects: Redirect[] = (stmt.Redirs ?? []).map((r: ShNode) => this.redirect(r));
+    const cmd = stmt.Cmd;
+    // A bare redirection (`> file`) has no command: an empty group keeps the shape.
+    const command: Command = cmd ? this.command(cmd) : { kind: "group", subshell: false, body: [] };
+    return withSource({ command, background: Boolean(stmt.Background || stmt.Coprocess), redirects }, () => this.source(stmt));
+  }
+
+  private redirect(r: ShNode): Redirect {
+    const op = OPS.redirect.get(r.Op as number) ?? ">";
+    const heredocQuoted = (op === "<<" || op === "<<-") && this.hasQuotes(r.Word);
+    return {
+      op,
+      target: this.word(r.Word),
+      heredoc: r.Hdoc ? this.word(r.Hdoc, heredocQuoted ? "quoted-heredoc" : "heredoc") : null,
+    };
+  }
+
+  private hasQuotes(word: ShNode): boolean {
+    return (word?.Parts ?? []).some((p: ShNode) => {
+      const type = syntax.NodeType(p);
+      return type === "SglQuoted" || type === "DblQuoted" || (type === "Lit" && String(p.Value).includes("\\"));
+    });
+  }
+
+  private command(cmd: ShNode): Command {
+    const type = syntax.NodeType(cmd);
+    switch (type) {
+      case "CallExpr":
+        return withSource(
+          {
+            kind: "simple" as const,
+            assigns: (cmd.Assigns ?? []).map((a: ShNode) => this.assign(a)),
+            words: (cmd.Args ?? []).map((w: ShNode) => this.word(w)),
+          },
+          () => this.source(cmd),
+        );
+      case "BinaryCmd": {
+        const op = OPS.binary.get(cmd.Op as number) ?? "|";
+        if (op === "|" || op === "|&") {
+          return { kind: "pipeline", stages: [...this.stages(cmd.X), ...this.stages(cmd.Y)] };
+        }
+        return { kind: "list", op: op as "&&" | "||", left: this.statement(cmd.X), right: this.statement(cmd.Y) };
+      }
+      case "Subshell":
+        return { kind: "group", subshell: true, body: this.statements(cmd.Stmts) };
+      case "Block":
+        return { kind: "group", subshell: false, body: this.statements(cmd.Stmts) };
+      case "FuncDecl":
+        return { kind: "function", name: String(cmd.Name?.Value ?? ""), body: this.statement(cmd.Body) };
+      case "IfClause":
+        return { kind: "compound", body: this.ifBodies(cmd), words: [], scripts: [] };
+      case "WhileClause":
+        return { kind: "compound", body: [...this.statements(cmd.Cond), ...this.statements(cmd.Do)], words: [], scripts: [] };
+      case "ForClause":
+        return this.forClause(cmd);
+      case "CaseClause": {
+        const words = [this.word(cmd.Word)];
+        const body: Statement[] = [];
+        for (const item of cmd.Items ?? []) {
+          for (const pattern of item.Patterns ?? []) words.push(this.word(pattern));
+          body.push(...this.statements(item.Stmts));
+        }
+        return { kind: "compound", body, words, scripts: [] };
+      }
+      case "DeclClause":
+        return {
+          kind: "declare",
+          variant: String(cmd.Variant?.Value ?? "declare"),
+          assigns: (cmd.Args ?? []).map((a: ShNode) => this.assign(a)),
+        };
+      case "TimeClause":
+        return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: [], scripts: [] };
+      case "CoprocClause":
+        return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: cmd.Name ? [this.word(cmd.Name)] : [], scripts: [] };
+      default:
+        // (( )), [[ ]], let and anything newer: only substitutions inside them can run commands.
+        return { kind: "compound", body: [], words: [], scripts: this.nestedScripts(cmd) };
+    }
+  }
+
+  private stages(stmt: ShNode): Statement[] {
+    const cmd = stmt.Cmd;
+    const redirs = stmt.Redirs ?? [];
+    if (cmd && syntax.NodeType(cmd) === "BinaryCmd" && redirs.length === 0 && !stmt.Background) {
+      const op = OPS.binary.get(cmd.Op as number);
+      if (op === "|" || op === "|&") return [...this.stages(cmd.X), ...this.stages(cmd.Y)];
+    }
+    return [this.statement(stmt)];
+  }
+
+  private ifBodies(clause: ShNode): Statement[] {
+    const body: Statement[] = [];
+    for (let c = clause; c; c = c.Else) body.push(...this.statements(c.Cond), ...this.statements(c.Then));
+    return body;
+  }
+
+  private forClause(cmd: ShNode): Command {
+    const loop = cmd.Loop;
+    const body = this.statements(cmd.Do);
+    if (loop && syntax.NodeType(loop) === "WordIter") {
+      const items = loop.InPos && loop.InPos.Offset() > 0 ? (loop.Items ?? []).map((w: ShNode) => this.word(w)) : null;
+      return { kind: "for", variable: String(loop.Name?.Value ?? ""), items, body };
+    }
+    return { kind: "compound", body, words: [], scripts: loop ? this.nestedScripts(loop) : [] };
+  }
+
+  private assign(a: ShNode): Assignment {
+    const array: Word[] | null = a.Array ? (a.Array.Elems ?? []).map((e: ShNode) => this.word(e.Value)) : null;
+    // `a[$(cmd)]=x` and `a=([$(cmd)]=x)`: substitutions in indexes run too; keep them as extra array words.
+    const indexes: Word[] = [];
+    if (a.Index) indexes.push(...this.scriptWords(a.Index));
+    for (const element of a.Array?.Elems ?? []) if (element.Index) indexes.push(...this.scriptWords(element.Index));
+    const value = a.Value ? this.word(a.Value) : null;
+    return {
+      name: String(a.Name?.Value ?? ""),
+      value,
+      append: Boolean(a.Append),
+      array: array || indexes.length > 0 ? [...(array ?? []), ...indexes] : null,
+    };
+  }
+
+  /** Substitutions inside an expression, as words holding them. */
+  private scriptWords(node: ShNode): Word[] {
+    return this.nestedScripts(node).map((script) => ({ parts: [{ kind: "command", script, quoted: true }], source: "" }));
+  }
+
+  /** Command and process substitutions anywhere below `node` (arithmetic, tests, parameter operators). */
+  private nestedScripts(node: ShNode): Statement[][] {
+    const out: Statement[][] = [];
+    syntax.Walk(node, (n) => {
+      if (!n) return true;
+      const type = syntax.NodeType(n);
+      if (type === "CmdSubst" || type === "ProcSubst") {
+        out.push(this.statements(n.Stmts));
+        return false;
+      }
+      return true;
+    });
+    return out;
+  }
+
+  word(node: ShNode, context: QuoteContext | "quoted-heredoc" = "unquoted"): Word {
+    if (!node) return { parts: [], source: "" };
+    const source = () => this.source(node);
+    if (context === "quoted-heredoc") {
+      return withSource({ parts: [{ kind: "literal", value: this.rawText(node), quoted: true }] }, source);
+    }
+    let parts: ShNode[] = node.Parts ?? [];
+    // Brace splitting is a costly call into the parser: only for words that have a brace to split.
+    if (context === "unquoted" && parts.some((p) => syntax.NodeType(p) === "Lit" && String(p.Value).includes("{"))) {
+      parts = syntax.SplitBraces(node).Parts ?? [];
+    }
+    return withSource({ parts: this.parts(parts, context) }, source);
+  }
+
+  private rawText(node: ShNode): string {
+    return (node.Parts ?? []).map((p: ShNode) => String(p.Value ?? "")).join("");
+  }
+
+  private parts(parts: ShNode[], context: QuoteContext): WordPart[] {
+    const out: WordPart[] = [];
+    const quoted = context !== "unquoted";
+    for (const part of parts) {
+      const type = syntax.NodeType(part);
+      switch (type) {
+        case "Lit":
+          out.push(...unescapeLiteral(String(part.Value), context));
+          break;
+        case "SglQuoted": {
+          const value = String(part.Value);
+          out.push({ kind: "literal", value: part.Dollar ? decodeAnsiC(value) : value, quoted: true });
+          break;
+        }
+        case "DblQuoted":
+          out.push(...this.parts(part.Parts ?? [], "double"));
+          break;
+        case "ParamExp":
+          out.push(this.param(part, quoted));
+          break;
+        case "CmdSubst":
+          out.push({ kind: "command", script: this.statements(part.Stmts), quoted });
+          break;
+        case "ProcSubst":
+          out.push({ kind: "process", script: this.statements(part.Stmts) });
+          break;
+        case "ArithmExp":
+          out.push({ kind: "arith", quoted, scripts: this.nestedScripts(part) });
+          break;
+        case "BraceExp":
+          if (part.Sequence) out.push(withSource({ kind: "opaque" as const, glob: false }, () => this.source(part)));
+          else out.push({ kind: "brace", alternatives: (part.Elems ?? []).map((e: ShNode) => this.word(e)) });
+          break;
+        case "ExtGlob":
+          out.push(withSource({ kind: "opaque" as const, glob: true }, () => this.source(part)));
+          break;
+        default:
+          // A part type this adapter does not know: its value is unknown, and any substitution inside still counts.
+          out.push(withSource({ kind: "opaque" as const, glob: false }, () => this.source(part)));
+          for (const script of this.nestedScripts(part)) out.push({ kind: "command", script, quoted: true });
+      }
+    }
+    return out;
+  }
+
+  private param(part: ShNode, quoted: boolean): WordPart {
+    const plain = !(part.Excl || part.Length || part.Width || part.Index || part.Slice || part.Repl || part.Names || part.Exp);
+    return { kind: "param", name: String(part.Param?.Value ?? ""), plain, quoted, scripts: plain ? [] : this.nestedScripts(part) };
+  }
+}
+
+/**
+ * Quote removal for a literal: outside quotes a backslash quotes the next
+ * character (`\rm` is `rm`); inside double quotes and here-documents only
+ * before $ ` " \ and newline. Escaped characters become quoted text so that
+ * `\*` is not a glob.
+ */
+function unescapeLiteral(raw: string, context: QuoteContext): WordPart[] {
+  const quoted = context !== "unquoted";
+  if (!raw.includes("\\")) return [{ kind: "literal", value: raw, quoted }];
+  const out: WordPart[] = [];
+  let plain = "";
+  const flush = () => {
+    if (plain) out.push({ kind: "literal", value: plain, quoted });
+    plain = "";
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    const next = raw[i + 1];
+    if (ch !== "\\" || next === undefined) {
+      plain += ch;
+      continue;
+    }
+    const escapes = context === "unquoted" || "$`\\\n".includes(next) || (context === "double" && next === '"');
+    if (!escapes) {
+      plain += ch;
+      continue;
+    }
+    i++;
+    if (next === "\n") continue;
+    flush();
+    out.push({ kind: "literal", value: next, quoted: true });
+  }
+  flush();
+  return out;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
+};
+
+/** `$'…'` strings: the escapes bash decodes (`$'\x72m'` is `rm`). */
+export function decodeAnsiC(raw: string): string {
+  let out = "";
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (ch !== "\\" || i + 1 >= raw.length) {
+      out += ch;
+      continue;
+    }
+    const next = raw[++i]!;
+    if (next in SIMPLE_ESCAPES) {
+      out += SIMPLE_ESCAPES[next];
+    } else if (next === "x") {
+      const hex = /^[0-9a-fA-F]{1,2}/.exec(raw.slice(i + 1))?.[0] ?? "";
+      out += hex ? String.fromCharCode(parseInt(hex, 16)) : "\\x";
+      i += hex.length;
+    } else if (next === "u" || next === "U") {
+      const hex = new RegExp(`^[0-9a-fA-F]{1,${next === "u" ? 4 : 8}}`).exec(raw.slice(i + 1))?.[0] ?? "";
+      out += hex ? String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff)) : `\\${next}`;
+      i += hex.length;
+    } else if (/[0-7]/.test(next)) {
+      const oct = /^[0-7]{1,3}/.exec(raw.slice(i))![0];
+      out += String.fromCharCode(parseInt(oct, 8) & 0xff);
+      i += oct.length - 1;
+    } else if (next === "c" && i + 1 < raw.length) {
+      out += String.fromCharCode(raw.charCodeAt(++i) & 0x1f);
+    } else {
+      out += `\\${next}`;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * A command line reduced to what the policy inspects. parser.ts builds it from
+ * a real shell parser; nothing else in the policy depends on that library, so
+ * the parser can be swapped behind this shape.
+ */
+
+export interface Statement {
+  command: Command;
+  /** `cmd &` */
+  background: boolean;
+  redirects: Redirect[];
+  /** The statement's own text, for messages. */
+  source: string;
+}
+
+export type Command =
+  | SimpleCommand
+  | { kind: "pipeline"; stages: Statement[] }
+  | { kind: "list"; op: "&&" | "||"; left: Statement; right: Statement }
+  | { kind: "group"; subshell: boolean; body: Statement[] }
+  | { kind: "function"; name: string; body: Statement }
+  | LoopCommand
+  | CompoundCommand
+  | { kind: "declare"; variant: string; assigns: Assignment[] };
+
+export interface SimpleCommand {
+  kind: "simple";
+  assigns: Assignment[];
+  words: Word[];
+  source: string;
+}
+
+/** `for NAME in ITEMS; do BODY; done` (and `select`). */
+export interface LoopCommand {
+  kind: "for";
+  variable: string;
+  /** null for `for x; do` (the positional parameters). */
+  items: Word[] | null;
+  body: Statement[];
+}
+
+/**
+ * if / while / until / case / C-style for / [[ ]] / (( )) / let / time /
+ * coproc: the policy only needs their statements (in source order) and the
+ * words they expand, whose command substitutions also run.
+ */
+export interface CompoundCommand {
+  kind: "compound";
+  body: Statement[];
+  words: Word[];
+  /** Command substitutions inside arithmetic or test expressions. */
+  scripts: Statement[][];
+}
+
+export interface Assignment {
+  name: string;
+  /** null for a bare name (`export NAME`) or an array value. */
+  value: Word | null;
+  append: boolean;
+  /** Elements of `name=(a b c)`, which may hold substitutions too. */
+  array: Word[] | null;
+}
+
+export type RedirectOp = "<" | ">" | ">>" | "<>" | ">|" | "&>" | "&>>" | ">&" | "<&" | "<<" | "<<-" | "<<<";
+
+export interface Redirect {
+  op: RedirectOp;
+  target: Word;
+  /** The body of a here-document (`<<EOF`), with `quoted` parts when its delimiter was quoted. */
+  heredoc: Word | null;
+}
+
+export interface Word {
+  parts: WordPart[];
+  source: string;
+}
+
+export type WordPart =
+  /** Text after quote removal; `quoted` text is neither split, globbed nor tilde-expanded. */
+  | { kind: "literal"; value: string; quoted: boolean }
+  /** `$NAME` / `${NAME}` when `plain`; any other parameter form is not plain (its value is not computed). */
+  | { kind: "param"; name: string; plain: boolean; quoted: boolean; scripts: Statement[][] }
+  /** `$(…)` or backticks. */
+  | { kind: "command"; script: Statement[]; quoted: boolean }
+  /** `<(…)` / `>(…)` */
+  | { kind: "process"; script: Statement[] }
+  /** `$((…))` */
+  | { kind: "arith"; quoted: boolean; scripts: Statement[][] }
+  /** `{a,b,c}`: one word per alternative. */
+  | { kind: "brace"; alternatives: Word[] }
+  /** Anything whose value the policy does not compute (`{1..9}`, `@(a|b)`). */
+  | { kind: "opaque"; source: string; glob: boolean };
+
+/** Thrown when the text is not valid shell syntax; `message` says where and why. */
+export class ShellSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ShellSyntaxError";
+  }
+}
