@@ -31,6 +31,7 @@ describe("config store", () => {
     ["short token", JSON.stringify({ token: "short" }), /token/],
     ["relative workspace", JSON.stringify({ token: "a".repeat(43), workspaces: [{ name: "x", path: "rel/path" }] }), /absolute/],
     ["bad URL", JSON.stringify({ token: "a".repeat(43), public_base_url: "not a url" }), /public_base_url/],
+    ["bad deny regex", JSON.stringify({ token: "a".repeat(43), policy: { deny: [{ name: "x", pattern: "([" }] } }), /policy\.deny\.0\.pattern: not a valid regular expression/],
   ] as const) {
     it(`refuses a corrupt file (${label}) with a clear error and leaves it untouched`, () => {
       const home = tempDir();

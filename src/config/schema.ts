@@ -26,9 +26,25 @@ export const ServerConfig = z.object({
   auth_fail_limit: z.number().int().min(1).max(50).default(20),
 });
 
+function isValidRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const PolicyConfig = z.object({
   /** Extra deny rules: { name, pattern } where pattern is a regular expression over the command text. */
-  deny: z.array(z.object({ name: z.string(), pattern: z.string() })).default([]),
+  deny: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        pattern: z.string().refine(isValidRegExp, "not a valid regular expression"),
+      }),
+    )
+    .default([]),
   /** Explicit allows: exact command texts (after trimming) that skip the default rules. */
   allow: z.array(z.string()).default([]),
 });
