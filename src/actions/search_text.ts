@@ -1,18 +1,116 @@
 import { z } from "zod";
 import { ActionError } from "../core/errors.js";
+import { LIMITS, clamp } from "../core/limits.js";
+import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
+import { forbiddenInside } from "../files/forbidden.js";
+import { partsBelow } from "../files/openInside.js";
+import { statInside } from "../files/statPath.js";
+import { BuiltinSearchWorkers } from "../search/builtin.js";
+import { locateRipgrep } from "../search/locateRipgrep.js";
+import { runRipgrep } from "../search/ripgrep.js";
+import type { SearchRequest } from "../search/types.js";
 import { defineAction } from "./define.js";
 
-// PLACEHOLDER: replaced by the issue that implements search_text.
+const MAX_LIMIT = 1000;
+const MAX_CONTEXT = 10;
+/** Stop searching this long before the answer deadline and hand out a cursor. */
+const SEARCH_MARGIN_MS = 8000;
+/** A runaway regex in the built-in engine is cut off this long before the deadline. */
+const HARD_MARGIN_MS = 2000;
+
+const Match = z.object({
+  path: z.string().describe("File relative to the workspace root."),
+  line: z.number().int().describe("1-based line number."),
+  column: z.number().int().describe("1-based column (in characters) of the first match on the line."),
+  text: z.string().describe("The line without its line break; very long lines are cut to a window around the match, marked with …"),
+  before: z.array(z.string()).optional().describe("Up to context_lines lines before the match."),
+  after: z.array(z.string()).optional().describe("Up to context_lines lines after the match."),
+});
+
+const Output = z.object({
+  matches: z.array(Match).describe("One entry per matching line, ordered by path (tree order) then line."),
+  truncated: z.boolean().describe("True when more matches exist: call again with the same arguments and cursor = next_cursor."),
+  next_cursor: z.string().optional(),
+  engine: z.enum(["ripgrep", "builtin"]).describe("ripgrep when installed (Rust regex syntax), else the built-in engine (JavaScript regex syntax)."),
+  note: z.string().optional().describe("Why the page stopped early, when it did."),
+});
+
+const CursorPosition = z.object({ path: z.string().min(1), line: z.number().int().nonnegative() });
+
 export default defineAction({
   name: "search_text",
   operationId: "searchText",
-  summary: "search_text (not implemented yet).",
+  summary:
+    "Search file contents in the workspace, line by line (literal text by default, regex optional; case-insensitive by default). Honours .gitignore, skips hidden and binary files. Results ordered by path then line; page with cursor when truncated.",
   readOnly: true,
   consequential: false,
   destructive: false,
-  input: z.object({}),
-  output: z.object({}),
-  handler: async () => {
-    throw new ActionError("INTERNAL", "search_text is not implemented yet");
+  input: z.object({
+    query: z.string().min(1).describe("Text to find on a line (no line breaks). Literal unless regex is true."),
+    regex: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Treat query as a regular expression. Syntax is ripgrep's (Rust) when engine is ripgrep, JavaScript's otherwise; the common subset (. * + ? | () [] {n,m} ^ $ \\b \\d \\s \\w) works in both, but \\w \\d \\b cover non-ASCII letters and digits only with ripgrep. An invalid regex is answered with 400 and the reason.",
+      ),
+    case_sensitive: z.boolean().default(false).describe("Match upper/lower case exactly (default: ignore case)."),
+    path: z.string().default(".").describe("File or folder to search, relative to the workspace root (default: everything)."),
+    glob: z
+      .string()
+      .nullish()
+      .describe(
+        "Only files whose workspace-relative path matches, gitignore style: `*.py` at any depth, `src/**/*.ts` anchored at the root, `!*.min.js` to exclude. Filters only: ignored and hidden files stay out.",
+      ),
+    context_lines: z.number().int().default(0).describe(`Lines of context before and after each match, at most ${MAX_CONTEXT}.`),
+    limit: z.number().int().default(200).describe(`Matching lines per page, at most ${MAX_LIMIT}; pages are also cut to fit the response size.`),
+    cursor: z.string().nullish().describe("next_cursor of the previous page, to continue the same search."),
+  }),
+  output: Output,
+  example: { query: "TODO" },
+  handler: async (input, ctx) => {
+    if (/[\r\n]/.test(input.query)) {
+      throw new ActionError("BAD_REQUEST", "query must be on one line: the search matches line by line", {
+        hint: "Search for one line of the text, then read_file around the match.",
+      });
+    }
+    const workspace = ctx.workspace();
+    const target = ctx.resolvePath(input.path);
+    ctx.audit.paths = [target.relative];
+    const stat = statInside(target);
+    if (!stat.isFile() && !stat.isDirectory()) throw new ActionError("BAD_REQUEST", `"${target.relative}" is not a regular file or folder`);
+
+    const contextLines = clamp(input.context_lines, 0, MAX_CONTEXT);
+    const glob = input.glob ? input.glob : null;
+    const key = queryKey({ q: input.query, re: input.regex, cs: input.case_sensitive, path: target.relative, glob, ctx: contextLines });
+    const request: SearchRequest = {
+      root: workspace.root,
+      start: target.relative,
+      startParts: partsBelow(workspace.root, target),
+      startIsFile: stat.isFile(),
+      pattern: input.query,
+      regex: input.regex,
+      caseSensitive: input.case_sensitive,
+      glob,
+      contextLines,
+      limit: clamp(input.limit, 1, MAX_LIMIT),
+      after: input.cursor ? decodeCursor("search_text", key, input.cursor, CursorPosition) : null,
+      forbidden: forbiddenInside(workspace.root, [ctx.store.home]),
+      softDeadline: ctx.deadline - SEARCH_MARGIN_MS,
+    };
+    const rg = locateRipgrep();
+    const budget = LIMITS.payloadChars;
+    const page = rg
+      ? await runRipgrep(rg, request, budget)
+      : await ctx.resources.get("search.builtin-workers", () => new BuiltinSearchWorkers()).run(request, budget, ctx.deadline - HARD_MARGIN_MS);
+    ctx.audit.detail = { engine: rg ? "ripgrep" : "builtin", matches: page.matches.length };
+    return {
+      matches: page.matches,
+      truncated: page.truncated,
+      ...(page.truncated && page.next ? { next_cursor: encodeCursor("search_text", key, page.next) } : {}),
+      engine: rg ? ("ripgrep" as const) : ("builtin" as const),
+      ...(page.stoppedForTime
+        ? { note: "The search stopped at the time limit before covering every file; continue with next_cursor, or narrow path or glob." }
+        : {}),
+    };
   },
 });

@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ActionError } from "../core/errors.js";
 
@@ -29,29 +29,45 @@ function isWithin(root: string, candidate: string): boolean {
  * Real path of `p`, also for paths that do not exist yet: the nearest existing
  * parent's real path plus the missing rest. A dangling symlink is followed to
  * where it points (it is not "a new file": writing through it would land there).
+ *
+ * The tree may change while we look (a folder swapped for a symlink): the link
+ * is read with one readlink call instead of lstat-then-readlink, and every
+ * file-system error ends as an ActionError whose message holds no path.
  */
 function realish(p: string, hops = 0): string {
   if (hops > MAX_LINK_HOPS) throw outside("too many levels of symbolic links");
   try {
     return realpathSync(p);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     if (code === "ELOOP") throw outside("too many levels of symbolic links");
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    // EINVAL: a link was replaced while realpath read it; look again (bounded by the hop count).
+    if (code === "EINVAL") return realish(p, hops + 1);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw unresolvable(code);
   }
-  let isLink = false;
+  let target: string | null = null;
   try {
-    isLink = lstatSync(p).isSymbolicLink();
-  } catch {
-    // does not exist at all
+    target = readlinkSync(p);
+  } catch (error) {
+    // EINVAL: not a symlink (any more); ENOENT/ENOTDIR: does not exist (yet).
+    const code = errnoOf(error);
+    if (code !== "EINVAL" && code !== "ENOENT" && code !== "ENOTDIR") throw unresolvable(code);
   }
   const parent = dirname(p);
-  if (isLink) {
-    const target = readlinkSync(p);
-    return realish(resolve(realish(parent, hops + 1), target), hops + 1);
-  }
+  if (target !== null) return realish(resolve(realish(parent, hops + 1), target), hops + 1);
   if (parent === p) return p;
   return join(realish(parent, hops), basename(p));
+}
+
+function errnoOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException)?.code ?? "EUNKNOWN";
+}
+
+/** A path we cannot resolve for another reason than its absence; never echoes the path. */
+function unresolvable(code: string): ActionError {
+  if (code === "ENAMETOOLONG") return new ActionError("BAD_REQUEST", "path is too long");
+  if (code === "EACCES" || code === "EPERM") return new ActionError("BAD_REQUEST", "permission denied while resolving the path");
+  return new ActionError("BAD_REQUEST", `cannot resolve the path (${code})`);
 }
 
 /**

@@ -1,0 +1,167 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { ActionError, isActionError } from "../core/errors.js";
+import type { InsidePath } from "../workspace/resolveInside.js";
+import { ConfinedDir } from "./confinedFs.js";
+import { hashFd, sha256Hex } from "./hashFile.js";
+import { openEntry, splitInside } from "./openInside.js";
+
+export interface WriteOptions {
+  /** Refuse (409) unless the file on disk has this SHA-256. */
+  expectedSha256: string | null;
+  /** Refuse (409) when the file exists. */
+  createOnly: boolean;
+}
+
+export interface WriteOutcome {
+  size: number;
+  sha256: string;
+  created: boolean;
+  previousSha256?: string;
+}
+
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Replace (or create) a file inside the workspace atomically: readers see the
+ * old or the new bytes, never a mix. The temp file is created exclusively in
+ * the target's own folder (reached through ConfinedDir, so a symlink swapped
+ * in cannot redirect it), fsynced, given the old file's mode, and renamed over
+ * the target - a rename replaces a symlink instead of writing through it.
+ * `expected_sha256` is checked before writing and again just before the rename.
+ */
+export async function writeInside(root: string, target: InsidePath, data: Buffer, options: WriteOptions): Promise<WriteOutcome> {
+  const { parts, name } = splitInside(root, target);
+  const expected = options.expectedSha256?.toLowerCase() ?? null;
+  let dir: ConfinedDir;
+  try {
+    dir = ConfinedDir.open(root, parts, expected === null);
+  } catch (error) {
+    if (expected !== null && isActionError(error) && error.code === "NOT_FOUND") throw missing(target.relative);
+    throw error;
+  }
+  try {
+    const existing = await inspect(dir, name, target.relative);
+    if (existing && options.createOnly) {
+      throw new ActionError("CONFLICT", `"${target.relative}" already exists and create_only is set`, {
+        hint: "Read it first and write with expected_sha256 to replace it, or pick another name.",
+      });
+    }
+    if (expected !== null) {
+      if (!existing) throw missing(target.relative);
+      if (existing.sha256 !== expected) throw changedOnDisk(target.relative, existing.sha256);
+    }
+    const mode = existing ? existing.mode : 0o666 & ~process.umask();
+    const temp = `.cgc-${randomBytes(6).toString("hex")}.tmp`;
+    writeTemp(dir, temp, data, mode, existing);
+    try {
+      if (existing) {
+        // Narrow the race with another writer: the file must still be what we compared.
+        const now = await inspect(dir, name, target.relative);
+        if (now?.sha256 !== existing.sha256) throw changedOnDisk(target.relative, now?.sha256 ?? null);
+      }
+      dir.verify();
+      if (options.createOnly || !existing) placeNew(dir, temp, name, target.relative, options.createOnly);
+      else renameSync(dir.entry(temp), dir.entry(name));
+    } catch (error) {
+      removeQuietly(dir.entry(temp));
+      throw error;
+    }
+    dir.sync();
+    return {
+      size: data.length,
+      sha256: sha256Hex(data),
+      created: !existing,
+      ...(existing ? { previousSha256: existing.sha256 } : {}),
+    };
+  } finally {
+    dir.close();
+  }
+}
+
+interface Existing {
+  sha256: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+async function inspect(dir: ConfinedDir, name: string, shown: string): Promise<Existing | null> {
+  const opened = openEntry(dir, name);
+  if (!opened) return null;
+  try {
+    if (opened.stat.isDirectory()) throw new ActionError("BAD_REQUEST", `"${shown}" is a folder; write_file writes files`);
+    if (!opened.stat.isFile()) throw new ActionError("BAD_REQUEST", `"${shown}" is not a regular file`);
+    const { mode, uid, gid } = opened.stat;
+    return { sha256: await hashFd(opened.fd), mode: mode & 0o7777, uid, gid };
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+function writeTemp(dir: ConfinedDir, temp: string, data: Buffer, mode: number, existing: Existing | null): void {
+  const fd = openSync(dir.entry(temp), TEMP_FLAGS, mode);
+  try {
+    fchmodSync(fd, mode); // the umask must not change the kept mode
+    if (existing && process.getuid?.() === 0) {
+      try {
+        fchownSync(fd, existing.uid, existing.gid);
+      } catch {
+        // keep going with our ownership
+      }
+    }
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    removeQuietly(dir.entry(temp));
+    throw error;
+  }
+  closeSync(fd);
+}
+
+/** A new file: link() refuses to replace anything, so create_only holds even against a racing writer. */
+function placeNew(dir: ConfinedDir, temp: string, name: string, shown: string, createOnly: boolean): void {
+  try {
+    linkSync(dir.entry(temp), dir.entry(name));
+    removeQuietly(dir.entry(temp));
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if (createOnly) throw new ActionError("CONFLICT", `"${shown}" already exists and create_only is set`);
+      throw changedOnDisk(shown, null);
+    }
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EXDEV") throw error;
+  }
+  // The file system has no hard links: check, then rename (a narrow race remains there).
+  try {
+    lstatSync(dir.entry(name));
+    throw changedOnDisk(shown, null);
+  } catch (error) {
+    if (isActionError(error)) throw error;
+  }
+  renameSync(dir.entry(temp), dir.entry(name));
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function missing(shown: string): ActionError {
+  return new ActionError("CONFLICT", `"${shown}" does not exist, but expected_sha256 was given`, {
+    hint: "Omit expected_sha256 to create the file.",
+  });
+}
+
+function changedOnDisk(shown: string, actual: string | null): ActionError {
+  return new ActionError("CONFLICT", `"${shown}" changed on disk since it was read${actual ? ` (its sha256 is now ${actual})` : ""}`, {
+    hint: "Read the file again, merge your change into the current content, and write with the new sha256.",
+    ...(actual ? { details: { current_sha256: actual } } : {}),
+  });
+}
