@@ -11,10 +11,10 @@ const FILES_BUDGET = 8_000;
 
 /**
  * Read-only and literal: pathspecs are never globs or magic, and no external
- * diff driver, textconv filter or fsmonitor hook runs (a repository's config
- * could name any program there).
+ * diff driver or textconv filter runs (a repository's config could name any
+ * program there; runGit already turns the fsmonitor hook off).
  */
-const SAFE = ["--literal-pathspecs", "-c", "core.fsmonitor=false"];
+const SAFE = ["--literal-pathspecs"];
 
 export default defineAction({
   name: "git_diff",

@@ -5,9 +5,6 @@ import { parsePorcelainV2, type StatusEntry } from "../files/gitStatusParse.js";
 import { runGit } from "../git/run.js";
 import { defineAction } from "./define.js";
 
-/** Read-only git settings: no fsmonitor hook (a repo's config could name any program there). */
-const SAFE = ["-c", "core.fsmonitor=false"];
-
 export default defineAction({
   name: "git_status",
   operationId: "gitStatus",
@@ -39,7 +36,7 @@ export default defineAction({
     const root = ctx.workspace().root;
     const options = { timeoutMs: 20_000, signal: ctx.signal };
     const [status, prefix] = await Promise.all([
-      runGit([...SAFE, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal", "--", "."], root, options),
+      runGit(["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal", "--", "."], root, options),
       runGit(["rev-parse", "--show-prefix"], root, options),
     ]);
     const parsed = parsePorcelainV2(status.stdout, prefix.stdout.trim());

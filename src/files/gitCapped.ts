@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { ActionError } from "../core/errors.js";
-import { gitEnvironment } from "../git/run.js";
+import { GIT_BASE_ARGS, gitChildEnvironment } from "../git/run.js";
 
 export interface CappedOutput {
   stdout: string;
@@ -15,9 +15,9 @@ export interface CappedOutput {
  */
 export function runGitCapped(args: string[], cwd: string, maxBytes: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CappedOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", ["--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=false", ...args], {
+    const child = spawn("git", [...GIT_BASE_ARGS, ...args], {
       cwd,
-      env: { ...gitEnvironment(), GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
+      env: gitChildEnvironment(),
       stdio: ["ignore", "pipe", "pipe"],
       signal: options.signal,
     });

@@ -21,14 +21,14 @@ export function runGit(
   return new Promise((resolve, reject) => {
     execFile(
       "git",
-      ["--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=false", ...args],
+      [...GIT_BASE_ARGS, ...args],
       {
         cwd,
         encoding: "utf8",
         timeout: options.timeoutMs ?? 20_000,
         maxBuffer: options.maxBytes ?? 64 * 1024 * 1024,
         signal: options.signal,
-        env: { ...gitEnvironment(), GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
+        env: gitChildEnvironment(),
       },
       (error, stdout, stderr) => {
         if (!error) return resolve({ stdout, stderr });
@@ -42,6 +42,18 @@ export function runGit(
       },
     );
   });
+}
+
+/**
+ * Options for every git we run: no pager, plain paths, no colour, and no
+ * fsmonitor hook — a repository's config (which write_file can change) could
+ * name any program there, and read-only actions must not start it.
+ */
+export const GIT_BASE_ARGS: readonly string[] = ["--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=false", "-c", "core.fsmonitor=false"];
+
+/** Environment for git: ours removed, never a prompt, no optional index locks. */
+export function gitChildEnvironment(): NodeJS.ProcessEnv {
+  return { ...gitEnvironment(), GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
 }
 
 /** The user's environment without our own variables (the token must never reach a child). */
