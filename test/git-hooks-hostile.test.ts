@@ -37,3 +37,31 @@ it("read-only git actions never start a program named in the repository's config
   }
   assert.equal(existsSync(canary), false, "a program from the repository's config was started");
 });
+
+it("write_file and apply_patch refuse to write inside .git (also through a symlink); reading stays allowed", async () => {
+  const fixture = makeHome();
+  const ws = fixture.workspace;
+  execFileSync("git", ["init", "-q", "-b", "main", ws]);
+  const { symlinkSync, readFileSync } = await import("node:fs");
+  symlinkSync(join(ws, ".git"), join(ws, "innocent"));
+  const configBefore = readFileSync(join(ws, ".git", "config"), "utf8");
+  const s = await startServer(fixture);
+  try {
+    for (const path of [".git/config", ".git/hooks/pre-commit", "sub/../.git/hooks/post-checkout", "innocent/config", "innocent/hooks/pre-commit"]) {
+      const write = await s.post("write_file", { path, content: "#!/bin/sh\necho pwned\n" });
+      assert.equal(write.status, 403, `write_file ${path}`);
+      assert.equal(write.json.error.code, "OUTSIDE_WORKSPACE");
+      const patch = await s.post("apply_patch", { patch: `*** Begin Patch\n*** Add File: ${path}\n+pwned\n*** End Patch\n` });
+      assert.equal(patch.status, 403, `apply_patch ${path}`);
+    }
+    const update = await s.post("apply_patch", { patch: "*** Begin Patch\n*** Update File: .git/config\n@@\n+[alias]\n*** End Patch\n" });
+    assert.equal(update.status, 403);
+    assert.equal(readFileSync(join(ws, ".git", "config"), "utf8"), configBefore);
+    assert.equal(existsSync(join(ws, ".git", "hooks", "pre-commit")), false);
+    const read = await s.post("read_file", { path: ".git/HEAD" });
+    assert.equal(read.status, 200);
+    assert.equal((await s.post("write_file", { path: ".gitignore", content: "dist/\n" })).status, 200, ".gitignore is an ordinary file");
+  } finally {
+    await s.close();
+  }
+});

@@ -30,7 +30,7 @@ export default defineAction({
   example: { path: "smoke.txt", content: "hi\n" },
   handler: async (input, ctx) => {
     const workspace = ctx.workspace();
-    const target = ctx.resolvePath(input.path);
+    const target = ctx.resolveWritePath(input.path);
     ctx.audit.paths = [target.relative];
     const outcome = await writeInside(workspace.root, target, Buffer.from(input.content, "utf8"), {
       expectedSha256: input.expected_sha256 ?? null,

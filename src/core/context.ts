@@ -29,6 +29,8 @@ export interface ActionContext {
    * OUTSIDE_WORKSPACE. Every path field of every action goes through this.
    */
   resolvePath(userPath: string): InsidePath;
+  /** resolvePath for a file the action will create, change or delete: also refuses `.git` internals. */
+  resolveWritePath(userPath: string): InsidePath;
   /** Aborted when the request must be answered (ChatGPT gives up at 45 s). */
   signal: AbortSignal;
   /** Epoch ms by which the handler must have answered. */

@@ -6,6 +6,7 @@ import { activeWorkspace, type ActionContext, type AuditNote } from "./context.j
 import { ActionError, isActionError } from "./errors.js";
 import { LIMITS } from "./limits.js";
 import type { ResourceBag } from "./resources.js";
+import { refuseGitInternals } from "../workspace/gitInternals.js";
 import { resolveInside } from "../workspace/resolveInside.js";
 import { forgetGitSummaries } from "../git/run.js";
 
@@ -50,6 +51,11 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
       return ws;
     },
     resolvePath: (userPath) => resolveInside(ctx.workspace().root, userPath, [env.store.home]),
+    resolveWritePath: (userPath) => {
+      const target = ctx.resolvePath(userPath);
+      refuseGitInternals(ctx.workspace().root, target);
+      return target;
+    },
     get signal() {
       if (signal === undefined) {
         const controller = new AbortController();
