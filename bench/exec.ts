@@ -1,19 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { newConfig, saveConfig } from "../src/config/store.js";
+import { benchConfig, median, startServe, stopChild } from "./util.js";
 import { checkCommand } from "../src/policy/checkCommand.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
-const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const RUNS = 200;
 const WARMUP = 20;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timeRuns(runs: number, once: () => Promise<void>): Promise<number> {
   for (let i = 0; i < WARMUP; i++) await once();
@@ -34,29 +28,7 @@ function spawnShTrue(): Promise<void> {
   });
 }
 
-function waitForPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Port: (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 /**
  * exec_command for `true` through the whole path (HTTP, auth, policy check,
@@ -67,18 +39,10 @@ export default async function execBench(ctx: BenchContext): Promise<BenchRow[]> 
   const home = join(ctx.tmp, "home");
   const ws = join(ctx.tmp, "ws");
   mkdirSync(ws, { recursive: true });
-  const config = newConfig();
-  config.workspaces.push({ name: "ws", path: ws });
-  config.active_workspace = "ws";
-  config.public_base_url = "https://bench.example.com";
-  saveConfig(home, config);
+  const config = benchConfig(home, ws);
 
-  const server = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
-    env: { ...process.env, CHATGPT_CODEX_HOME: home },
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const { child: server, port } = await startServe(home);
   try {
-    const port = await waitForPort(server);
     const url = `http://127.0.0.1:${port}/exec_command`;
     const headers = { authorization: `Bearer ${config.token}`, "content-type": "application/json" };
     const body = JSON.stringify({ command: "true" });
@@ -114,6 +78,6 @@ export default async function execBench(ctx: BenchContext): Promise<BenchRow[]> 
       },
     ];
   } finally {
-    await stop(server);
+    await stopChild(server);
   }
 }

@@ -7,15 +7,14 @@
  * - read_file of lines 1-200 of a 1 GB file: time (it hashes the whole file,
  *   so `sha256sum` is the baseline) and peak RSS, in a child process of its own.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { newConfig, saveConfig } from "../src/config/store.js";
+import { benchConfig, median, startServe, stopChild } from "./util.js";
 import { locateRipgrep } from "../src/search/locateRipgrep.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
-const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const ROOT_DIST = fileURLToPath(new URL("..", import.meta.url));
 const TOP_DIRS = 50;
 const SUB_DIRS = 25;
@@ -58,10 +57,6 @@ function makeBigFile(file: string): void {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Median wall time of `RUNS` runs after one warm-up (page cache, JIT). */
 async function timeIt(run: () => Promise<unknown> | unknown): Promise<number> {
@@ -85,21 +80,6 @@ function runTool(command: string, args: string[], cwd: string): Promise<number> 
   });
 }
 
-function waitForPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Port: (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
 
 interface Server {
   post(action: string, body: unknown): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -108,11 +88,7 @@ interface Server {
 
 /** Our server in a process of its own, as the user runs it; `rg` picks the search engine. */
 async function startServer(home: string, token: string, rg: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
-    env: { ...process.env, CHATGPT_CODEX_HOME: home, CHATGPT_CODEX_RG: rg },
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  const port = await waitForPort(child);
+  const { child, port } = await startServe(home, { CHATGPT_CODEX_RG: rg });
   return {
     async post(action, body) {
       const response = await fetch(`http://127.0.0.1:${port}/${action}`, {
@@ -124,12 +100,7 @@ async function startServer(home: string, token: string, rg: string): Promise<Ser
       if (response.status !== 200) throw new Error(`${action}: ${response.status} ${JSON.stringify(json).slice(0, 200)}`);
       return json;
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
 }
 
@@ -179,10 +150,7 @@ export default async function filesBench(ctx: BenchContext): Promise<BenchRow[]>
   execFileSync("git", ["init", "-q", "-b", "main"], { cwd: ws });
   execFileSync("git", ["add", "-A"], { cwd: ws });
   execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "tree"], { cwd: ws });
-  const config = newConfig();
-  config.workspaces.push({ name: "ws", path: ws });
-  config.active_workspace = "ws";
-  saveConfig(home, config);
+  const config = benchConfig(home, ws);
 
   const rg = locateRipgrep();
   const tree = `${files.toLocaleString("en-US")}-file tree`;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { applyPatch } from "../src/patch/engine.js";
 import { resolveInside } from "../src/workspace/resolveInside.js";
 import type { BenchContext, BenchRow, BenchSuite } from "./types.js";
+import { median } from "./util.js";
 
 const LINES = 100_000;
 const CHUNKS = 1_000;
@@ -54,10 +55,6 @@ function unifiedDiff(lines: readonly string[]): string {
   return `${out.join("\n")}\n`;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Median wall time of `run` over RUNS fresh copies of the file. */
 function time(dir: string, original: string, run: () => void): number {

@@ -15,7 +15,7 @@ const only = process.argv.slice(2);
 
 function suiteNames(): string[] {
   const found = readdirSync(here)
-    .filter((f) => f.endsWith(".js") && !["run.js", "types.js"].includes(f) && !f.endsWith(".d.js"))
+    .filter((f) => f.endsWith(".js") && !["run.js", "types.js", "util.js"].includes(f))
     .map((f) => f.slice(0, -3));
   return found.sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
 }

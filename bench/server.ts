@@ -2,12 +2,10 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { newConfig, saveConfig } from "../src/config/store.js";
+import { benchConfig, startServe, stopChild, waitForPort } from "./util.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
-const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const DURATION_S = 8;
 const CONNECTIONS = 50;
 
@@ -30,21 +28,6 @@ http.createServer((req, res) => {
 }).listen(0, "127.0.0.1", function () { console.log("Port: " + this.address().port); });
 `;
 
-function waitForPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Port: (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -56,13 +39,6 @@ async function load(url: string, headers: Record<string, string>): Promise<autoc
   return autocannon({ url, method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}", connections: CONNECTIONS, duration: DURATION_S });
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 /** Authenticated workspace_status through our whole request path vs a bare node:http server. */
 export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]> {
@@ -72,20 +48,12 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
   // A workspace is usually a git repository; status answers then carry branch and dirty count.
   execFileSync("git", ["init", "-q", "-b", "main", ws]);
   writeFileSync(join(ws, "README.md"), "bench\n");
-  const config = newConfig();
-  config.workspaces.push({ name: "ws", path: ws });
-  config.active_workspace = "ws";
-  config.public_base_url = "https://bench.example.com";
-  saveConfig(home, config);
+  const config = benchConfig(home, ws);
 
-  const ours = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
-    env: { ...process.env, CHATGPT_CODEX_HOME: home },
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const { child: ours, port } = await startServe(home);
   let bare: ChildProcess | undefined;
   let framework: ChildProcess | undefined;
   try {
-    const port = await waitForPort(ours);
     const url = `http://127.0.0.1:${port}/workspace_status`;
     const sample = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${config.token}`, "content-type": "application/json" }, body: "{}" });
     const body = await sample.text();
@@ -98,7 +66,7 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
     const rssAfter = rssMb(ours.pid!);
     ctx.progress(`bare node:http: ${CONNECTIONS} connections for ${DURATION_S}s`);
     const b = await load(`http://127.0.0.1:${barePort}/`, {});
-    await stop(bare);
+    await stopChild(bare);
     const fastifyPath = createRequire(import.meta.url).resolve("fastify");
     framework = spawn(process.execPath, ["-e", BARE_FASTIFY, body, fastifyPath], { stdio: ["ignore", "pipe", "ignore"] });
     const frameworkPort = await waitForPort(framework);
@@ -126,8 +94,8 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
       },
     ];
   } finally {
-    await stop(ours);
-    if (bare) await stop(bare);
-    if (framework) await stop(framework);
+    await stopChild(ours);
+    if (bare) await stopChild(bare);
+    if (framework) await stopChild(framework);
   }
 }

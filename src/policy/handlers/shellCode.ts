@@ -1,7 +1,6 @@
 import type { Analyzer, CommandCall, Handler } from "../analyzer.js";
 import { SHELLS, STDIN_INTERPRETERS } from "../commandTables.js";
 import { isKnown, type Field } from "../expand.js";
-import { Refusal } from "../rules.js";
 
 /**
  * Commands that run text as shell code: `sh -c '…'` (read recursively),
