@@ -82,6 +82,17 @@ export default defineAction({
     });
     ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
     await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
+    if (job.running) {
+      // The answer is logged now; how the job ends (exit, timeout, kill) gets a line of its own.
+      void job.finished.then(() =>
+        ctx.auditLater({
+          outcome: job.status,
+          duration_ms: job.durationMs(),
+          command: input.command,
+          detail: { event: "job_end", job_id: job.id, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
+        }),
+      );
+    }
     return viewJob(job);
   },
 });

@@ -7,9 +7,10 @@ export interface AuditRecord {
   time: string;
   action: string;
   workspace: string | null;
-  /** "ok" or the error code. */
+  /** "ok" or the error code; for a later event (a job ending) its outcome. */
   outcome: string;
-  status: number;
+  /** HTTP status of the call; absent for events after the answer (a job ending). */
+  status?: number;
   duration_ms: number;
   face: "http" | "mcp";
   paths?: string[];

@@ -36,7 +36,10 @@ export interface ActionContext {
   /** Epoch ms by which the handler must have answered. */
   deadline: number;
   resources: ResourceBag;
+  /** What the audit line of this call records (paths, command). */
   audit: AuditNote;
+  /** Write an audit line for something that happens after the answer (a job that ends later). */
+  auditLater(event: { outcome: string; duration_ms: number; command?: string; detail?: AuditNote["detail"] }): void;
 }
 
 export function activeWorkspace(config: Config): ActiveWorkspace {

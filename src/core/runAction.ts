@@ -67,6 +67,8 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     deadline,
     resources: env.resources,
     audit: note,
+    auditLater: (event) =>
+      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...event }),
   };
 
   let result: RunResult;

@@ -11,7 +11,7 @@ function formatRecord(line: string): string {
     return line;
   }
   const what = record.command !== undefined ? `$ ${record.command}` : (record.paths ?? []).join(" ");
-  return `${record.time}  ${record.action.padEnd(17)} ${String(record.status).padEnd(3)} ${record.outcome.padEnd(17)} ${String(record.duration_ms).padStart(6)}ms  ${record.workspace ?? "-"}  ${what}`.trimEnd();
+  return `${record.time}  ${record.action.padEnd(17)} ${String(record.status ?? "-").padEnd(3)} ${record.outcome.padEnd(17)} ${String(record.duration_ms).padStart(6)}ms  ${record.workspace ?? "-"}  ${what}`.trimEnd();
 }
 
 export function register(program: Command): void {
