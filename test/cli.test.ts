@@ -279,6 +279,28 @@ describe("serve and up", () => {
   });
 });
 
+describe("log --follow", () => {
+  it("prints new audit lines as actions happen, and stops on SIGINT", async () => {
+    const { home, ws } = freshHome();
+    runCli(["channel", "register", "--workspace", ws, "--public-base-url", "https://a.example.com"], home);
+    const server = startLongRunning(["serve", "--port", "0"], home, /Port: (\d+)/);
+    const port = (await server.started)[1];
+    const follow = startLongRunning(["log", "--follow"], home, /switch_workspace/);
+    // Give the follower a moment to start watching, then act until it reports (bounded).
+    for (let i = 0; i < 40 && !/switch_workspace/.test(follow.output()); i++) {
+      await postJson(`http://127.0.0.1:${port}`, "switch_workspace", { name: "project" }, { token: readToken(home) });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await follow.started;
+    assert.match(follow.output(), /switch_workspace\s+200\s+ok/);
+    assert.ok(!follow.output().includes(readToken(home)));
+    follow.child.kill("SIGINT");
+    assert.equal(await follow.exited, 0);
+    server.child.kill("SIGINT");
+    await server.exited;
+  });
+});
+
 describe("other commands", () => {
   it("openapi, gpt-instructions, log and --help work", async () => {
     const { home, ws } = freshHome();

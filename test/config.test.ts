@@ -52,20 +52,33 @@ describe("config store", () => {
     assert.equal(existsSync(home), false);
   });
 
-  it("ConfigStore reloads on change and fails closed on corruption", () => {
+  it("ConfigStore reloads on change (checked once per event-loop turn) and fails closed on corruption", async () => {
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     const home = tempDir();
     const config = newConfig();
     saveConfig(home, config);
     const store = new ConfigStore(home);
     assert.equal(store.current().token, config.token);
+    await nextTurn();
     const rotated = updateConfig(home, (c) => {
       c.token = `cgc_${"b".repeat(43)}`;
     });
     assert.equal(store.current().token, rotated.token);
+    // A change made by another process within the same turn shows from the next turn on.
+    updateConfig(home, (c) => {
+      c.token = `cgc_${"c".repeat(43)}`;
+    });
+    assert.equal(store.current().token, rotated.token);
+    await nextTurn();
+    assert.equal(store.current().token, `cgc_${"c".repeat(43)}`);
     writeFileSync(join(home, "config.json"), "{ broken");
+    await nextTurn();
     assert.throws(() => store.current(), ConfigError);
+    await nextTurn();
     assert.throws(() => store.current(), ConfigError, "stays closed until fixed");
     saveConfig(home, config);
+    await nextTurn();
     assert.equal(store.current().token, config.token);
+    store.close();
   });
 });

@@ -88,11 +88,17 @@ export function updateConfig(home: string, change: (config: Config) => void, opt
  * save renames a new file over it, which leaves ours with no links; an edit in
  * place changes its size or times. A file that turns invalid makes every call
  * fail closed until it is fixed.
+ *
+ * Requests handled in the same event-loop turn share one check: they all
+ * arrived before the turn's poll began and the check runs after that, so a
+ * change completed before any of them was sent is still seen. (libuv polls
+ * again within one turn only after a full batch of 1,024 ready sockets.)
  */
 export class ConfigStore {
   private cached: Config | undefined;
   private fd: number | undefined;
   private stamp = "";
+  private checkedThisTurn = false;
 
   constructor(readonly home: string) {}
 
@@ -102,14 +108,27 @@ export class ConfigStore {
 
   current(): Config {
     if (this.cached !== undefined && this.fd !== undefined) {
+      if (this.checkedThisTurn) return this.cached;
       try {
         const s = fstatSync(this.fd);
-        if (s.nlink > 0 && stampOf(s) === this.stamp) return this.cached;
+        if (s.nlink > 0 && stampOf(s) === this.stamp) {
+          this.markChecked();
+          return this.cached;
+        }
       } catch {
         // fall through to a full reload
       }
     }
-    return this.reload();
+    const config = this.reload();
+    this.markChecked();
+    return config;
+  }
+
+  private markChecked(): void {
+    this.checkedThisTurn = true;
+    setImmediate(() => {
+      this.checkedThisTurn = false;
+    });
   }
 
   private reload(): Config {
@@ -137,6 +156,7 @@ export class ConfigStore {
   update(change: (config: Config) => void): Config {
     const saved = updateConfig(this.home, change);
     this.stamp = "";
+    this.checkedThisTurn = false;
     return saved;
   }
 
