@@ -6,17 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { SearchMatch } from "../src/search/types.js";
 import { startServer, type TestServer } from "./helpers.js";
 import { makeTree, requireRipgrep, useEngine, type Node } from "./files-helpers.js";
 
-interface Match {
-  path: string;
-  line: number;
-  column: number;
-  text: string;
-  before?: string[];
-  after?: string[];
-}
+type Match = SearchMatch;
 
 /** A small deterministic generator so the tree is the same on every run. */
 function random(seed: number): () => number {
