@@ -1,4 +1,5 @@
-import sh, { type ShNode } from "mvdan-sh";
+import { createRequire } from "node:module";
+import type { ShNode, ShParser, ShSyntax } from "mvdan-sh";
 import { withSource } from "./lazy.js";
 import { forEachSimpleCommand } from "./walk.js";
 import {
@@ -18,8 +19,21 @@ import {
  * library; swap the parser here.
  */
 
-const { syntax } = sh;
-const parser = syntax.NewParser();
+let syntax!: ShSyntax;
+let parser!: ShParser;
+let OPS!: ReturnType<typeof probeOperators>;
+
+/**
+ * The parser bundle costs about 20 MB of memory: load it with the first
+ * command checked, not with the server (most sessions read and edit far more
+ * than they run).
+ */
+function load(): void {
+  if (parser !== undefined) return;
+  syntax = (createRequire(import.meta.url)("mvdan-sh") as { syntax: ShSyntax }).syntax;
+  parser = syntax.NewParser();
+  OPS = probeOperators();
+}
 
 /** Operator codes are the Go enum's numbers; learn them from probes instead of hard-coding a version's values. */
 function probeOperators(): { binary: Map<number, string>; redirect: Map<number, RedirectOp>; process: Map<number, "<" | ">"> } {
@@ -36,10 +50,10 @@ function probeOperators(): { binary: Map<number, string>; redirect: Map<number, 
   return { binary, redirect, process };
 }
 
-const OPS = probeOperators();
 
 /** Parse a command line as bash; throws ShellSyntaxError with the parser's reason. */
 export function parseShell(text: string): Statement[] {
+  load();
   let file: ShNode;
   try {
     file = parser.Parse(text, "");
@@ -56,6 +70,7 @@ export function parseShell(text: string): Statement[] {
  * whole corpus (too slow to do on every request with this parser build).
  */
 export function crossCheck(text: string): { parser: number; converted: number } {
+  load();
   const parser = countNodes(syntaxTree(text), "CallExpr");
   return { parser, converted: countSimpleCommands(parseShell(text)) };
 }
