@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { benchConfig, median, startServe, stopChild } from "./util.js";
+import { benchConfig, medianTime, startServe, stopChild } from "./util.js";
 import { checkCommand } from "../src/policy/checkCommand.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
@@ -9,15 +9,8 @@ const RUNS = 200;
 const WARMUP = 20;
 
 
-async function timeRuns(runs: number, once: () => Promise<void>): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await once();
-    times.push(performance.now() - start);
-  }
-  return median(times);
+function timeRuns(runs: number, once: () => Promise<void>): Promise<number> {
+  return medianTime(runs, WARMUP, once);
 }
 
 function spawnShTrue(): Promise<void> {

@@ -11,7 +11,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchConfig, median, startServe, stopChild } from "./util.js";
+import { benchConfig, median, medianTime, startServe, stopChild } from "./util.js";
 import { locateRipgrep } from "../src/search/locateRipgrep.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
@@ -59,15 +59,8 @@ function makeBigFile(file: string): void {
 
 
 /** Median wall time of `RUNS` runs after one warm-up (page cache, JIT). */
-async function timeIt(run: () => Promise<unknown> | unknown): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return median(times);
+function timeIt(run: () => Promise<unknown> | unknown): Promise<number> {
+  return medianTime(RUNS, 1, run);
 }
 
 function runTool(command: string, args: string[], cwd: string): Promise<number> {

@@ -11,6 +11,18 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Median wall time (ms) of `runs` calls after `warmup` unmeasured ones (page cache, JIT). */
+export async function medianTime(runs: number, warmup: number, once: () => unknown): Promise<number> {
+  for (let i = 0; i < warmup; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
 /** A config home with one workspace "ws" at `ws` and a fresh token. */
 export function benchConfig(home: string, ws: string): Config {
   const config = newConfig();

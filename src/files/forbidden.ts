@@ -1,5 +1,5 @@
-import { realpathSync } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, relative, sep } from "node:path";
+import { realOrResolved } from "../workspace/resolveInside.js";
 
 /**
  * The off-limits folders (the tool's config folder) that lie inside `root`,
@@ -9,12 +9,7 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 export function forbiddenInside(root: string, folders: readonly string[]): string[] {
   const inside: string[] = [];
   for (const folder of folders) {
-    let real: string;
-    try {
-      real = realpathSync(folder);
-    } catch {
-      real = resolve(folder);
-    }
+    const real = realOrResolved(folder);
     const rel = relative(root, real);
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
     inside.push(rel.split(sep).join("/"));

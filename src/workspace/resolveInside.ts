@@ -92,12 +92,7 @@ export function resolveInside(root: string, userPath: string, forbidden: readonl
   const lexicalInside = isWithin(root, lexical);
   if (!lexicalInside && isAbsolute(normalized) && !isWithin(root, realish(dirname(lexical)))) throw outside();
   for (const folder of forbidden) {
-    let forbiddenReal: string;
-    try {
-      forbiddenReal = realpathSync(folder);
-    } catch {
-      forbiddenReal = resolve(folder);
-    }
+    const forbiddenReal = realOrResolved(folder);
     if (isWithin(forbiddenReal, real) || isWithin(forbiddenReal, lexical)) {
       throw outside("the tool's own config folder is off limits");
     }
@@ -105,4 +100,13 @@ export function resolveInside(root: string, userPath: string, forbidden: readonl
   const shown = lexicalInside ? lexical : real;
   const rel = relative(root, shown).split(sep).join("/");
   return { lexical: lexicalInside ? lexical : real, real, relative: rel === "" ? "." : rel };
+}
+
+/** A folder's real path, or its plain absolute path when it does not exist (yet). */
+export function realOrResolved(folder: string): string {
+  try {
+    return realpathSync(folder);
+  } catch {
+    return resolve(folder);
+  }
 }
