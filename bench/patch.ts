@@ -84,7 +84,7 @@ const suite: BenchSuite = async (ctx: BenchContext): Promise<BenchRow[]> => {
 
   // Same bytes from both engines, or the comparison means nothing.
   writeFileSync(join(dir, "big.ts"), original);
-  applyPatch(codex, { resolve, dryRun: false });
+  applyPatch(codex, { root: dir, resolve, dryRun: false });
   const ours = readFileSync(join(dir, "big.ts"), "utf8");
   let gitSame: boolean | null = null;
   if (gitAvailable()) {
@@ -94,9 +94,9 @@ const suite: BenchSuite = async (ctx: BenchContext): Promise<BenchRow[]> => {
   }
 
   ctx.progress(`${CHUNKS} chunks on ${LINES.toLocaleString("en-US")} lines, ${RUNS} runs each`);
-  const dry = time(dir, original, () => applyPatch(codex, { resolve, dryRun: true }));
-  const real = time(dir, original, () => applyPatch(codex, { resolve, dryRun: false }));
-  const realUnified = time(dir, original, () => applyPatch(unified, { resolve, dryRun: false }));
+  const dry = time(dir, original, () => applyPatch(codex, { root: dir, resolve, dryRun: true }));
+  const real = time(dir, original, () => applyPatch(codex, { root: dir, resolve, dryRun: false }));
+  const realUnified = time(dir, original, () => applyPatch(unified, { root: dir, resolve, dryRun: false }));
   const git = gitSame
     ? time(dir, original, () => {
         const result = spawnSync("git", ["apply", join(ctx.tmp, "big.diff")], { cwd: dir, env: { ...process.env, GIT_CEILING_DIRECTORIES: ctx.tmp } });

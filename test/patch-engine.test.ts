@@ -20,7 +20,7 @@ function workspace(files: Record<string, string | Buffer> = {}): string {
 }
 
 function apply(root: string, patch: string, dryRun = false): ApplyResult {
-  return applyPatch(patch, { resolve: (p) => resolveInside(root, p), dryRun });
+  return applyPatch(patch, { root, resolve: (p) => resolveInside(root, p), dryRun });
 }
 
 function read(root: string, path: string): string {

@@ -4,6 +4,7 @@
  * budget and the audit log.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -28,6 +29,19 @@ function snapshot(root: string): Record<string, string> {
   };
   walk(root, "");
   return out;
+}
+
+/**
+ * Make a folder refuse new entries: permissions for a normal user; as root
+ * (which ignores them) the immutable attribute. Returns the undo, or null.
+ */
+function lockFolder(folder: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    chmodSync(folder, 0o555);
+    return () => chmodSync(folder, 0o755);
+  }
+  const locked = spawnSync("chattr", ["+i", folder]).status === 0;
+  return locked ? () => void spawnSync("chattr", ["-i", folder]) : null;
 }
 
 function put(root: string, path: string, content: string | Buffer): void {
@@ -101,30 +115,38 @@ describe("apply_patch safety (real server)", () => {
     assert.deepEqual(snapshot(server.workspace), before);
   });
 
-  test("a file system error while writing rolls back what was already written", async () => {
+  test("a file system error while writing rolls back what was already written", async (t) => {
     const dir = area("rollback");
     put(dir, "a.txt", "a\n");
     put(dir, "gone.txt", "gone\n");
-    const before = snapshot(server.workspace);
-    // Legal name, but the writer's temp file next to it would be too long: the last write fails for real.
-    const longName = "x".repeat(245);
-    const patch = [
-      "*** Begin Patch",
-      "*** Update File: rollback/a.txt",
-      "@@",
-      "-a",
-      "+A",
-      "*** Delete File: rollback/gone.txt",
-      "*** Add File: rollback/newdir/b.txt",
-      "+b",
-      `*** Add File: rollback/${longName}`,
-      "+too long",
-      "*** End Patch",
-    ].join("\n");
-    const reply = await server.post("apply_patch", { patch });
-    assert.equal(reply.status, 409, reply.text);
-    assert.match(reply.json.error.message, /writing .* failed .*undone/);
-    assert.deepEqual(snapshot(server.workspace), before);
+    const locked = join(dir, "locked");
+    mkdirSync(locked);
+    // The last file goes into a folder nothing may be created in: the plan accepts it,
+    // the write itself fails for real, after three changes were already made.
+    const unlock = lockFolder(locked);
+    if (!unlock) return t.skip("cannot make a folder unwritable here (root without chattr support)");
+    try {
+      const before = snapshot(server.workspace);
+      const patch = [
+        "*** Begin Patch",
+        "*** Update File: rollback/a.txt",
+        "@@",
+        "-a",
+        "+A",
+        "*** Delete File: rollback/gone.txt",
+        "*** Add File: rollback/newdir/b.txt",
+        "+b",
+        "*** Add File: rollback/locked/c.txt",
+        "+cannot be written",
+        "*** End Patch",
+      ].join("\n");
+      const reply = await server.post("apply_patch", { patch });
+      assert.equal(reply.status, 409, reply.text);
+      assert.match(reply.json.error.message, /writing .* failed .*undone/);
+      assert.deepEqual(snapshot(server.workspace), before);
+    } finally {
+      unlock();
+    }
   });
 
   test("dry_run returns the same summary and writes nothing", async () => {

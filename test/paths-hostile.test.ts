@@ -250,7 +250,8 @@ describe("hostile paths (every path field and cwd)", () => {
         const write = await s.post("write_file", { path: `flip/new-${n}.txt`, content: "PWNED\n" });
         const read = await s.post("read_file", { path: "flip/secret.txt" });
         const list = await s.post("list_files", { path: "flip" });
-        for (const reply of [write, read, list]) {
+        const patch = await s.post("apply_patch", { patch: `*** Begin Patch\n*** Add File: flip/patched-${n}.txt\n+PWNED\n*** End Patch\n` });
+        for (const reply of [write, read, list, patch]) {
           assert.ok(!reply.text.includes(SECRET), `leak: ${reply.text.slice(0, 200)}`);
           assert.notEqual(reply.status, 500, reply.text.slice(0, 200));
           statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);

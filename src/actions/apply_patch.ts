@@ -56,7 +56,7 @@ export default defineAction({
     // Named before applying, so a refused patch is still logged with what it aimed at.
     ctx.audit.paths = parsed.ops.flatMap((op) => (op.kind === "update" && op.moveTo ? [op.path, op.moveTo] : [op.path]));
     ctx.audit.detail = { format: parsed.format, dry_run: input.dry_run, sections: parsed.ops.length };
-    const result = applyParsed(parsed, { resolve: (p) => ctx.resolveWritePath(p), dryRun: input.dry_run, signal: ctx.signal });
+    const result = applyParsed(parsed, { root: ctx.workspace().root, resolve: (p) => ctx.resolveWritePath(p), dryRun: input.dry_run, signal: ctx.signal });
     ctx.audit.paths = result.files.flatMap((f) => (f.moved_to ? [f.path, f.moved_to] : [f.path]));
     ctx.audit.detail = {
       ...ctx.audit.detail,

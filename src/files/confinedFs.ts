@@ -1,5 +1,5 @@
 import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, type Dirent } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ActionError } from "../core/errors.js";
 
 /**
@@ -48,10 +48,11 @@ export class ConfinedDir {
   /**
    * Open `root/parts...` (root must be a real path; parts come from the real
    * path resolveInside returned, so none of them is a symlink unless one was
-   * swapped in since). `create` makes missing folders.
+   * swapped in since). `create` makes missing folders; the real paths of the
+   * ones made are added to `made` (outermost first), so a caller can undo them.
    */
-  static open(root: string, parts: readonly string[], create: boolean): ConfinedDir {
-    if (!PROC_FD) return ConfinedDir.openByPath(root, parts, create);
+  static open(root: string, parts: readonly string[], create: boolean, made?: string[]): ConfinedDir {
+    if (!PROC_FD) return ConfinedDir.openByPath(root, parts, create, made);
     let fd = openDirNoFollow(root);
     let path = root;
     try {
@@ -60,6 +61,7 @@ export class ConfinedDir {
         if (create) {
           try {
             mkdirSync(next);
+            made?.push(join(path, part));
           } catch (error) {
             if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
           }
@@ -76,10 +78,14 @@ export class ConfinedDir {
     return new ConfinedDir(fd, path);
   }
 
-  private static openByPath(root: string, parts: readonly string[], create: boolean): ConfinedDir {
+  private static openByPath(root: string, parts: readonly string[], create: boolean, made?: string[]): ConfinedDir {
     const path = join(root, ...parts);
     try {
-      if (create) mkdirSync(path, { recursive: true });
+      if (create) {
+        const first = mkdirSync(path, { recursive: true });
+        // mkdir -p reports the first folder it made; the rest are below it.
+        if (first !== undefined) for (let p = path; p.length >= first.length; p = dirname(p)) made?.splice(0, 0, p);
+      }
       if (realpathSync(path) !== path) throw Object.assign(new Error("moved"), { code: "ELOOP" });
     } catch (error) {
       throw folderError(error, root, path);

@@ -13,7 +13,7 @@ export function partsBelow(root: string, target: InsidePath): string[] {
 }
 
 /** The resolved path split into folders below the root and the final name. */
-export function splitInside(root: string, target: InsidePath): { parts: string[]; name: string } {
+export function splitInside(root: string, target: Pick<InsidePath, "real">): { parts: string[]; name: string } {
   const rel = relative(root, target.real);
   if (rel === "") {
     throw new ActionError("BAD_REQUEST", "the path names the workspace folder itself, not a file", {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { ActionError, isActionError } from "../core/errors.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
+import { newFileMode } from "../fs/atomic.js";
 import { ConfinedDir } from "./confinedFs.js";
 import { hashFd, sha256Hex } from "./hashFile.js";
 import { openEntry, splitInside } from "./openInside.js";
@@ -51,7 +52,7 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
       if (!existing) throw missing(target.relative);
       if (existing.sha256 !== expected) throw changedOnDisk(target.relative, existing.sha256);
     }
-    const mode = existing ? existing.mode : 0o666 & ~process.umask();
+    const mode = existing ? existing.mode : newFileMode();
     const temp = `.cgc-${randomBytes(6).toString("hex")}.tmp`;
     writeTemp(dir, temp, data, mode, existing);
     try {
@@ -143,6 +144,43 @@ function placeNew(dir: ConfinedDir, temp: string, name: string, shown: string, c
     if (isActionError(error)) throw error;
   }
   renameSync(dir.entry(temp), dir.entry(name));
+}
+
+/**
+ * Replace or create `target` with exactly `data` and `mode`, atomically and
+ * through the same confined folder handles as writeInside. Missing folders are
+ * made and their paths added to `made`. For apply_patch's commit, which has
+ * already checked the old content.
+ */
+export function replaceInsideSync(root: string, target: Pick<InsidePath, "real">, data: Uint8Array, mode: number, made?: string[]): void {
+  const { parts, name } = splitInside(root, target);
+  const dir = ConfinedDir.open(root, parts, true, made);
+  try {
+    const temp = `.cgc-${randomBytes(6).toString("hex")}.tmp`;
+    writeTemp(dir, temp, Buffer.from(data.buffer, data.byteOffset, data.byteLength), mode, null);
+    try {
+      dir.verify();
+      renameSync(dir.entry(temp), dir.entry(name));
+    } catch (error) {
+      removeQuietly(dir.entry(temp));
+      throw error;
+    }
+    dir.sync();
+  } finally {
+    dir.close();
+  }
+}
+
+/** Remove the file `target` through a confined folder handle (a swapped-in symlink is not followed). */
+export function removeInsideSync(root: string, target: Pick<InsidePath, "real">): void {
+  const { parts, name } = splitInside(root, target);
+  const dir = ConfinedDir.open(root, parts, false);
+  try {
+    dir.verify();
+    unlinkSync(dir.entry(name));
+  } finally {
+    dir.close();
+  }
 }
 
 function removeQuietly(path: string): void {

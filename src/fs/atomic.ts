@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -48,15 +48,7 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array, m
   }
 }
 
-/**
- * The mode a rewritten file should get: the old file's permission bits when it
- * exists (so an executable script stays executable), else 0666 minus the umask.
- */
-export function modeForWrite(target: string): number {
-  try {
-    return statSync(target).mode & 0o7777;
-  } catch {
-    const mask = process.umask();
-    return 0o666 & ~mask;
-  }
+/** The mode of a newly created file: 0666 minus the umask, as an editor would make it. */
+export function newFileMode(): number {
+  return 0o666 & ~process.umask();
 }

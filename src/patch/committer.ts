@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
-import { dirname } from "node:path";
-import { modeForWrite, writeFileAtomicSync } from "../fs/atomic.js";
+import { rmdirSync } from "node:fs";
+import { ActionError } from "../core/errors.js";
+import { removeInsideSync, replaceInsideSync } from "../files/writeInside.js";
+import { newFileMode } from "../fs/atomic.js";
 import { patchFailed } from "./errors.js";
 import type { PlannedFile } from "./planner.js";
 
@@ -12,27 +13,32 @@ import type { PlannedFile } from "./planner.js";
  * already done is undone from the backups, newest first.
  *
  * Order: deletions first (a deleted file's place may become a folder), then
- * the folders new files need, then the writes, each one atomic.
+ * the folders new files need, then the writes, each one atomic. Every write and
+ * removal goes through folder handles opened from the workspace root without
+ * following symlinks, like write_file, so a symlink swapped in after the
+ * plan was checked cannot redirect it.
  */
-export function commitPlan(changes: readonly PlannedFile[]): void {
+export function commitPlan(root: string, changes: readonly PlannedFile[]): void {
   const undo: Array<() => void> = [];
   let failed: PlannedFile | null = null;
   try {
     for (const file of changes) {
       if (file.next !== null) continue;
       failed = file;
-      unlinkSync(file.real);
-      undo.push(() => restore(file));
+      removeInsideSync(root, file);
+      undo.push(() => restore(root, file));
     }
     for (const file of changes) {
       if (file.next === null) continue;
       failed = file;
-      for (const dir of missingFolders(dirname(file.real))) {
-        mkdirSync(dir);
-        undo.push(() => rmdirSync(dir));
+      const made: string[] = [];
+      try {
+        write(root, file, made);
+      } finally {
+        // Exactly the folders this write made (even if it then failed), so a rollback removes only those.
+        for (const dir of made) undo.push(() => rmdirSync(dir));
       }
-      write(file);
-      undo.push(() => restore(file));
+      undo.push(() => restore(root, file));
     }
   } catch (error) {
     const problems: string[] = [];
@@ -45,8 +51,12 @@ export function commitPlan(changes: readonly PlannedFile[]): void {
     }
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     if (problems.length > 0) {
-      // Should never happen: say plainly that the tree may be half-patched rather than claim otherwise.
-      throw new Error(`writing ${failed?.relative} failed (${code}) and undoing the earlier writes also failed (${problems.join(", ")})`);
+      // Only when the workspace changes under us (a folder swapped mid-write): say plainly that it may be half-patched.
+      throw new ActionError(
+        "PATCH_FAILED",
+        `writing ${failed?.relative ?? "a file"} failed (${code}) and undoing the earlier writes also failed (${problems.join(", ")}): the workspace may be partly patched`,
+        { hint: "Something changed the workspace while the patch was written. Check git_status / git_diff before retrying." },
+      );
     }
     throw patchFailed(
       `the patch applied in memory but writing ${failed?.relative ?? "a file"} failed (${code}); every change already written was undone`,
@@ -56,34 +66,16 @@ export function commitPlan(changes: readonly PlannedFile[]): void {
   }
 }
 
-function write(file: PlannedFile): void {
-  const existed = file.originalMode !== null;
-  const mode = file.originalMode ?? file.carryMode ?? modeForWrite(file.real);
-  writeFileAtomicSync(file.real, file.next!, mode);
-  // The temp file was created under the umask; an existing file keeps its exact bits, a moved one its source's.
-  if (existed || file.carryMode !== null) chmodSync(file.real, mode);
+/** An existing file keeps its exact mode bits, a moved one its source's, a new one gets 0666 minus the umask. */
+function write(root: string, file: PlannedFile, made: string[]): void {
+  replaceInsideSync(root, file, file.next!, file.originalMode ?? file.carryMode ?? newFileMode(), made);
 }
 
 /** Put a file back as it was before the patch (or remove it if it did not exist). */
-function restore(file: PlannedFile): void {
+function restore(root: string, file: PlannedFile): void {
   if (file.original === null) {
-    unlinkSync(file.real);
+    removeInsideSync(root, file);
     return;
   }
-  writeFileAtomicSync(file.real, file.original, file.originalMode ?? 0o644);
-  chmodSync(file.real, file.originalMode ?? 0o644);
-}
-
-/** Missing ancestors of `dir`, outermost first. */
-function missingFolders(dir: string): string[] {
-  const missing: string[] = [];
-  for (let d = dir; d !== dirname(d); d = dirname(d)) {
-    try {
-      statSync(d);
-      break;
-    } catch {
-      missing.unshift(d);
-    }
-  }
-  return missing;
+  replaceInsideSync(root, file, file.original, file.originalMode ?? 0o644);
 }

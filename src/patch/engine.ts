@@ -8,6 +8,8 @@ export type { ParsedPatch } from "./types.js";
 export { parsePatchText } from "./parse.js";
 
 export interface ApplyOptions {
+  /** Real path of the workspace root: every write goes through folders opened from it. */
+  root: string;
   resolve: Resolve;
   dryRun: boolean;
   signal?: AbortSignal;
@@ -33,7 +35,7 @@ export function applyPatch(patch: string, options: ApplyOptions): ApplyResult {
 /** The same, for a patch already parsed (the action parses first so the audit log names the paths even on failure). */
 export function applyParsed(parsed: ParsedPatch, options: ApplyOptions): ApplyResult {
   const plan = planPatch(parsed, options.resolve, options.signal);
-  if (!options.dryRun) commitPlan(plan.changes);
+  if (!options.dryRun) commitPlan(options.root, plan.changes);
   return {
     format: parsed.format,
     files: plan.files,
