@@ -41,12 +41,13 @@ export default defineAction({
     ctx.audit.paths = [target.relative];
     const context = clamp(input.context_lines, 0, MAX_CONTEXT);
     const common = ["--no-color", "--no-ext-diff", "--no-textconv", "--relative", ...(input.staged ? ["--cached"] : [])];
-    const options = { timeoutMs: 20_000, signal: ctx.signal };
-    const output = await runGitCapped([...SAFE, "diff", ...common, `--unified=${context}`, "--", target.relative], root, DIFF_BUDGET * 4, options);
+    // Two git runs at most, both inside the answer deadline together.
+    const options = () => ({ timeoutMs: Math.max(1_000, Math.min(20_000, ctx.deadline - Date.now() - 2_000)), signal: ctx.signal });
+    const output = await runGitCapped([...SAFE, "diff", ...common, `--unified=${context}`, "--", target.relative], root, DIFF_BUDGET * 4, options());
     const diff = cutToBudget(output.stdout, DIFF_BUDGET);
     const truncated = output.cut || diff.length < output.stdout.length;
     if (!truncated) return { diff, truncated };
-    const names = await runGitCapped([...SAFE, "diff", ...common, "--name-only", "-z", "--", target.relative], root, FILES_BUDGET * 4, options);
+    const names = await runGitCapped([...SAFE, "diff", ...common, "--name-only", "-z", "--", target.relative], root, FILES_BUDGET * 4, options());
     const files: string[] = [];
     let cost = 0;
     for (const name of names.stdout.split("\0")) {
