@@ -2,17 +2,23 @@
 // Usage: npm test [-- name-filter ...]
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const testDir = join(root, "dist", "test");
 const filters = process.argv.slice(2);
-const files = readdirSync(testDir)
-  .filter((name) => name.endsWith(".test.js"))
-  .filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)))
-  .sort()
-  .map((name) => join(testDir, name));
+// Test files live in dist/test and in one folder per concern below it (dist/test/sandbox/…).
+function testFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(full);
+    return entry.name.endsWith(".test.js") ? [full] : [];
+  });
+}
+const files = testFiles(testDir)
+  .filter((full) => filters.length === 0 || filters.some((f) => relative(testDir, full).includes(f)))
+  .sort();
 if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
