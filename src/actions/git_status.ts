@@ -2,7 +2,8 @@ import { z } from "zod";
 import { LIMITS } from "../core/limits.js";
 import { jsonCost } from "../files/budget.js";
 import { parsePorcelainV2, type StatusEntry } from "../files/gitStatusParse.js";
-import { runGit } from "../git/run.js";
+import { gitInvocation, runGit } from "../git/run.js";
+import { relative, sep } from "node:path";
 import { defineAction } from "./define.js";
 
 export default defineAction({
@@ -35,11 +36,15 @@ export default defineAction({
   handler: async (_input, ctx) => {
     const root = ctx.workspace().root;
     const options = { timeoutMs: 20_000, signal: ctx.signal };
-    const [status, prefix] = await Promise.all([
-      runGit(["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal", "--", "."], root, options),
-      runGit(["rev-parse", "--show-prefix"], root, options),
-    ]);
-    const parsed = parsePorcelainV2(status.stdout, prefix.stdout.trim());
+    const invocation = await gitInvocation(root);
+    const status = await runGit(
+      ["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal", "--ignore-submodules=dirty", "--", "."],
+      root,
+      { ...options, invocation },
+    );
+    // The workspace may be a folder inside the repository: git's paths are relative to the work tree.
+    const prefix = relative(invocation.repo.workTree, root).split(sep).join("/");
+    const parsed = parsePorcelainV2(status.stdout, prefix === "" ? "" : `${prefix}/`);
     const files: StatusEntry[] = [];
     let cost = 0;
     for (const file of parsed.files) {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { ActionError } from "../core/errors.js";
-import { GIT_BASE_ARGS, gitChildEnvironment } from "../git/run.js";
+import { GIT_BASE_ARGS, gitInvocation, type GitInvocation } from "../git/run.js";
 
 export interface CappedOutput {
   stdout: string;
@@ -13,11 +13,17 @@ export interface CappedOutput {
  * `maxBytes` of its output, stopping it once that is reached: a diff of a huge
  * change must not be read whole only to be cut down to the response budget.
  */
-export function runGitCapped(args: string[], cwd: string, maxBytes: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CappedOutput> {
+export async function runGitCapped(
+  args: string[],
+  cwd: string,
+  maxBytes: number,
+  options: { timeoutMs?: number; signal?: AbortSignal; invocation?: GitInvocation } = {},
+): Promise<CappedOutput> {
+  const git = options.invocation ?? (await gitInvocation(cwd, options.timeoutMs));
   return new Promise((resolve, reject) => {
-    const child = spawn("git", [...GIT_BASE_ARGS, ...args], {
+    const child = spawn("git", [...GIT_BASE_ARGS, ...git.prefix, ...args], {
       cwd,
-      env: gitChildEnvironment(),
+      env: git.env,
       stdio: ["ignore", "pipe", "pipe"],
       signal: options.signal,
     });

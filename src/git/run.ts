@@ -1,60 +1,88 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { ActionError } from "../core/errors.js";
+import { GIT_BASE_ARGS, filterOverrides, gitChildEnvironment } from "./harden.js";
+import { findRepository, type Repository } from "./repo.js";
 
 export interface GitResult {
   stdout: string;
   stderr: string;
 }
 
+/** How to run git for one folder: the repository found by us, never by git. */
+export interface GitInvocation {
+  repo: Repository;
+  /** --git-dir/--work-tree, after GIT_BASE_ARGS. */
+  prefix: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+function notARepo(): ActionError {
+  return new ActionError("NOT_A_GIT_REPO", "the active workspace is not inside a git repository", {
+    hint: "Only folders inside a repository (a .git folder or file in the workspace or a parent folder) have git actions.",
+  });
+}
+
 /**
- * Run git with an argument list (never a shell) in `cwd`. Prompts and pagers are
- * off so it can never wait for a person. Rejects with NOT_A_GIT_REPO outside a
- * repository, and with INTERNAL for other failures.
+ * Find the repository of `cwd` ourselves (repo.ts) and build the arguments and
+ * environment for git: explicit --git-dir/--work-tree, the hardening of
+ * harden.ts, and every configured filter driver blanked. Throws NOT_A_GIT_REPO
+ * when there is no repository: git is then not started at all.
  */
-export function runGit(
+export async function gitInvocation(cwd: string, timeoutMs = 10_000): Promise<GitInvocation> {
+  const repo = findRepository(cwd);
+  if (!repo) throw notARepo();
+  const prefix = ["--git-dir", repo.gitDir, "--work-tree", repo.workTree];
+  const base = gitChildEnvironment(repo);
+  let overrides: Record<string, string>;
+  try {
+    overrides = await filterOverrides(prefix, base, cwd, timeoutMs);
+  } catch (error) {
+    throw gitFailure("config", (error as { stderr?: string }).stderr ?? "", error as Error);
+  }
+  return { repo, prefix, env: { ...base, ...overrides } };
+}
+
+function gitFailure(command: string, stderr: string, error: Error): ActionError {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+    return new ActionError("INTERNAL", "git is not installed on this computer", { hint: "Install git and try again." });
+  }
+  if (/not a git repository/i.test(stderr)) return notARepo();
+  return new ActionError("INTERNAL", `git ${command} failed: ${(stderr.trim().split("\n")[0] || error.message).slice(0, 300)}`);
+}
+
+/**
+ * Run git with an argument list (never a shell) in `cwd`, on the repository we
+ * found for it (see gitInvocation). Prompts, pagers, hooks and filters are off
+ * so it can never wait for a person or start a program. Rejects with
+ * NOT_A_GIT_REPO outside a repository, and with INTERNAL for other failures.
+ */
+export async function runGit(
   args: string[],
   cwd: string,
-  options: { timeoutMs?: number; maxBytes?: number; signal?: AbortSignal } = {},
+  options: { timeoutMs?: number; maxBytes?: number; signal?: AbortSignal; invocation?: GitInvocation } = {},
 ): Promise<GitResult> {
+  const git = options.invocation ?? (await gitInvocation(cwd, options.timeoutMs));
   return new Promise((resolve, reject) => {
     execFile(
       "git",
-      [...GIT_BASE_ARGS, ...args],
+      [...GIT_BASE_ARGS, ...git.prefix, ...args],
       {
         cwd,
         encoding: "utf8",
         timeout: options.timeoutMs ?? 20_000,
         maxBuffer: options.maxBytes ?? 64 * 1024 * 1024,
         signal: options.signal,
-        env: gitChildEnvironment(),
+        env: git.env,
       },
       (error, stdout, stderr) => {
         if (!error) return resolve({ stdout, stderr });
-        if (/not a git repository/i.test(stderr)) {
-          return reject(new ActionError("NOT_A_GIT_REPO", "the active workspace is not inside a git repository"));
-        }
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-          return reject(new ActionError("INTERNAL", "git is not installed on this computer", { hint: "Install git and try again." }));
-        }
-        reject(new ActionError("INTERNAL", `git ${args[0] ?? ""} failed: ${stderr.trim().split("\n")[0] ?? error.message}`));
+        reject(gitFailure(args[0] ?? "", stderr, error));
       },
     );
   });
 }
 
-/**
- * Options for every git we run: no pager, plain paths, no colour, and no
- * fsmonitor hook — a repository's config (which write_file can change) could
- * name any program there, and read-only actions must not start it.
- */
-export const GIT_BASE_ARGS: readonly string[] = ["--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=false", "-c", "core.fsmonitor=false"];
-
-/** Environment for git: ours removed, never a prompt, no optional index locks. */
-export function gitChildEnvironment(): NodeJS.ProcessEnv {
-  return { ...gitEnvironment(), GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
-}
+export { GIT_BASE_ARGS, gitChildEnvironment };
 
 /** The user's environment without our own variables (the token must never reach a child). */
 export function gitEnvironment(): NodeJS.ProcessEnv {
@@ -73,7 +101,7 @@ export interface GitSummary {
 /** Branch and count of changed files, or null when the folder is not in a git repository. */
 export async function gitSummary(cwd: string): Promise<GitSummary | null> {
   try {
-    const { stdout } = await runGit(["status", "--porcelain=v1", "--branch", "--untracked-files=normal"], cwd, {
+    const { stdout } = await runGit(["status", "--porcelain=v1", "--branch", "--untracked-files=normal", "--ignore-submodules=dirty"], cwd, {
       timeoutMs: 10_000,
     });
     const lines = stdout.split("\n").filter((line) => line.length > 0);
@@ -93,12 +121,9 @@ export function parseBranch(head: string): string | null {
   return name.length > 0 ? name : null;
 }
 
-/** Whether `dir` or a parent holds `.git` (a folder or a worktree file), without spawning git. */
+/** Whether `dir` is in a repository we would use (see repo.ts), without spawning git. */
 export function insideGitRepo(dir: string): boolean {
-  for (let current = dir; ; current = dirname(current)) {
-    if (existsSync(join(current, ".git"))) return true;
-    if (dirname(current) === current) return false;
-  }
+  return findRepository(dir) !== null;
 }
 
 const SUMMARY_TTL_MS = 2_000;

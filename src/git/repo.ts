@@ -1,0 +1,114 @@
+import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+/**
+ * Find the git repository of a workspace ourselves, so git never discovers one.
+ *
+ * Git's own discovery also accepts a folder that merely looks like a bare
+ * repository (HEAD, objects/, refs/, config) — six write_file calls can build
+ * one in the workspace, with a config naming any program and a work tree
+ * anywhere. So we look only for what a real checkout has: a `.git` folder, or a
+ * `.git` file ("gitdir: …", worktrees and submodules), in the workspace folder
+ * or one of its parents, as git would. The folder itself is never taken as a
+ * bare repository. Git then runs with --git-dir and --work-tree given
+ * explicitly (see run.ts), so neither its discovery nor a `core.worktree` in a
+ * config can move it elsewhere.
+ */
+export interface Repository {
+  /** Real path of the git folder (where HEAD is). */
+  gitDir: string;
+  /** Real path of the folder that holds the `.git` entry: the work tree. */
+  workTree: string;
+}
+
+const MAX_GITFILE_BYTES = 4096;
+
+/** The repository `dir` is in, or null when neither it nor a parent has a usable `.git`. */
+export function findRepository(dir: string): Repository | null {
+  let current: string;
+  try {
+    current = realpathSync(dir);
+  } catch {
+    return null;
+  }
+  for (;;) {
+    const found = repositoryAt(current);
+    if (found) return found;
+    const parent = dirname(current);
+    if (parent === current) return null;
+    current = parent;
+  }
+}
+
+/** `folder/.git` as a repository, or null when there is none (or it is not a real git folder). */
+function repositoryAt(folder: string): Repository | null {
+  const entry = join(folder, ".git");
+  let stat;
+  try {
+    stat = lstatSync(entry);
+  } catch {
+    return null;
+  }
+  let gitDir: string | null = null;
+  if (stat.isDirectory()) gitDir = entry;
+  else if (stat.isFile()) gitDir = readGitFile(entry, folder);
+  else if (stat.isSymbolicLink()) {
+    // Git follows a symlinked .git; so do we, to a folder only.
+    try {
+      if (statSync(entry).isDirectory()) gitDir = entry;
+    } catch {
+      gitDir = null;
+    }
+  }
+  if (gitDir === null || !looksLikeGitDir(gitDir)) return null;
+  try {
+    return { gitDir: realpathSync(gitDir), workTree: folder };
+  } catch {
+    return null;
+  }
+}
+
+/** The folder a `.git` file names ("gitdir: <path>", relative to the file's folder). */
+function readGitFile(file: string, folder: string): string | null {
+  let text: string;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buffer = Buffer.alloc(MAX_GITFILE_BYTES);
+      const length = readSync(fd, buffer, 0, MAX_GITFILE_BYTES, 0);
+      text = buffer.subarray(0, length).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const match = /^gitdir: *(.+?)\s*$/m.exec(text);
+  if (!match) return null;
+  const target = match[1]!;
+  return isAbsolute(target) ? target : resolve(folder, target);
+}
+
+/** What git itself checks before it accepts a folder as a git folder: HEAD, objects and refs (or a commondir). */
+function looksLikeGitDir(dir: string): boolean {
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    if (!statSync(join(dir, "HEAD")).isFile()) return false;
+  } catch {
+    return false;
+  }
+  const has = (name: string) => {
+    try {
+      return statSync(join(dir, name)).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  if (has("objects") && has("refs")) return true;
+  // A linked worktree's folder: its objects and refs live in the common folder.
+  try {
+    return statSync(join(dir, "commondir")).isFile();
+  } catch {
+    return false;
+  }
+}
