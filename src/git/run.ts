@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { ActionError } from "../core/errors.js";
-import { GIT_BASE_ARGS, filterOverrides, gitChildEnvironment } from "./harden.js";
+import { GIT_BASE_ARGS, blankFilters, filterOverrides, gitChildEnvironment } from "./harden.js";
 import { findRepository, type Repository } from "./repo.js";
 
 export interface GitResult {
@@ -82,7 +82,7 @@ export async function runGit(
   });
 }
 
-export { GIT_BASE_ARGS, gitChildEnvironment };
+export { GIT_BASE_ARGS, blankFilters, filterOverrides, gitChildEnvironment };
 
 /** The user's environment without our own variables (the token must never reach a child). */
 export function gitEnvironment(): NodeJS.ProcessEnv {
