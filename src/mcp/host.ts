@@ -34,3 +34,37 @@ export function hostAllowed(host: string | undefined, publicBaseUrl: string | nu
     return false;
   }
 }
+
+/**
+ * Whether a request is for the MCP face: the route the router matched (so
+ * `/%6dcp` and any other spelling the router accepts count), and, as a second
+ * net, any URL whose path decodes to /mcp ignoring case, repeated or trailing
+ * slashes, dot segments and what follows `?`, `;` or `#`.
+ */
+export function isMcpRequest(request: { url: string; routeOptions?: { url?: string } }, mcpPath = "/mcp"): boolean {
+  const route = request.routeOptions?.url;
+  if (route !== undefined && route.toLowerCase().startsWith(mcpPath)) return true;
+  return normalizedPath(request.url) === mcpPath;
+}
+
+function normalizedPath(url: string): string {
+  let path = url.split(/[?#;]/, 1)[0] ?? "";
+  // Decode repeatedly (bounded): %256dcp → %6dcp → mcp.
+  for (let i = 0; i < 3; i++) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      break;
+    }
+    if (decoded === path) break;
+    path = decoded.split(/[?#;]/, 1)[0] ?? "";
+  }
+  const parts: string[] = [];
+  for (const part of path.replace(/\\/g, "/").split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`.toLowerCase();
+}

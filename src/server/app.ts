@@ -12,7 +12,7 @@ import { ResourceBag } from "../core/resources.js";
 import { runAction } from "../core/runAction.js";
 import { NAME, VERSION } from "../core/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
-import { hostAllowed } from "../mcp/host.js";
+import { hostAllowed, isMcpRequest } from "../mcp/host.js";
 import { registerMcpRoute } from "../mcp/route.js";
 import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
@@ -165,7 +165,7 @@ export function buildServer(options: ServerOptions): CodexServer {
       }
     }
     // DNS-rebinding protection for the MCP face, before the token like the Origin check.
-    if (request.url.split("?")[0] === MCP_PATH && !hostAllowed(request.headers.host, safeConfig()?.public_base_url)) {
+    if (isMcpRequest(request, MCP_PATH) && !hostAllowed(request.headers.host, safeConfig()?.public_base_url)) {
       return sendError(reply, "FORBIDDEN_ORIGIN", "the Host header names neither this computer (loopback) nor the public URL");
     }
     if (request.method === "POST" && !gate.check(request, reply)) return reply;
