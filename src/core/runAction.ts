@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
-import type { AuditLog } from "../audit/log.js";
+import type { AuditLog, AuditRecord } from "../audit/log.js";
+import { REDACTED, redactError, redactRecord, redactable } from "./redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type AuditNote } from "./context.js";
 import { ActionError, isActionError } from "./errors.js";
@@ -68,7 +69,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     resources: env.resources,
     audit: note,
     auditLater: (event) =>
-      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...event }),
+      env.audit.write(redactRecord({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...event }, currentToken(env))),
   };
 
   let result: RunResult;
@@ -80,23 +81,30 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     if (!action.readOnly) forgetGitSummaries();
     const output = await action.handler(parsed.data, ctx);
     if (!action.readOnly) forgetGitSummaries();
-    const text = JSON.stringify(output);
+    let text = JSON.stringify(output);
+    let body: unknown = output;
+    // The token never leaves in an answer, whatever file or output carried it.
+    const secret = redactable(config.token);
+    if (secret !== null && text.includes(secret)) {
+      text = text.split(secret).join(REDACTED);
+      body = JSON.parse(text);
+    }
     if (text.length >= LIMITS.responseChars) {
       // A bug in the action: it must cut its own output. Never send an oversized answer.
       throw new ActionError("INTERNAL", `${action.name} produced an answer over the response budget; please report this`);
     }
-    result = { ok: true, status: 200, body: output, text };
+    result = { ok: true, status: 200, body, text };
   } catch (error) {
     const actionError = isActionError(error)
       ? error
       : new ActionError("INTERNAL", `${action.name} failed unexpectedly: ${safeMessage(error)}`);
     if (!isActionError(error)) process.stderr.write(`[${action.name}] internal error: ${String((error as Error)?.stack ?? error)}\n`);
-    result = { ok: false, status: actionError.status, error: actionError };
+    result = { ok: false, status: actionError.status, error: redactError(actionError, config.token) };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
 
-  env.audit.write({
+  const record: AuditRecord = {
     time: new Date().toISOString(),
     action: action.name,
     workspace: workspaceName,
@@ -107,7 +115,8 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     ...(note.paths ? { paths: note.paths.slice(0, 50) } : {}),
     ...(note.command !== undefined ? { command: note.command.slice(0, 2000) } : {}),
     ...(note.detail ? { detail: note.detail } : {}),
-  });
+  };
+  env.audit.write(redactRecord(record, config.token));
   return result;
 }
 
@@ -115,4 +124,12 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
 function safeMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n")[0]!.slice(0, 300);
+}
+
+function currentToken(env: RunEnvironment): string | undefined {
+  try {
+    return env.store.current().token;
+  } catch {
+    return undefined;
+  }
 }

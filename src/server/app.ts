@@ -10,6 +10,7 @@ import { BatchedLines } from "../core/batchedLines.js";
 import { LIMITS } from "../core/limits.js";
 import { ResourceBag } from "../core/resources.js";
 import { runAction } from "../core/runAction.js";
+import { redactText } from "../core/redact.js";
 import { NAME, VERSION } from "../core/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { hostAllowed, isMcpRequest } from "../mcp/host.js";
@@ -149,7 +150,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   if (log) {
     const requestLog = new BatchedLines((lines) => log.write(lines.join("")));
     app.addHook("onResponse", async (request, reply) => {
-      const path = request.url.split("?")[0];
+      const path = redactText(request.url.split("?")[0] ?? "", safeConfig()?.token);
       requestLog.push(`${new Date().toISOString()} ${request.method} ${path} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms\n`);
     });
     app.addHook("onClose", async () => requestLog.flush());
@@ -189,7 +190,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${request.url.split("?")[0]}`, {
+    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${redactText(request.url.split("?")[0] ?? "", safeConfig()?.token).slice(0, 200)}`, {
       hint: "See /openapi.json for the available actions.",
     }),
   );

@@ -1,4 +1,5 @@
-import { readlinkSync, realpathSync } from "node:fs";
+import { readlinkSync, realpathSync, statSync } from "node:fs";
+import { configTwinError, isConfigTwin } from "../files/configTwins.js";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ActionError } from "../core/errors.js";
 
@@ -97,6 +98,8 @@ export function resolveInside(root: string, userPath: string, forbidden: readonl
       throw outside("the tool's own config folder is off limits");
     }
   }
+  // The config folder's files under another name (a hard link made by a command).
+  if (forbidden.length > 0) refuseTwin(real, forbidden);
   const shown = lexicalInside ? lexical : real;
   const rel = relative(root, shown).split(sep).join("/");
   return { lexical: lexicalInside ? lexical : real, real, relative: rel === "" ? "." : rel };
@@ -108,5 +111,18 @@ export function realOrResolved(folder: string): string {
     return realpathSync(folder);
   } catch {
     return resolve(folder);
+  }
+}
+
+function refuseTwin(real: string, forbidden: readonly string[]): void {
+  let stat;
+  try {
+    stat = statSync(real);
+  } catch {
+    return;
+  }
+  if (!stat.isFile() || stat.nlink <= 1) return;
+  for (const folder of forbidden) {
+    if (isConfigTwin(stat, realOrResolved(folder))) throw configTwinError();
   }
 }
