@@ -8,6 +8,7 @@ import { statInside } from "../files/statPath.js";
 import { BuiltinSearchWorkers } from "../search/builtin.js";
 import { locateRipgrep } from "../search/locateRipgrep.js";
 import { runRipgrep } from "../search/ripgrep.js";
+import { verifyPage } from "../search/verify.js";
 import type { SearchRequest } from "../search/types.js";
 import { defineAction } from "./define.js";
 
@@ -99,10 +100,12 @@ export default defineAction({
     };
     const rg = locateRipgrep();
     const budget = LIMITS.payloadChars;
-    const page = rg
+    const found = rg
       ? await runRipgrep(rg, request, budget)
       : await ctx.resources.get("search.builtin-workers", () => new BuiltinSearchWorkers()).run(request, budget, ctx.deadline - HARD_MARGIN_MS);
-    ctx.audit.detail = { engine: rg ? "ripgrep" : "builtin", matches: page.matches.length };
+    // Every line answered is re-read through confined folder handles first (see search/verify.ts).
+    const { page, dropped } = verifyPage(found, request, ctx.store.home);
+    ctx.audit.detail = { engine: rg ? "ripgrep" : "builtin", matches: page.matches.length, ...(dropped > 0 ? { dropped } : {}) };
     return {
       matches: page.matches,
       truncated: page.truncated,
@@ -110,7 +113,9 @@ export default defineAction({
       engine: rg ? ("ripgrep" as const) : ("builtin" as const),
       ...(page.stoppedForTime
         ? { note: "The search stopped at the time limit before covering every file; continue with next_cursor, or narrow path or glob." }
-        : {}),
+        : dropped > 0
+          ? { note: `${dropped} match(es) were left out because their file changed (or was moved) during the search; search again.` }
+          : {}),
     };
   },
 });
