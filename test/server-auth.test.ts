@@ -26,6 +26,8 @@ describe("auth matrix over every registered POST action", () => {
   let s: TestServer;
   before(async () => {
     s = await startServer();
+    // As under `up` with its own ngrok tunnel: x-forwarded-for then names the client.
+    s.server.trustForwarding("ngrok");
   });
   after(() => s.close());
 
@@ -238,6 +240,8 @@ describe("request pipeline", () => {
 describe("failed-auth throttling", () => {
   it("counts clients apart behind a local proxy by the proxy-appended address", async () => {
     const s = await startServer(makeHome({ change: (c) => (c.server.auth_fail_limit = 5) }));
+    // Only a tunnel this process started is trusted to name the client (`up` says so).
+    s.server.trustForwarding("ngrok");
     try {
       for (let i = 0; i < 6; i++) await postJson(s.url, "workspace_status", {}, { token: "cgc_bad", headers: { "x-forwarded-for": "198.51.100.1" } });
       const blocked = await postJson(s.url, "workspace_status", {}, { token: "cgc_bad", headers: { "x-forwarded-for": "198.51.100.1" } });

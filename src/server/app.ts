@@ -17,7 +17,7 @@ import { hostAllowed, isMcpRequest } from "../mcp/host.js";
 import { registerMcpRoute } from "../mcp/route.js";
 import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
-import { AuthThrottle } from "./throttle.js";
+import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
 
 export interface ServerOptions {
   home: string;
@@ -32,6 +32,8 @@ export interface CodexServer {
   resources: ResourceBag;
   /** The URL the server listens on, after listen(). */
   localUrl(): string;
+  /** Called by `up` once it started a tunnel in this process: that tunnel's forwarding header then names the client for throttling. */
+  trustForwarding(tunnel: TrustedForwarding): void;
 }
 
 /** Hooks a later face (MCP) can reuse: the same gate as the Actions. */
@@ -52,27 +54,14 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message: string,
   return reply.code(error.status).type("application/json").send(error.toBody());
 }
 
-/** Who is calling, for throttling: the socket, plus the forwarded client when a local tunnel relays it. */
-function clientKey(request: FastifyRequest): string {
-  const socket = request.socket.remoteAddress ?? "unknown";
-  const loopback = socket === "127.0.0.1" || socket === "::1" || socket === "::ffff:127.0.0.1";
-  if (!loopback) return socket;
-  // Cloudflare overwrites cf-connecting-ip; for x-forwarded-for only the entry the
-  // local proxy appended (the last) is trustworthy. The global ceiling covers the rest.
-  const cf = request.headers["cf-connecting-ip"];
-  const xff = request.headers["x-forwarded-for"];
-  const forwarded = (Array.isArray(cf) ? cf[0] : cf) ?? (Array.isArray(xff) ? xff.at(-1) : xff)?.split(",").at(-1);
-  const client = forwarded?.trim();
-  return client ? `${socket}>${client}` : socket;
-}
-
 export function buildServer(options: ServerOptions): CodexServer {
   const store = new ConfigStore(options.home);
   const initial = store.current();
   const actions = options.actions ?? ACTIONS;
   const resources = new ResourceBag();
   const audit = new AuditLog(options.home);
-  const throttle = new AuthThrottle(() => safeConfig()?.server.auth_fail_limit ?? 20);
+  const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));
+  let trustedForwarding: TrustedForwarding = null;
   const log = options.requestLog === undefined ? process.stderr : options.requestLog;
 
   const app = Fastify({
@@ -105,7 +94,7 @@ export function buildServer(options: ServerOptions): CodexServer {
         return false;
       }
       if (!verifyBearer(request.headers.authorization, config.token)) {
-        const wait = throttle.recordFailure(clientKey(request));
+        const wait = throttle.recordFailure(clientKey(request.socket.remoteAddress, request.headers, trustedForwarding));
         if (wait > 0) {
           sendError(reply, "RATE_LIMITED", "too many failed authentication attempts; wait and retry", {
             headers: { "retry-after": String(wait) },
@@ -243,5 +232,13 @@ export function buildServer(options: ServerOptions): CodexServer {
     }
   });
 
-  return { app, store, resources, localUrl: () => listeningUrl };
+  return {
+    app,
+    store,
+    resources,
+    localUrl: () => listeningUrl,
+    trustForwarding: (tunnel) => {
+      trustedForwarding = tunnel;
+    },
+  };
 }

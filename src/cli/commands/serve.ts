@@ -103,6 +103,8 @@ export function register(program: Command): void {
       print(`Route: ${choice.route} (${choice.reason})`);
       try {
         route = await startRoute(choice.route, config, server.port, opts);
+        // Our own tunnel: its forwarding header names the caller for the failed-auth throttle.
+        if (choice.route === "cloudflared" || choice.route === "ngrok") server.trustForwarding(choice.route);
       } catch (error) {
         await server.close();
         throw error;
