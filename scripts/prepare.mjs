@@ -33,11 +33,18 @@ const sources = Math.max(
   statSync(join(root, "package-lock.json")).mtimeMs,
 );
 if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
-  console.error("[prepare] compiling TypeScript…");
-  execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: root,
-    stdio: "inherit",
-  });
+  const started = Date.now();
+  console.error("[prepare] compiling TypeScript (first run, or sources changed)…");
+  try {
+    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+      cwd: root,
+      stdio: "inherit",
+    });
+  } catch {
+    console.error("[prepare] TypeScript reported the errors above; nothing was started.");
+    process.exit(1);
+  }
+  console.error(`[prepare] compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // tsc does not touch an unchanged output file's mtime; mark the build fresh.
   const now = new Date();
   (await import("node:fs")).utimesSync(marker, now, now);

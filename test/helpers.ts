@@ -113,10 +113,13 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The CLI's language follows the locale; tests read its English text unless they ask for --lang. */
+export const PLAIN_ENGLISH = { LC_ALL: "", LC_MESSAGES: "", LANG: "C.UTF-8" };
+
 /** Run the real CLI synchronously with a private config home. */
 export function runCli(args: string[], home: string, env: Record<string, string> = {}): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
+    env: { ...process.env, ...PLAIN_ENGLISH, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -127,7 +130,7 @@ export function runCli(args: string[], home: string, env: Record<string, string>
 export function runCliAsync(args: string[], home: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
+      env: { ...process.env, ...PLAIN_ENGLISH, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

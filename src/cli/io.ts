@@ -1,4 +1,5 @@
-import { configHome } from "../config/paths.js";
+import { configLocation, migrateOldConfig, type ConfigLocation } from "../config/paths.js";
+import { t } from "./i18n/index.js";
 
 /** A failure to report to the user: message on stderr, then exit with `exitCode`. */
 export class CliError extends Error {
@@ -19,12 +20,32 @@ export class UsageError extends CliError {
   }
 }
 
+let location: ConfigLocation | undefined;
+
+/** The config folder in use; on first use, moves a config an older version left inside the package (loudly). */
 export function home(): string {
-  return configHome();
+  return configInUse().home;
+}
+
+export function configInUse(): ConfigLocation {
+  if (location) return location;
+  location = configLocation();
+  const old = migrateOldConfig(location);
+  if (old) {
+    process.stderr.write(`\n${t("config.migrated", { old, home: location.home })}\n\n`);
+  }
+  return location;
+}
+
+let quiet = false;
+
+/** `--json` on a long-running command (`up`): human lines are dropped, one JSON document is printed. */
+export function setQuiet(value: boolean): void {
+  quiet = value;
 }
 
 export function print(text = ""): void {
-  process.stdout.write(`${text}\n`);
+  if (!quiet) process.stdout.write(`${text}\n`);
 }
 
 export function printJson(value: unknown): void {
@@ -35,14 +56,14 @@ export function printJson(value: unknown): void {
 export function parseMinutes(value: string | undefined, flag = "--ttl-minutes"): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 525_600) {
-    throw new UsageError(`${flag} needs a whole number of minutes between 1 and 525600, got "${value}"`);
+    throw new UsageError(t("usage.minutes", { flag, value }));
   }
   return Number(value);
 }
 
 export function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port needs a number 0-65535, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(t("usage.port", { value }));
   return Number(value);
 }
 
@@ -52,10 +73,10 @@ export function parsePublicUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`not a URL: "${value}" (expected e.g. https://your-url.example.com)`);
+    throw new UsageError(t("usage.notUrl", { value }));
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`the public URL must be https://…, got ${url.protocol}`);
-  if (url.username || url.password) throw new UsageError("the public URL must not contain credentials");
-  if (url.search || url.hash) throw new UsageError("the public URL must not have a query or fragment");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(t("usage.urlProtocol", { protocol: url.protocol }));
+  if (url.username || url.password) throw new UsageError(t("usage.urlCredentials"));
+  if (url.search || url.hash) throw new UsageError(t("usage.urlQuery"));
   return url.toString().replace(/\/+$/, "");
 }

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { accessState } from "../access/state.js";
 import type { Config } from "../config/schema.js";
 import { configFile } from "../config/paths.js";
-import { print, printJson } from "./io.js";
+import { t } from "./i18n/index.js";
+import { configInUse, print, printJson } from "./io.js";
+import { bold, yellow } from "./style.js";
 
 /** The base URL GPT Builder should use: the public one, else the local one (with a warning elsewhere). */
 export function baseUrl(config: Config, localUrl?: string): string {
@@ -21,24 +23,26 @@ export function tokenFingerprint(token: string): string {
 export function printBuilderFields(config: Config, options: { token?: string; localUrl?: string } = {}): void {
   const base = baseUrl(config, options.localUrl);
   print("");
-  print("GPT Builder → Configure → Actions:");
-  print(`  Import from URL (schema): ${base}/openapi.json`);
-  print("  Authentication:           API Key, Auth Type: Bearer");
-  if (options.token) print(`  API Key:                  ${options.token}`);
-  print(`  Privacy policy URL:       ${base}/privacy`);
-  print("  Instructions text:        chatgpt-codex gpt-instructions");
+  print(bold(t("builder.title")));
+  print(t("builder.schema", { url: `${base}/openapi.json` }));
+  print(t("builder.auth"));
+  if (options.token) print(t("builder.apiKey", { token: options.token }));
+  print(t("builder.privacy", { url: `${base}/privacy` }));
+  print(t("builder.instructions"));
   if (!config.public_base_url) {
     print("");
-    print("  Note: no public HTTPS URL is set yet; ChatGPT cannot reach 127.0.0.1.");
-    print("  Start a tunnel (chatgpt-codex tunnel) or set one: chatgpt-codex set-public-url https://…");
+    print(yellow(t("builder.noPublicUrl")));
   } else if (!config.public_base_url.startsWith("https://")) {
     print("");
-    print("  Note: GPT Builder needs an https:// URL; the public URL is not https.");
+    print(yellow(t("builder.notHttps")));
   }
 }
 
 export interface StatusView {
   config_file: string;
+  /** The config folder in use and why it is there: env ($CHATGPT_CODEX_HOME), checkout or user. */
+  config_home: string;
+  config_source: string;
   public_base_url: string | null;
   active_workspace: string | null;
   workspaces: { name: string; path: string; active: boolean }[];
@@ -50,8 +54,11 @@ export interface StatusView {
 export function statusView(home: string, config: Config): StatusView {
   const state = accessState(config);
   const active = config.active_workspace ?? config.workspaces[0]?.name ?? null;
+  const location = configInUse();
   return {
     config_file: configFile(home),
+    config_home: home,
+    config_source: location.home === home ? location.source : "env",
     public_base_url: config.public_base_url,
     active_workspace: active,
     workspaces: config.workspaces.map((w) => ({ name: w.name, path: w.path, active: w.name === active })),
@@ -69,12 +76,12 @@ export function showStatus(home: string, config: Config, json: boolean | undefin
 }
 
 export function printStatus(view: StatusView): void {
-  print(`Config:           ${view.config_file}`);
-  print(`Public URL:       ${view.public_base_url ?? "(not set)"}`);
-  print(`Active workspace: ${view.active_workspace ?? "(none)"}`);
+  print(t("status.config", { file: view.config_file, source: t(`status.source.${view.config_source as "env" | "checkout" | "user"}`) }));
+  print(t("status.publicUrl", { url: view.public_base_url ?? t("common.notSet") }));
+  print(t("status.activeWorkspace", { name: view.active_workspace ?? t("common.none") }));
   for (const w of view.workspaces) print(`  ${w.active ? "*" : " "} ${w.name}  ${w.path}`);
-  const expiry = view.access.expires_at ? `, expires ${view.access.expires_at}` : ", no expiry";
-  print(`Access:           ${view.access.state}${view.access.active ? expiry : ` (${view.access.reason ?? ""})`}`);
-  print(`Token:            set (${view.token.fingerprint}); print it with: chatgpt-codex token`);
-  print(`Server address:   http://${view.server.host}:${view.server.port}`);
+  const expiry = view.access.expires_at ? t("status.expires", { time: view.access.expires_at }) : t("status.noExpiry");
+  print(t("status.access", { state: view.access.state, more: view.access.active ? expiry : ` (${view.access.reason ?? ""})` }));
+  print(t("status.token", { fingerprint: view.token.fingerprint }));
+  print(t("status.server", { url: `http://${view.server.host}:${view.server.port}` }));
 }

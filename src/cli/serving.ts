@@ -1,7 +1,9 @@
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { loadConfig, updateConfig } from "../config/store.js";
 import { closeOnSignals, listen, type RunningServer } from "../server/listen.js";
+import { t } from "./i18n/index.js";
 import { CliError, print } from "./io.js";
+import { yellow } from "./style.js";
 
 export interface ServeOptions {
   home: string;
@@ -31,30 +33,29 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
     server = await listen({ home: options.home, host, port });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new CliError(
-        `port ${port} on ${host} is already in use. Is another chatgpt-codex server running? Check with: curl http://${host}:${port}/health — or pick another port with --port`,
-      );
+      throw new CliError(t("serve.portInUse", { port, host }));
     }
     throw error;
   }
   const state = accessState(config);
-  const active = config.active_workspace ?? config.workspaces[0]?.name ?? "(none)";
-  print(`chatgpt-codex listening on ${server.url}`);
-  print(`Port: ${server.port}`);
-  print(`Active workspace: ${active}`);
-  print(`Public URL: ${options.publicUrlNote ?? config.public_base_url ?? "(not set)"}`);
+  const active = config.active_workspace ?? config.workspaces[0]?.name ?? t("common.none");
+  print(t("serve.listening", { url: server.url }));
+  print(t("serve.port", { port: server.port }));
+  print(t("serve.activeWorkspace", { name: active }));
+  print(t("serve.publicUrl", { url: options.publicUrlNote ?? config.public_base_url ?? t("common.notSet") }));
   print(
-    `Access: ${state.state}${state.active ? (state.expires_at ? ` until ${state.expires_at}` : " (no expiry; stop with Ctrl-C or chatgpt-codex channel revoke)") : ` — ${state.reason}`}`,
+    t("serve.access", {
+      state: state.state,
+      more: state.active ? (state.expires_at ? t("serve.until", { time: state.expires_at }) : t("serve.noExpiry")) : ` — ${state.reason}`,
+    }),
   );
-  if (!LOOPBACK.has(host)) {
-    print(`Warning: listening on ${host}, not only on this computer. Anyone on your network can reach it (the token still applies).`);
-  }
+  if (!LOOPBACK.has(host)) print(yellow(t("serve.notLoopback", { host })));
   closeOnSignals(
     async () => {
       await options.onClose?.();
       await server.close();
     },
-    (signal) => print(`\n${signal}: stopping (running commands are killed)…`),
+    (signal) => print(`\n${t("serve.stopping", { signal })}`),
   );
   return server;
 }

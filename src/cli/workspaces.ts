@@ -1,13 +1,14 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { basename, isAbsolute, resolve } from "node:path";
 import type { Config } from "../config/schema.js";
+import { t } from "./i18n/index.js";
 import { UsageError } from "./io.js";
 
 /** A folder given on the command line: must exist and be a directory. Returns its absolute path. */
 export function checkWorkspaceFolder(path: string, mustBeAbsolute: boolean): string {
-  if (mustBeAbsolute && !isAbsolute(path)) throw new UsageError(`--workspace needs an absolute path, got "${path}"`);
+  if (mustBeAbsolute && !isAbsolute(path)) throw new UsageError(t("usage.absolutePath", { path }));
   const absolute = resolve(path);
-  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UsageError(`not a folder: ${absolute}`);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UsageError(t("usage.notFolder", { path: absolute }));
   return realpathSync(absolute);
 }
 
@@ -18,7 +19,7 @@ export function nameFromFolder(folder: string): string {
 }
 
 export function checkWorkspaceName(name: string): string {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError(`workspace names use letters, digits, . _ - (1-64 chars), got "${name}"`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError(t("usage.workspaceName", { name }));
   return name;
 }
 

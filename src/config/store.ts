@@ -4,18 +4,9 @@ import { ConfigSchema, type Config } from "./schema.js";
 import { configFile } from "./paths.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { generateToken } from "../access/token.js";
+import { ConfigError } from "./errors.js";
 
-/** A config file that is missing, unreadable or invalid. Never silently replaced. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-    readonly kind: "missing" | "invalid" | "unreadable",
-  ) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError } from "./errors.js";
 
 export function configExists(home: string): boolean {
   return existsSync(configFile(home));

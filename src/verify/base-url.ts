@@ -1,3 +1,4 @@
+import { t } from "../cli/i18n/index.js";
 import { fail, pass, type CheckRow } from "./report.js";
 
 /** A URL on this computer: http is fine there (local checks, tests), ChatGPT never calls it. */
@@ -9,13 +10,7 @@ export function isLoopbackUrl(url: URL): boolean {
 /** ChatGPT only calls https URLs; a loopback http URL is accepted for local checks and says so. */
 export function httpsCheck(url: URL): CheckRow {
   const name = "https";
-  if (url.protocol === "https:") return pass(name, `${url.origin} uses https`);
-  if (url.protocol === "http:" && isLoopbackUrl(url)) {
-    return pass(name, `loopback http accepted (local check only: ChatGPT needs the public https URL)`);
-  }
-  return fail(
-    name,
-    `${url.origin} is not https; GPT Builder refuses it and ChatGPT cannot call it`,
-    "use an https route: chatgpt-codex up (starts a cloudflared quick tunnel), or chatgpt-codex set-public-url https://…",
-  );
+  if (url.protocol === "https:") return pass(name, t("vfy.https", { origin: url.origin }));
+  if (url.protocol === "http:" && isLoopbackUrl(url)) return pass(name, t("vfy.loopbackHttp"));
+  return fail(name, t("vfy.notHttps", { origin: url.origin }), t("vfy.notHttpsFix"));
 }

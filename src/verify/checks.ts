@@ -1,6 +1,7 @@
 import { httpsCheck, isLoopbackUrl } from "./base-url.js";
 import { fail, pass, type CheckRow } from "./report.js";
 import { readReply } from "../core/httpJson.js";
+import { t } from "../cli/i18n/index.js";
 
 export interface VerifyOptions {
   /** The route to check, without a trailing slash. */
@@ -33,11 +34,11 @@ async function call(url: string, init: RequestInit, timeoutMs: number): Promise<
 /** fetch() hides the reason in `cause`; say it in words. */
 function describeFetchError(error: unknown): string {
   const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === "TimeoutError") return "no answer in time";
+  if (err.name === "TimeoutError") return t("vfy.timeout");
   const code = err.cause?.code;
-  if (code === "ECONNREFUSED") return "connection refused (nothing listens there)";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "the hostname does not resolve (the tunnel behind it is gone, or no network)";
-  if (code?.startsWith("ERR_TLS") || code?.includes("CERT")) return `TLS problem (${code})`;
+  if (code === "ECONNREFUSED") return t("vfy.refused");
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return t("vfy.noResolve");
+  if (code?.startsWith("ERR_TLS") || code?.includes("CERT")) return t("vfy.tls", { code });
   return err.cause?.message ?? err.message;
 }
 
@@ -62,15 +63,15 @@ export async function runVerify(options: VerifyOptions): Promise<CheckRow[]> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const rows: CheckRow[] = [httpsCheck(url)];
   const routeFix = loopback
-    ? `start the server: chatgpt-codex up (or chatgpt-codex serve) and check the port in ${base}`
-    : "start the route: chatgpt-codex up (or serve + tunnel). A quick-tunnel URL stops working when its cloudflared stops and a restart gets a new one: see chatgpt-codex status, then verify again";
+    ? t("vfy.routeFixLocal", { base })
+    : t("vfy.routeFixPublic");
 
   // /health first: when nothing answers, the other checks would only repeat it.
   const health = await call(`${base}/health`, {}, timeoutMs);
   if (!health.ok) {
     rows.push(fail("GET /health", `${base}: ${health.problem}`, routeFix));
     for (const name of ["GET /openapi.json", "GET /privacy", "POST without token", "POST with token"]) {
-      rows.push(fail(name, "not checked: the route does not answer"));
+      rows.push(fail(name, t("vfy.notChecked")));
     }
     return rows;
   }
@@ -86,48 +87,48 @@ function healthRow(answer: Answer, base: string, loopback: boolean): CheckRow {
   const name = "GET /health";
   const body = answer.json as { name?: unknown; version?: unknown; active_workspace?: unknown; access?: { active?: unknown } } | undefined;
   if (answer.status === 200 && body?.name === "chatgpt-codex") {
-    const access = body.access?.active === false ? "access NOT active" : "access active";
-    return pass(name, `chatgpt-codex ${String(body.version)}, workspace ${String(body.active_workspace)}, ${access}`);
+    const access = body.access?.active === false ? t("vfy.accessInactive") : t("vfy.accessActive");
+    return pass(name, t("vfy.health", { version: String(body.version), workspace: String(body.active_workspace), access }));
   }
   if (answer.status === 502 || answer.status === 503 || answer.status === 504 || answer.status === 530) {
     return fail(
       name,
-      `HTTP ${answer.status}: the route answers but cannot reach the local server`,
-      "start the server (chatgpt-codex serve, or use chatgpt-codex up), and make sure the tunnel forwards to its port",
+      t("vfy.badGateway", { status: answer.status }),
+      t("vfy.badGatewayFix"),
     );
   }
   return fail(
     name,
-    `${describeAnswer(answer)}: something other than chatgpt-codex answers at ${base}`,
-    loopback ? "another program uses this port: start chatgpt-codex on another one (--port)" : "point the route at the chatgpt-codex server's port",
+    t("vfy.notOurs", { answer: describeAnswer(answer), base }),
+    loopback ? t("vfy.notOursLocalFix") : t("vfy.notOursPublicFix"),
   );
 }
 
 async function openApiRow(base: string, loopback: boolean, configured: string | null, timeoutMs: number): Promise<CheckRow> {
   const name = "GET /openapi.json";
   const got = await call(`${base}/openapi.json`, {}, timeoutMs);
-  if (!got.ok) return fail(name, got.problem, "check the route and the server's terminal");
+  if (!got.ok) return fail(name, got.problem, t("vfy.checkRouteTerminal"));
   const doc = got.answer.json as { openapi?: unknown; servers?: { url?: unknown }[] } | undefined;
-  if (got.answer.status !== 200 || doc === undefined) return fail(name, describeAnswer(got.answer), "check the server's terminal for errors");
-  if (doc.openapi !== "3.1.0") return fail(name, `openapi is ${String(doc.openapi)}, GPT Builder needs 3.1.0`, "update chatgpt-codex");
+  if (got.answer.status !== 200 || doc === undefined) return fail(name, describeAnswer(got.answer), t("vfy.checkTerminal"));
+  if (doc.openapi !== "3.1.0") return fail(name, t("vfy.openapiVersion", { version: String(doc.openapi) }), t("vfy.update"));
   const server = doc.servers?.[0]?.url;
-  if (server === base) return pass(name, `OpenAPI 3.1.0, servers[0].url is ${base}`);
+  if (server === base) return pass(name, t("vfy.openapiOk", { base }));
   if (loopback && configured !== null && server === configured.replace(/\/+$/, "")) {
-    return pass(name, `OpenAPI 3.1.0, servers[0].url is the configured public URL ${String(server)} (checked through a loopback address)`);
+    return pass(name, t("vfy.openapiConfigured", { server: String(server) }));
   }
   return fail(
     name,
-    `servers[0].url is ${String(server)}, not ${base}: ChatGPT would call the wrong address`,
-    `if ${base} is the current route, store it: chatgpt-codex set-public-url ${base} (a running up/tunnel stores its URL itself), then re-import the schema in GPT Builder`,
+    t("vfy.wrongServer", { server: String(server), base }),
+    t("vfy.wrongServerFix", { base }),
   );
 }
 
 async function privacyRow(base: string, timeoutMs: number): Promise<CheckRow> {
   const name = "GET /privacy";
   const got = await call(`${base}/privacy`, {}, timeoutMs);
-  if (!got.ok) return fail(name, got.problem, "check the route and the server's terminal");
-  if (got.answer.status === 200 && got.answer.text.trim().length > 0) return pass(name, `privacy policy (${got.answer.text.length} characters)`);
-  return fail(name, describeAnswer(got.answer), "GPT Builder needs a privacy policy URL to share a GPT; check the server's terminal");
+  if (!got.ok) return fail(name, got.problem, t("vfy.checkRouteTerminal"));
+  if (got.answer.status === 200 && got.answer.text.trim().length > 0) return pass(name, t("vfy.privacyOk", { chars: got.answer.text.length }));
+  return fail(name, describeAnswer(got.answer), t("vfy.privacyFix"));
 }
 
 function post(base: string, token: string | undefined, timeoutMs: number): Promise<Outcome> {
@@ -139,36 +140,36 @@ function post(base: string, token: string | undefined, timeoutMs: number): Promi
 async function withoutTokenRow(base: string, timeoutMs: number): Promise<CheckRow> {
   const name = "POST without token";
   const got = await post(base, undefined, timeoutMs);
-  if (!got.ok) return fail(name, got.problem, "check the route");
-  if (got.answer.status === 401) return pass(name, "401 UNAUTHORIZED, as it must be");
+  if (!got.ok) return fail(name, got.problem, t("vfy.checkRoute"));
+  if (got.answer.status === 401) return pass(name, t("vfy.unauthorizedOk"));
   if (got.answer.status >= 200 && got.answer.status < 300) {
-    return fail(name, `HTTP ${got.answer.status}: an action ran WITHOUT a token`, "stop this route now (Ctrl-C): what answers there is not protected by chatgpt-codex's token");
+    return fail(name, t("vfy.openRoute", { status: got.answer.status }), t("vfy.openRouteFix"));
   }
-  if (got.answer.status === 429) return fail(name, "429: too many failed attempts from here", "wait a minute, then verify again");
-  return fail(name, `${describeAnswer(got.answer)}, expected 401`, "check that the route reaches chatgpt-codex");
+  if (got.answer.status === 429) return fail(name, t("vfy.throttled"), t("vfy.throttledFix"));
+  return fail(name, t("vfy.expected", { answer: describeAnswer(got.answer), status: 401 }), t("vfy.reachesUs"));
 }
 
 async function withTokenRow(base: string, token: string | undefined, timeoutMs: number): Promise<CheckRow> {
   const name = "POST with token";
   if (token === undefined) {
-    return fail(name, "no token: this computer has no chatgpt-codex config", "run chatgpt-codex up --workspace /path/to/project (or set CHATGPT_CODEX_HOME to the server's config folder)");
+    return fail(name, t("vfy.noToken"), t("vfy.noTokenFix"));
   }
   const got = await post(base, token, timeoutMs);
-  if (!got.ok) return fail(name, got.problem, "check the route");
+  if (!got.ok) return fail(name, got.problem, t("vfy.checkRoute"));
   const answer = got.answer;
   if (answer.status === 200) {
     const body = answer.json as { active_workspace?: unknown } | undefined;
-    return pass(name, `workspace_status 200, active workspace ${String(body?.active_workspace)}`);
+    return pass(name, t("vfy.tokenOk", { workspace: String(body?.active_workspace) }));
   }
   if (answer.status === 401) {
     return fail(
       name,
-      "401: the server does not accept this config's token",
-      "the server uses another config or an older token: check CHATGPT_CODEX_HOME, restart the server, and paste the current token (chatgpt-codex token) into GPT Builder",
+      t("vfy.tokenRejected"),
+      t("vfy.tokenRejectedFix"),
     );
   }
   if (answer.status === 403 && errorCode(answer) === "ACCESS_EXPIRED") {
-    return fail(name, "403 ACCESS_EXPIRED: access is revoked or its TTL passed", "reactivate it: chatgpt-codex channel renew (optionally --ttl-minutes N)");
+    return fail(name, t("vfy.expired"), t("vfy.expiredFix"));
   }
-  return fail(name, `${describeAnswer(answer)}, expected 200`, "see the server's terminal and chatgpt-codex doctor");
+  return fail(name, t("vfy.expected", { answer: describeAnswer(answer), status: 200 }), t("vfy.seeDoctor"));
 }

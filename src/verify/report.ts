@@ -1,3 +1,6 @@
+import { t } from "../cli/i18n/index.js";
+import { level } from "../cli/style.js";
+
 /** One line of a PASS/FAIL table (verify and api-smoke). */
 export interface CheckRow {
   name: string;
@@ -29,16 +32,17 @@ const MAX_DETAIL = 160;
 /** A plain-text table: RESULT  CHECK  DETAIL, then a summary line. */
 export function formatTable(rows: readonly CheckRow[]): string {
   const nameWidth = Math.max(5, ...rows.map((row) => row.name.length));
-  const lines = [`RESULT  ${"CHECK".padEnd(nameWidth)}  DETAIL`, `------  ${"-".repeat(nameWidth)}  ------`];
+  const lines = [`RESULT  ${t("report.check").padEnd(nameWidth)}  ${t("report.detail")}`, `------  ${"-".repeat(nameWidth)}  ------`];
   for (const row of rows) {
     const detail = row.detail.replace(/\s+/g, " ");
     const short = detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL - 1)}…` : detail;
-    lines.push(`${row.result.padEnd(6)}  ${row.name.padEnd(nameWidth)}  ${short}`);
+    const kind = row.result === "PASS" ? "ok" : row.result === "FAIL" ? "fail" : "skip";
+    lines.push(`${level(row.result.padEnd(6), kind)}  ${row.name.padEnd(nameWidth)}  ${short}`);
   }
   const count = (result: CheckRow["result"]) => rows.filter((row) => row.result === result).length;
   const skipped = count("SKIP");
   lines.push("");
-  lines.push(`${count("PASS")} passed, ${count("FAIL")} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  lines.push(t(skipped ? "report.summarySkipped" : "report.summary", { passed: count("PASS"), failed: count("FAIL"), skipped }));
   return lines.join("\n");
 }
 
@@ -46,5 +50,5 @@ export function formatTable(rows: readonly CheckRow[]): string {
 export function formatFixes(rows: readonly CheckRow[]): string {
   const fixes = rows.filter((row) => row.result === "FAIL" && row.fix);
   if (fixes.length === 0) return "";
-  return ["What to do:", ...fixes.map((row) => `  ${row.name}: ${row.fix}`)].join("\n");
+  return [t("report.whatToDo"), ...fixes.map((row) => `  ${row.name}: ${row.fix}`)].join("\n");
 }

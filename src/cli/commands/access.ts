@@ -1,29 +1,32 @@
 import type { Command } from "commander";
 import { accessState, expiryFromTtl } from "../../access/state.js";
 import { loadConfig, updateConfig } from "../../config/store.js";
+import { t } from "../i18n/index.js";
 import { home, parseMinutes, print, printJson } from "../io.js";
 
 export function register(program: Command): void {
-  const access = program.command("access").description("Inspect, grant or pause access without touching the token");
+  const access = program.command("access").description(t("access.desc"));
 
   access
     .command("status")
-    .description("Show whether actions are allowed now, and until when")
-    .option("--json", "print one JSON document")
+    .description(t("access.status.desc"))
+    .option("--json", t("opt.json"))
+    .addHelpText("after", t("access.status.example"))
     .action((opts: { json?: boolean }) => {
       const config = loadConfig(home());
       const state = accessState(config);
       const view = { ...state, revoked_at: config.access.revoked_at, granted_at: config.access.granted_at };
       if (opts.json) return printJson(view);
-      print(`Access: ${state.state}`);
-      print(`Expires: ${state.expires_at ?? "never (no TTL)"}`);
-      if (state.reason) print(`Reason: ${state.reason}`);
+      print(t("access.state", { state: state.state }));
+      print(t("access.expires", { time: state.expires_at ?? t("access.never") }));
+      if (state.reason) print(t("access.reason", { reason: state.reason }));
     });
 
   access
     .command("grant")
-    .description("Allow actions again (optionally for N minutes); the token stays the same")
-    .option("--ttl-minutes <n>", "access expires after N minutes (default: no expiry)")
+    .description(t("access.grant.desc"))
+    .option("--ttl-minutes <n>", t("opt.ttlNoExpiry"))
+    .addHelpText("after", t("access.grant.example"))
     .action((opts: { ttlMinutes?: string }) => {
       const ttl = parseMinutes(opts.ttlMinutes);
       const config = updateConfig(home(), (c) => {
@@ -31,16 +34,17 @@ export function register(program: Command): void {
         c.access.expires_at = expiryFromTtl(ttl);
         c.access.granted_at = new Date().toISOString();
       });
-      print(`Access granted${config.access.expires_at ? ` until ${config.access.expires_at}` : " with no expiry"}.`);
+      print(config.access.expires_at ? t("access.grantedUntil", { time: config.access.expires_at }) : t("access.grantedNoExpiry"));
     });
 
   access
     .command("revoke")
-    .description("Pause access now (the token is kept; `access grant` resumes). To also rotate the token: channel revoke")
+    .description(t("access.revoke.desc"))
+    .addHelpText("after", t("access.revoke.example"))
     .action(() => {
       updateConfig(home(), (c) => {
         c.access.revoked_at = new Date().toISOString();
       });
-      print("Access revoked. A running server refuses every action from its next request on.");
+      print(t("access.revoked"));
     });
 }

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { expiryFromTtl } from "../../access/state.js";
 import { generateToken } from "../../access/token.js";
-import { updateConfig } from "../../config/store.js";
+import { loadConfig, updateConfig } from "../../config/store.js";
+import { t } from "../i18n/index.js";
 import { home, parseMinutes, parsePublicUrl, print } from "../io.js";
 import { printBuilderFields, showStatus } from "../present.js";
+import { yellow } from "../style.js";
 import { checkWorkspaceFolder, checkWorkspaceName, upsertWorkspace } from "../workspaces.js";
-import { loadConfig } from "../../config/store.js";
 
 /** Mark the channel revoked and rotate the token; shared by `channel revoke`. */
 export function revokeChannel(configHome: string): void {
@@ -16,15 +17,16 @@ export function revokeChannel(configHome: string): void {
 }
 
 export function register(program: Command): void {
-  const channel = program.command("channel").description("Set up, inspect, renew or revoke the access channel");
+  const channel = program.command("channel").description(t("channel.desc"));
 
   channel
     .command("register")
-    .description("Register a workspace and the public URL; creates the token on first use and prints it for GPT Builder")
-    .requiredOption("--workspace <path>", "absolute path of the project folder")
-    .requiredOption("--public-base-url <url>", "public HTTPS URL that reaches this computer (tunnel or route)")
-    .option("--workspace-name <name>", "name the GPT uses for it (default: folder name)")
-    .option("--ttl-minutes <n>", "access expires after N minutes (default: no expiry)")
+    .description(t("channel.register.desc"))
+    .requiredOption("--workspace <path>", t("opt.workspaceAbs"))
+    .requiredOption("--public-base-url <url>", t("opt.publicBaseUrl"))
+    .option("--workspace-name <name>", t("opt.workspaceName"))
+    .option("--ttl-minutes <n>", t("opt.ttlNoExpiry"))
+    .addHelpText("after", t("channel.register.example"))
     .action((opts: { workspace: string; publicBaseUrl: string; workspaceName?: string; ttlMinutes?: string }) => {
       const folder = checkWorkspaceFolder(opts.workspace, true);
       const url = parsePublicUrl(opts.publicBaseUrl);
@@ -42,24 +44,26 @@ export function register(program: Command): void {
         },
         { create: true },
       );
-      print(`Registered workspace "${used}" → ${folder} (active)`);
-      print(`Public URL: ${url}`);
-      if (config.access.revoked_at) print("Warning: the channel is revoked; run `chatgpt-codex channel renew` to reactivate it.");
+      print(t("channel.registered", { name: used, folder }));
+      print(t("channel.publicUrl", { url }));
+      if (config.access.revoked_at) print(yellow(t("channel.revokedWarning")));
       printBuilderFields(config, { token: config.token });
     });
 
   channel
     .command("status")
-    .description("Show workspaces, public URL and access state (never the token)")
-    .option("--json", "print one JSON document")
+    .description(t("channel.status.desc"))
+    .option("--json", t("opt.json"))
+    .addHelpText("after", t("channel.status.example"))
     .action((opts: { json?: boolean }) => showStatus(home(), loadConfig(home()), opts.json));
 
   channel
     .command("renew")
-    .description("Reactivate the channel (optionally rotate the token or set a TTL) and print the token for GPT Builder")
-    .option("--rotate-token", "replace the token with a new one")
-    .option("--public-base-url <url>", "also set the public URL")
-    .option("--ttl-minutes <n>", "access expires after N minutes (default: no expiry)")
+    .description(t("channel.renew.desc"))
+    .option("--rotate-token", t("opt.rotateToken"))
+    .option("--public-base-url <url>", t("opt.alsoPublicUrl"))
+    .option("--ttl-minutes <n>", t("opt.ttlNoExpiry"))
+    .addHelpText("after", t("channel.renew.example"))
     .action((opts: { rotateToken?: boolean; publicBaseUrl?: string; ttlMinutes?: string }) => {
       const ttl = parseMinutes(opts.ttlMinutes);
       const url = opts.publicBaseUrl === undefined ? undefined : parsePublicUrl(opts.publicBaseUrl);
@@ -70,17 +74,18 @@ export function register(program: Command): void {
         c.access.expires_at = expiryFromTtl(ttl);
         c.access.granted_at = new Date().toISOString();
       });
-      print(`Channel active${config.access.expires_at ? ` until ${config.access.expires_at}` : " (no expiry)"}.`);
-      if (opts.rotateToken) print("The token was rotated: paste the new one into GPT Builder.");
+      print(config.access.expires_at ? t("channel.activeUntil", { time: config.access.expires_at }) : t("channel.activeNoExpiry"));
+      if (opts.rotateToken) print(t("channel.rotated"));
       printBuilderFields(config, { token: config.token });
     });
 
   channel
     .command("revoke")
-    .description("Stop access now: every action is refused and the token is rotated (not printed)")
+    .description(t("channel.revoke.desc"))
+    .addHelpText("after", t("channel.revoke.example"))
     .action(() => {
       revokeChannel(home());
-      print("Channel revoked. A running server refuses every action from its next request on.");
-      print("The token was rotated and not printed. To reactivate: chatgpt-codex channel renew");
+      print(t("channel.revoked1"));
+      print(t("channel.revoked2"));
     });
 }

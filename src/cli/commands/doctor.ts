@@ -6,7 +6,9 @@ import { accessState } from "../../access/state.js";
 import type { Config } from "../../config/schema.js";
 import { configFile } from "../../config/paths.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
-import { home, print, printJson } from "../io.js";
+import { t } from "../i18n/index.js";
+import { configInUse, home, print, printJson } from "../io.js";
+import { level } from "../style.js";
 
 type Level = "ok" | "warn" | "fail";
 interface Check {
@@ -26,36 +28,36 @@ function which(command: string): string | null {
 }
 
 function modeCheck(name: string, path: string, wanted: number): Check {
-  if (process.platform === "win32") return { name, level: "ok", detail: "permissions not checked on Windows" };
+  if (process.platform === "win32") return { name, level: "ok", detail: t("doctor.modeWindows") };
   const mode = statSync(path).mode & 0o777;
   return mode === wanted
-    ? { name, level: "ok", detail: `${path} is ${mode.toString(8)}` }
-    : { name, level: "fail", detail: `${path} is ${mode.toString(8)}, should be ${wanted.toString(8)}`, fix: `chmod ${wanted.toString(8)} ${path}` };
+    ? { name, level: "ok", detail: t("doctor.modeOk", { path, mode: mode.toString(8) }) }
+    : { name, level: "fail", detail: t("doctor.modeBad", { path, mode: mode.toString(8), wanted: wanted.toString(8) }), fix: `chmod ${wanted.toString(8)} ${path}` };
 }
 
 function gitIgnoreCheck(folder: string): Check {
-  const name = "config folder ignored by git";
+  const name = t("doctor.gitIgnore");
   try {
     execFileSync("git", ["-C", dirname(folder), "rev-parse", "--is-inside-work-tree"], { stdio: "ignore" });
   } catch {
-    return { name, level: "ok", detail: "config folder is not inside a git repository" };
+    return { name, level: "ok", detail: t("doctor.notInRepo") };
   }
   try {
     execFileSync("git", ["-C", dirname(folder), "check-ignore", "-q", folder], { stdio: "ignore" });
-    return { name, level: "ok", detail: "git ignores it" };
+    return { name, level: "ok", detail: t("doctor.ignored") };
   } catch {
-    return { name, level: "fail", detail: `${folder} is inside a git repository and NOT ignored: the token could be committed`, fix: "add `.chatgpt-codex/` to .gitignore" };
+    return { name, level: "fail", detail: t("doctor.notIgnored", { folder }), fix: t("doctor.notIgnoredFix") };
   }
 }
 
 async function portCheck(config: Config): Promise<Check> {
-  const name = "server port";
+  const name = t("doctor.port");
   const url = `http://${config.server.host}:${config.server.port}`;
   try {
     const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
     const body = (await response.json()) as { name?: string };
-    if (body.name === "chatgpt-codex") return { name, level: "ok", detail: `our server answers at ${url}` };
-    return { name, level: "fail", detail: `another program answers at ${url}`, fix: "stop it, or use serve --port P" };
+    if (body.name === "chatgpt-codex") return { name, level: "ok", detail: t("doctor.portOurs", { url }) };
+    return { name, level: "fail", detail: t("doctor.portOther", { url }), fix: t("doctor.portFix") };
   } catch {
     const { createServer } = await import("node:net");
     const free = await new Promise<boolean>((resolve) => {
@@ -64,82 +66,94 @@ async function portCheck(config: Config): Promise<Check> {
       probe.listen(config.server.port, config.server.host, () => probe.close(() => resolve(true)));
     });
     return free
-      ? { name, level: "ok", detail: `${url} is free (server not running)`, fix: "start it: chatgpt-codex serve" }
-      : { name, level: "fail", detail: `port ${config.server.port} is taken by a program that is not chatgpt-codex`, fix: "stop it, or use serve --port P" };
+      ? { name, level: "ok", detail: t("doctor.portFree", { url }), fix: t("doctor.portFreeFix") }
+      : { name, level: "fail", detail: t("doctor.portTaken", { port: config.server.port }), fix: t("doctor.portFix") };
   }
 }
 
 function toolCheck(command: string, purpose: string, install: string, required: boolean): Check {
   const found = which(command);
-  if (found) return { name: command, level: "ok", detail: `found at ${found}` };
-  return { name: command, level: required ? "fail" : "warn", detail: `not found (${purpose})`, fix: install };
+  if (found) return { name: command, level: "ok", detail: t("doctor.found", { path: found }) };
+  return { name: command, level: required ? "fail" : "warn", detail: t("doctor.notFound", { purpose }), fix: install };
 }
 
 export async function runDoctor(configHome: string): Promise<Check[]> {
   const checks: Check[] = [];
   const file = configFile(configHome);
   let config: Config | undefined;
+  const location = configInUse();
+  checks.push({
+    name: t("doctor.folder"),
+    level: "ok",
+    detail: t("doctor.folderDetail", { home: configHome, source: t(`status.source.${location.home === configHome ? location.source : "env"}`) }),
+  });
   try {
     config = loadConfig(configHome);
-    checks.push({ name: "config file", level: "ok", detail: `${file} is valid` });
+    checks.push({ name: t("doctor.configFile"), level: "ok", detail: t("doctor.configValid", { file }) });
   } catch (error) {
     const missing = error instanceof ConfigError && error.kind === "missing";
     checks.push({
-      name: "config file",
+      name: t("doctor.configFile"),
       level: "fail",
-      detail: (error as Error).message,
-      fix: missing ? "chatgpt-codex up --workspace /path/to/project" : "fix the file by hand (it is never overwritten)",
+      detail: missing ? t("config.missing", { file }) : (error as Error).message,
+      fix: missing ? t("doctor.configMissingFix") : t("doctor.configFixByHand"),
     });
   }
-  if (existsSync(configHome)) checks.push(modeCheck("config folder mode", configHome, 0o700));
-  if (existsSync(file)) checks.push(modeCheck("config file mode", file, 0o600));
+  if (existsSync(configHome)) checks.push(modeCheck(t("doctor.folderMode"), configHome, 0o700));
+  if (existsSync(file)) checks.push(modeCheck(t("doctor.fileMode"), file, 0o600));
   if (existsSync(configHome)) checks.push(gitIgnoreCheck(configHome));
   if (config) {
     checks.push(
       /^[A-Za-z0-9_-]{43,}$/.test(config.token)
-        ? { name: "token", level: "ok", detail: "set (256-bit)" }
-        : { name: "token", level: "fail", detail: "missing or too short", fix: "chatgpt-codex rotate-token" },
+        ? { name: t("doctor.token"), level: "ok", detail: t("doctor.tokenOk") }
+        : { name: t("doctor.token"), level: "fail", detail: t("doctor.tokenBad"), fix: t("doctor.tokenFix") },
     );
     const url = config.public_base_url;
     checks.push(
       url === null
-        ? { name: "public URL", level: "fail", detail: "not set: GPT Builder needs an absolute https:// URL in servers", fix: "chatgpt-codex tunnel, or chatgpt-codex set-public-url https://…" }
+        ? { name: t("doctor.publicUrl"), level: "fail", detail: t("doctor.urlUnset"), fix: t("doctor.urlUnsetFix") }
         : url.startsWith("https://")
-          ? { name: "public URL", level: "ok", detail: url }
-          : { name: "public URL", level: "fail", detail: `${url} is not https (GPT Builder refuses it)`, fix: "use an https:// tunnel or route" },
+          ? { name: t("doctor.publicUrl"), level: "ok", detail: url }
+          : { name: t("doctor.publicUrl"), level: "fail", detail: t("doctor.urlNotHttps", { url }), fix: t("doctor.urlNotHttpsFix") },
     );
     if (config.workspaces.length === 0) {
-      checks.push({ name: "workspaces", level: "fail", detail: "none registered", fix: "chatgpt-codex workspace add --name N --path /abs/path --activate" });
+      checks.push({ name: t("doctor.workspaces"), level: "fail", detail: t("doctor.noWorkspaces"), fix: t("doctor.noWorkspacesFix") });
     }
     for (const w of config.workspaces) {
       const ok = existsSync(w.path) && statSync(w.path).isDirectory();
-      checks.push(ok ? { name: `workspace ${w.name}`, level: "ok", detail: w.path } : { name: `workspace ${w.name}`, level: "fail", detail: `${w.path} does not exist`, fix: `chatgpt-codex workspace remove ${w.name}` });
+      const name = t("doctor.workspace", { name: w.name });
+      checks.push(ok ? { name, level: "ok", detail: w.path } : { name, level: "fail", detail: t("doctor.workspaceGone", { path: w.path }), fix: t("doctor.workspaceGoneFix", { name: w.name }) });
     }
     const state = accessState(config);
-    checks.push(state.active ? { name: "access", level: "ok", detail: state.expires_at ? `active until ${state.expires_at}` : "active, no expiry" } : { name: "access", level: "warn", detail: state.reason ?? state.state, fix: "chatgpt-codex channel renew" });
+    checks.push(
+      state.active
+        ? { name: t("doctor.access"), level: "ok", detail: state.expires_at ? t("doctor.accessUntil", { time: state.expires_at }) : t("doctor.accessNoExpiry") }
+        : { name: t("doctor.access"), level: "warn", detail: state.reason ?? state.state, fix: t("doctor.accessFix") },
+    );
     checks.push(await portCheck(config));
   }
-  checks.push(toolCheck("git", "git_status, git_diff, faster list_files", "install git (Debian/Ubuntu: apt-get install git; macOS: xcode-select --install)", false));
-  checks.push(toolCheck("rg", "fast search_text; the built-in search is used without it", "install ripgrep (apt-get install ripgrep / brew install ripgrep)", false));
-  checks.push(toolCheck("cloudflared", "quick tunnel for a public HTTPS URL", "install cloudflared from Cloudflare's downloads page or `brew install cloudflared`; or use --tunnel ngrok / custom", false));
+  checks.push(toolCheck("git", t("doctor.gitPurpose"), t("doctor.gitInstall"), false));
+  checks.push(toolCheck("rg", t("doctor.rgPurpose"), t("doctor.rgInstall"), false));
+  checks.push(toolCheck("cloudflared", t("doctor.cfPurpose"), t("doctor.cfInstall"), false));
   return checks;
 }
 
 export function register(program: Command): void {
   program
     .command("doctor")
-    .description("Check the setup: config and its permissions, token, public URL, workspaces, port, tools")
-    .option("--json", "print one JSON document")
+    .description(t("doctor.desc"))
+    .option("--json", t("opt.json"))
+    .addHelpText("after", t("doctor.example"))
     .action(async (opts: { json?: boolean }) => {
       const checks = await runDoctor(home());
       const ok = checks.every((c) => c.level !== "fail");
       if (opts.json) printJson({ ok, checks });
       else {
         for (const c of checks) {
-          print(`${c.level === "ok" ? "OK  " : c.level === "warn" ? "WARN" : "FAIL"}  ${c.name}: ${c.detail}`);
+          print(`${level(c.level === "ok" ? "OK  " : c.level === "warn" ? "WARN" : "FAIL", c.level)}  ${c.name}: ${c.detail}`);
           if (c.fix && c.level !== "ok") print(`      → ${c.fix}`);
         }
-        print(ok ? "\nAll essential checks passed." : "\nSome checks failed; see the → lines.");
+        print(`\n${ok ? t("doctor.allOk") : t("doctor.someFailed")}`);
       }
       if (!ok) process.exitCode = 1;
     });

@@ -3,33 +3,38 @@ import { ACTIONS } from "../../actions/registry.js";
 import { loadConfig, updateConfig } from "../../config/store.js";
 import { gptInstructions } from "../../gpt/instructions.js";
 import { buildOpenApi } from "../../server/openapi.js";
+import { t } from "../i18n/index.js";
 import { home, parsePublicUrl, print, printJson } from "../io.js";
 import { showStatus } from "../present.js";
+import { yellow } from "../style.js";
 
 export function register(program: Command): void {
   program
     .command("status")
-    .description("Show config, workspaces, public URL and access state (never the token)")
-    .option("--json", "print one JSON document")
+    .description(t("status.desc"))
+    .option("--json", t("opt.json"))
+    .addHelpText("after", t("status.example"))
     .action((opts: { json?: boolean }) => showStatus(home(), loadConfig(home()), opts.json));
 
   program
     .command("set-public-url")
-    .description("Set the public HTTPS URL that reaches this computer (tunnel or route)")
-    .argument("<url>", "e.g. https://your-url.example.com")
+    .description(t("setUrl.desc"))
+    .argument("<url>", t("setUrl.arg"))
+    .addHelpText("after", t("setUrl.example"))
     .action((value: string) => {
       const url = parsePublicUrl(value);
       updateConfig(home(), (c) => {
         c.public_base_url = url;
       });
-      print(`Public URL: ${url}`);
-      if (!url.startsWith("https://")) print("Warning: GPT Builder needs https://; http works only for local tests.");
-      print(`Re-import the schema in GPT Builder if the URL changed: ${url}/openapi.json`);
+      print(t("setUrl.done", { url }));
+      if (!url.startsWith("https://")) print(yellow(t("setUrl.notHttps")));
+      print(t("setUrl.reimport", { url: `${url}/openapi.json` }));
     });
 
   program
     .command("openapi")
-    .description("Print the OpenAPI 3.1.0 document GPT Builder imports")
+    .description(t("openapi.desc"))
+    .addHelpText("after", t("openapi.example"))
     .action(() => {
       const config = loadConfig(home());
       printJson(buildOpenApi(ACTIONS, config, `http://127.0.0.1:${config.server.port}`));
@@ -37,7 +42,8 @@ export function register(program: Command): void {
 
   program
     .command("gpt-instructions")
-    .description("Print the text to paste into the GPT's Instructions field")
+    .description(t("instructions.desc"))
+    .addHelpText("after", t("instructions.example"))
     .action(() => {
       process.stdout.write(gptInstructions());
     });

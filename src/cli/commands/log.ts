@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync, watchFile, unwatchFile, readFileSync, existsSync } from "node:fs";
 import type { Command } from "commander";
 import { AuditLog, type AuditRecord } from "../../audit/log.js";
+import { t } from "../i18n/index.js";
 import { home, print, UsageError } from "../io.js";
 
 function formatRecord(line: string): string {
@@ -17,12 +18,13 @@ function formatRecord(line: string): string {
 export function register(program: Command): void {
   program
     .command("log")
-    .description("Show the audit log: one line per action (never file contents or the token)")
-    .option("-f, --follow", "keep printing new entries")
-    .option("-n, --lines <n>", "how many recent entries to show", "50")
-    .option("--json", "print the raw JSON lines")
+    .description(t("log.desc"))
+    .option("-f, --follow", t("opt.follow"))
+    .option("-n, --lines <n>", t("opt.lines"), "50")
+    .option("--json", t("opt.jsonLines"))
+    .addHelpText("after", t("log.example"))
     .action(async (opts: { follow?: boolean; lines: string; json?: boolean }) => {
-      if (!/^\d+$/.test(opts.lines)) throw new UsageError(`--lines needs a number, got "${opts.lines}"`);
+      if (!/^\d+$/.test(opts.lines)) throw new UsageError(t("usage.lines", { value: opts.lines }));
       const file = new AuditLog(home()).file;
       const show = (line: string) => print(opts.json ? line : formatRecord(line));
       let offset = 0;
@@ -32,7 +34,7 @@ export function register(program: Command): void {
         const lines = text.split("\n").filter(Boolean);
         for (const line of lines.slice(-Number(opts.lines))) show(line);
       } else if (!opts.follow) {
-        print("The audit log is empty: no action has been called yet.");
+        print(t("log.empty"));
       }
       if (!opts.follow) return;
       let pending = "";

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config/store.js";
 // Not route.js: the CLI must not load the MCP SDK just to print settings.
 import { MCP_PATH, mcpClientSnippets } from "../../mcp/clientConfig.js";
+import { t } from "../i18n/index.js";
 import { home, print, printJson, UsageError } from "../io.js";
 
 function section(title: string, body: string): void {
@@ -13,12 +14,13 @@ function section(title: string, body: string): void {
 export function register(program: Command): void {
   program
     .command("mcp-config")
-    .description("Print settings for MCP clients (Codex CLI, Claude Code, Cursor, others) to use /mcp; never prints the token")
-    .option("--local", "use the loopback URL (clients on this computer; no tunnel needed)")
-    .option("--name <name>", "the server's name in the client's settings", "chatgpt-codex")
-    .option("--json", "print one JSON document")
+    .description(t("mcp.desc"))
+    .option("--local", t("opt.local"))
+    .option("--name <name>", t("opt.mcpName"), "chatgpt-codex")
+    .option("--json", t("opt.json"))
+    .addHelpText("after", t("mcp.example"))
     .action((opts: { local?: boolean; name: string; json?: boolean }) => {
-      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.name)) throw new UsageError(`--name uses letters, digits, . _ - (1-64 chars), got "${opts.name}"`);
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.name)) throw new UsageError(t("usage.mcpName", { value: opts.name }));
       const config = loadConfig(home());
       const localBase = `http://127.0.0.1:${config.server.port}`;
       const usesLocal = opts.local === true || config.public_base_url === null;
@@ -27,15 +29,15 @@ export function register(program: Command): void {
 
       if (opts.json) return printJson({ ...snippets, local: usesLocal });
 
-      print(`MCP endpoint: ${snippets.url}  (Streamable HTTP; same token, policy and audit log as the GPT)`);
-      if (usesLocal && !opts.local) print("No public URL is set, so this is the local URL: it works for clients on this computer while `chatgpt-codex serve` runs.");
-      if (!usesLocal) print("Clients on this computer can skip the tunnel: run `chatgpt-codex mcp-config --local`.");
+      print(t("mcp.endpoint", { url: snippets.url }));
+      if (usesLocal && !opts.local) print(t("mcp.localOnly"));
+      if (!usesLocal) print(t("mcp.skipTunnel"));
       print();
-      section("Token — put it in the environment of the shell that starts the client (it is never written here):", snippets.token_export);
-      section("Codex CLI — add to ~/.codex/config.toml:", snippets.clients.codex);
-      section("Claude Code — run once (Claude Code keeps the token value it sees now):", snippets.clients.claude_code);
-      section("Cursor — ~/.cursor/mcp.json (or .cursor/mcp.json in a project):", snippets.clients.cursor);
-      section("Any other MCP client:", snippets.clients.generic);
-      print("When the token changes (rotate-token, channel revoke), export it again and restart the client; re-run the Claude Code command.");
+      section(t("mcp.tokenSection"), snippets.token_export);
+      section(t("mcp.codexSection"), snippets.clients.codex);
+      section(t("mcp.claudeSection"), snippets.clients.claude_code);
+      section(t("mcp.cursorSection"), snippets.clients.cursor);
+      section(t("mcp.otherSection"), snippets.clients.generic);
+      print(t("mcp.tokenChanges"));
     });
 }

@@ -7,7 +7,10 @@ import { checkNgrokAuthtoken } from "../../tunnel/ngrok.js";
 import { isTunnelServiceUrl } from "../../tunnel/quick-url.js";
 import { tunnelSettings, type TunnelFlags } from "../../tunnel/settings.js";
 import type { TunnelHandle } from "../../tunnel/types.js";
-import { CliError, home, parseMinutes, parsePort, print } from "../io.js";
+import { cliCommand } from "../../core/launcher.js";
+import { t } from "../i18n/index.js";
+import { CliError, home, parseMinutes, parsePort, print, printJson, setQuiet } from "../io.js";
+import { yellow } from "../style.js";
 import { printBuilderFields } from "../present.js";
 import { startServing } from "../serving.js";
 import { checkWorkspaceFolder, upsertWorkspace } from "../workspaces.js";
@@ -20,50 +23,54 @@ function checkRoute(choice: RouteChoice, config: Config, flags: TunnelFlags): vo
   if (choice.route === "cloudflared") findCloudflared(tunnelSettings(config, flags));
   if (choice.route === "ngrok") checkNgrokAuthtoken();
   if (choice.route === "custom" && !config.public_base_url) {
-    throw new CliError("--tunnel custom uses your own HTTPS URL, but none is set. Set it first: chatgpt-codex set-public-url https://your-route.example.com");
+    throw new CliError(t("up.customNoUrl"));
   }
 }
 
 /** Without a route ChatGPT cannot reach this computer: say how to get one. */
 function explainNoRoute(choice: RouteChoice, config: Config): void {
   print("");
-  print(`No public route started (${choice.reason}). ChatGPT cannot reach 127.0.0.1; to get a public HTTPS URL:`);
+  print(t("up.noRoute", { reason: choice.reason }));
   if (choice.cloudflaredMissing) {
     for (const line of cloudflaredInstallHint().split("\n")) print(`  ${line}`);
   } else {
-    print("  - cloudflared quick tunnel: npm start -- --tunnel cloudflared (install cloudflared first)");
-    print("  - ngrok: NGROK_AUTHTOKEN=… npm start -- --tunnel ngrok");
-    print("  - your own HTTPS route: chatgpt-codex set-public-url https://…, then --tunnel custom");
+    print(t("up.routeCloudflared"));
+    print(t("up.routeNgrok"));
+    print(t("up.routeCustom"));
   }
   if (config.public_base_url && isTunnelServiceUrl(config.public_base_url)) {
-    print(`  Note: the stored public URL ${config.public_base_url} came from an earlier tunnel and is probably gone.`);
+    print(t("up.staleUrl", { url: config.public_base_url }));
   }
 }
 
 export function register(program: Command): void {
   program
     .command("serve")
-    .description("Run the local Actions server (127.0.0.1:8766 by default) until Ctrl-C")
-    .option("--ttl-minutes <n>", "access expires N minutes from now")
-    .option("--host <host>", "address to listen on (default 127.0.0.1)")
-    .option("--port <port>", "port to listen on; 0 picks a free one")
+    .description(t("serve.desc"))
+    .option("--ttl-minutes <n>", t("opt.ttl"))
+    .option("--host <host>", t("opt.host"))
+    .option("--port <port>", t("opt.port"))
+    .addHelpText("after", t("serve.example"))
     .action(async (opts: { ttlMinutes?: string; host?: string; port?: string }) => {
       const ttlMinutes = parseMinutes(opts.ttlMinutes);
       const port = parsePort(opts.port);
       if (!configExists(home())) {
-        throw new CliError("no config yet. Run: chatgpt-codex up --workspace /path/to/project (or channel register)");
+        throw new CliError(t("serve.noConfig"));
       }
       await startServing({ home: home(), host: opts.host, port, ttlMinutes });
     });
 
   const up = program
     .command("up")
-    .description("Register the workspace, serve it, open the public route, print the GPT Builder fields")
-    .option("--workspace <path>", "project folder to register and activate")
-    .option("--tunnel <route>", "cloudflared | ngrok | custom | none (default: cloudflared if installed)")
-    .option("--ttl-minutes <n>", "access expires N minutes from now")
-    .option("--port <port>", "port to listen on; 0 picks a free one");
-  addRouteOptions(up).action(async (opts: { workspace?: string; tunnel?: string; ttlMinutes?: string; port?: string } & TunnelFlags) => {
+    .description(t("up.desc"))
+    .option("--workspace <path>", t("opt.upWorkspace"))
+    .option("--tunnel <route>", t("opt.tunnel"))
+    .option("--ttl-minutes <n>", t("opt.ttl"))
+    .option("--port <port>", t("opt.port"))
+    .option("--json", t("opt.upJson"))
+    .addHelpText("after", t("up.example"));
+  addRouteOptions(up).action(async (opts: { workspace?: string; tunnel?: string; ttlMinutes?: string; port?: string; json?: boolean } & TunnelFlags) => {
+    if (opts.json) setQuiet(true);
     const ttlMinutes = parseMinutes(opts.ttlMinutes);
     const port = parsePort(opts.port);
     const requested = opts.tunnel === undefined ? undefined : (parseProvider(opts.tunnel, "--tunnel", UP_ROUTES) as UpRoute);
@@ -77,12 +84,10 @@ export function register(program: Command): void {
       { create: true },
     );
     if (config.workspaces.length === 0) {
-      throw new CliError("no workspace yet. Run: npm start -- --workspace /path/to/project", 2);
+      throw new CliError(t("up.noWorkspace"), 2);
     }
-    if (fresh) print(`Created private config with a new token in ${home()}`);
-    if (config.access.revoked_at) {
-      print("Warning: the channel is revoked; actions are refused until you run: chatgpt-codex channel renew");
-    }
+    if (fresh) print(t("up.created", { home: home() }));
+    if (config.access.revoked_at) print(yellow(t("up.revoked")));
     const choice: RouteChoice = requested ? { route: requested, reason: "--tunnel" } : chooseRoute(config, tunnelSettings(config, opts));
     checkRoute(choice, config, opts);
 
@@ -100,7 +105,7 @@ export function register(program: Command): void {
     if (choice.route === "none") {
       explainNoRoute(choice, config);
     } else {
-      print(`Route: ${choice.route} (${choice.reason})`);
+      print(t("up.route", { route: choice.route, reason: choice.reason }));
       try {
         route = await startRoute(choice.route, config, server.port, opts);
         // Our own tunnel: its forwarding header names the caller for the failed-auth throttle.
@@ -110,9 +115,25 @@ export function register(program: Command): void {
         throw error;
       }
     }
-    printBuilderFields(loadConfig(home()), { token: config.token, localUrl: server.url });
+    const current = loadConfig(home());
+    if (opts.json) {
+      const base = current.public_base_url ?? server.url;
+      return printJson({
+        ok: true,
+        local_url: server.url,
+        port: server.port,
+        route: choice.route,
+        public_base_url: current.public_base_url,
+        stable_url: route?.stable ?? choice.route === "custom",
+        active_workspace: current.active_workspace,
+        builder_fields: { schema_import_url: `${base}/openapi.json`, authentication: "API key / Bearer", privacy_policy_url: `${base}/privacy` },
+        connector_fields: { mcp_server_url: `${base}/mcp`, authentication: "OAuth" },
+        token_command: cliCommand("token"),
+      });
+    }
+    printBuilderFields(current, { token: config.token, localUrl: server.url });
     print("");
-    print("Check the route: chatgpt-codex verify");
-    if (route && !route.stable) print("This URL lasts until you stop this command; a restart gets a new one (then re-import the schema).");
+    print(t("up.checkRoute"));
+    if (route && !route.stable) print(t("up.unstable"));
   });
 }

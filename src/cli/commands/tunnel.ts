@@ -6,18 +6,19 @@ import { reimportNotice, type Published } from "../../tunnel/publish.js";
 import { tunnelSettings, type TunnelFlags } from "../../tunnel/settings.js";
 import { localTarget, startTunnel } from "../../tunnel/start.js";
 import { TUNNEL_PROVIDERS, type TunnelHandle, type TunnelLog, type TunnelProviderName } from "../../tunnel/types.js";
+import { t } from "../i18n/index.js";
 import { home, parsePort, print, UsageError } from "../io.js";
 
 /** Route options shared by `tunnel` and `up` (they fall back to config.tunnel). */
 export function addRouteOptions(command: Command): Command {
   return command
-    .option("--hostname <host>", "named cloudflared tunnel: its public hostname")
-    .option("--cloudflared-token-file <file>", "named cloudflared tunnel: file with its token")
-    .option("--ngrok-domain <domain>", "ngrok: your reserved domain");
+    .option("--hostname <host>", t("opt.hostname"))
+    .option("--cloudflared-token-file <file>", t("opt.cfTokenFile"))
+    .option("--ngrok-domain <domain>", t("opt.ngrokDomain"));
 }
 
 export function parseProvider(value: string, flag: string, allowed: readonly string[]): string {
-  if (!allowed.includes(value)) throw new UsageError(`${flag} must be ${allowed.join(", ").replace(/, ([^,]*)$/, " or $1")}, got "${value}"`);
+  if (!allowed.includes(value)) throw new UsageError(t("usage.oneOf", { flag, allowed: allowed.join(" | "), value }));
   return value;
 }
 
@@ -33,7 +34,7 @@ export function announce(published: Published, stable: boolean): void {
     print(reimportNotice(published, stable));
     print("");
   } else {
-    print(`[tunnel] public URL: ${published.url} (stored; /openapi.json names it now)`);
+    print(t("tunnel.published", { url: published.url }));
   }
 }
 
@@ -50,18 +51,19 @@ async function warnIfNoServer(config: Config, port: number): Promise<void> {
     const response = await fetch(`${target}/health`, { signal: AbortSignal.timeout(1_500) });
     const body = (await response.json()) as { name?: unknown };
     if (body.name === "chatgpt-codex") return;
-    log.warn(`${target} answers, but it is not chatgpt-codex; the tunnel will expose that program`);
+    log.warn(t("tunnel.notOurs", { target }));
   } catch {
-    log.warn(`no chatgpt-codex server answers at ${target} yet; start it in another terminal: chatgpt-codex serve${port === config.server.port ? "" : ` --port ${port}`}`);
+    log.warn(t("tunnel.noServer", { target, args: port === config.server.port ? "" : ` --port ${port}` }));
   }
 }
 
 export function register(program: Command): void {
   const command = program
     .command("tunnel")
-    .description("Give the running local server a public HTTPS URL, store it, and keep it up until Ctrl-C")
-    .option("--provider <name>", "cloudflared | ngrok | custom (default: config, else cloudflared)")
-    .option("--port <port>", "the local server's port (default: from the config)");
+    .description(t("tunnel.desc"))
+    .option("--provider <name>", t("opt.provider"))
+    .option("--port <port>", t("opt.tunnelPort"))
+    .addHelpText("after", t("tunnel.example"));
   addRouteOptions(command).action(async (opts: { provider?: string; port?: string } & TunnelFlags) => {
     const port = parsePort(opts.port);
     const config = loadConfig(home());
@@ -72,17 +74,17 @@ export function register(program: Command): void {
 
     const route = await startRoute(provider, config, localPort, opts);
     if (provider === "custom") {
-      print(`Custom route: ${route.url} — nothing to start; it must forward to http://127.0.0.1:${localPort}.`);
-      print("Check it end to end: chatgpt-codex verify");
+      print(t("tunnel.custom", { url: route.url, port: localPort }));
+      print(t("tunnel.checkIt"));
       return;
     }
     const pid = route.pid();
     print(`[tunnel] ${route.kind} → ${localTarget(config.server.host, localPort).url}${pid === undefined ? "" : ` (pid ${pid})`}`);
-    print(`[tunnel] schema for GPT Builder: ${route.url}/openapi.json`);
-    print("[tunnel] check it: chatgpt-codex verify — stop with Ctrl-C");
+    print(t("tunnel.schema", { url: `${route.url}/openapi.json` }));
+    print(t("tunnel.verifyHint"));
     closeOnSignals(
       () => route.stop(),
-      (signal) => print(`\n${signal}: stopping the tunnel…`),
+      (signal) => print(`\n${t("tunnel.stopping", { signal })}`),
     );
   });
 }

@@ -1,17 +1,19 @@
 import type { Command } from "commander";
 import { loadConfig, updateConfig } from "../../config/store.js";
+import { t } from "../i18n/index.js";
 import { CliError, home, print, printJson } from "../io.js";
 import { checkWorkspaceFolder, checkWorkspaceName, upsertWorkspace } from "../workspaces.js";
 
 export function register(program: Command): void {
-  const workspace = program.command("workspace").description("Manage the registered workspaces (the only folders the GPT can reach)");
+  const workspace = program.command("workspace").description(t("workspace.desc"));
 
   workspace
     .command("add")
-    .description("Register a folder as a workspace")
-    .requiredOption("--name <name>", "name the GPT uses for it")
-    .requiredOption("--path <path>", "the project folder")
-    .option("--activate", "make it the active workspace")
+    .description(t("workspace.add.desc"))
+    .requiredOption("--name <name>", t("opt.wsName"))
+    .requiredOption("--path <path>", t("opt.wsPath"))
+    .option("--activate", t("opt.activate"))
+    .addHelpText("after", t("workspace.add.example"))
     .action((opts: { name: string; path: string; activate?: boolean }) => {
       const name = checkWorkspaceName(opts.name);
       const folder = checkWorkspaceFolder(opts.path, false);
@@ -23,44 +25,47 @@ export function register(program: Command): void {
         },
         { create: true },
       );
-      print(`Workspace "${name}" → ${folder}${config.active_workspace === name ? " (active)" : ""}`);
+      print(t(config.active_workspace === name ? "workspace.addedActive" : "workspace.added", { name, folder }));
     });
 
   workspace
     .command("list")
-    .description("List the registered workspaces")
-    .option("--json", "print one JSON document")
+    .description(t("workspace.list.desc"))
+    .option("--json", t("opt.json"))
+    .addHelpText("after", t("workspace.list.example"))
     .action((opts: { json?: boolean }) => {
       const config = loadConfig(home());
       const active = config.active_workspace ?? config.workspaces[0]?.name ?? null;
       const rows = config.workspaces.map((w) => ({ name: w.name, path: w.path, active: w.name === active }));
       if (opts.json) return printJson({ active_workspace: active, workspaces: rows });
-      if (rows.length === 0) return print("No workspaces. Add one: chatgpt-codex workspace add --name N --path /abs/path");
+      if (rows.length === 0) return print(t("workspace.none"));
       for (const row of rows) print(`${row.active ? "*" : " "} ${row.name}  ${row.path}`);
     });
 
   workspace
     .command("switch")
-    .description("Make a registered workspace the active one")
-    .argument("<name>", "workspace name")
+    .description(t("workspace.switch.desc"))
+    .argument("<name>", t("opt.wsNameArg"))
+    .addHelpText("after", t("workspace.switch.example"))
     .action((name: string) => {
       updateConfig(home(), (c) => {
-        if (!c.workspaces.some((w) => w.name === name)) throw new CliError(`no workspace named "${name}" (see: chatgpt-codex workspace list)`);
+        if (!c.workspaces.some((w) => w.name === name)) throw new CliError(t("workspace.unknown", { name }));
         c.active_workspace = name;
       });
-      print(`Active workspace: ${name}`);
+      print(t("workspace.switched", { name }));
     });
 
   workspace
     .command("remove")
-    .description("Unregister a workspace (its files are not touched)")
-    .argument("<name>", "workspace name")
+    .description(t("workspace.remove.desc"))
+    .argument("<name>", t("opt.wsNameArg"))
+    .addHelpText("after", t("workspace.remove.example"))
     .action((name: string) => {
       const config = updateConfig(home(), (c) => {
-        if (!c.workspaces.some((w) => w.name === name)) throw new CliError(`no workspace named "${name}" (see: chatgpt-codex workspace list)`);
+        if (!c.workspaces.some((w) => w.name === name)) throw new CliError(t("workspace.unknown", { name }));
         c.workspaces = c.workspaces.filter((w) => w.name !== name);
         if (c.active_workspace === name) c.active_workspace = c.workspaces[0]?.name ?? null;
       });
-      print(`Removed workspace "${name}". Active workspace: ${config.active_workspace ?? "(none)"}`);
+      print(t("workspace.removed", { name, active: config.active_workspace ?? t("common.none") }));
     });
 }

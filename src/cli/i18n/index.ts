@@ -1,0 +1,19 @@
+import { cliCommand } from "../../core/launcher.js";
+import { lang } from "./lang.js";
+import { MESSAGES, type MessageKey } from "./messages.js";
+
+export { lang, setLang, type Lang } from "./lang.js";
+export type { MessageKey } from "./messages.js";
+
+/**
+ * One human message in the chosen language. `{name}` placeholders take `params`;
+ * `{cli}` is the command prefix the way the user launched the tool.
+ */
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  const text = MESSAGES[key][lang()];
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    if (name === "cli") return cliCommand("");
+    const value = params[name];
+    return value === undefined ? whole : String(value);
+  });
+}
