@@ -12,7 +12,8 @@ export interface AuditRecord {
   /** HTTP status of the call; absent for events after the answer (a job ending). */
   status?: number;
   duration_ms: number;
-  face: "http" | "mcp";
+  /** "dashboard": the owner's own clicks (kill, revoke, approve…). */
+  face: "http" | "mcp" | "dashboard";
   /** Who called, in a word ("ChatGPT", the user agent's product name); never a header value verbatim. */
   client?: string;
   paths?: string[];

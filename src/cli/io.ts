@@ -40,9 +40,9 @@ export function parseMinutes(value: string | undefined, flag = "--ttl-minutes"):
   return Number(value);
 }
 
-export function parsePort(value: string | undefined): number | undefined {
+export function parsePort(value: string | undefined, flag = "--port"): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port needs a number 0-65535, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`${flag} needs a number 0-65535, got "${value}"`);
   return Number(value);
 }
 

@@ -47,13 +47,15 @@ export function register(program: Command): void {
     .option("--ttl-minutes <n>", "access expires N minutes from now")
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
     .option("--port <port>", "port to listen on; 0 picks a free one")
-    .action(async (opts: { ttlMinutes?: string; host?: string; port?: string }) => {
+    .option("--dashboard-port <port>", "the owner's dashboard port (default 8767; 0 picks a free one)")
+    .action(async (opts: { ttlMinutes?: string; host?: string; port?: string; dashboardPort?: string }) => {
       const ttlMinutes = parseMinutes(opts.ttlMinutes);
       const port = parsePort(opts.port);
+      const dashboardPort = parsePort(opts.dashboardPort, "--dashboard-port");
       if (!configExists(home())) {
         throw new CliError("no config yet. Run: chatgpt-codex up --workspace /path/to/project (or channel register)");
       }
-      await startServing({ home: home(), host: opts.host, port, ttlMinutes });
+      await startServing({ home: home(), host: opts.host, port, ttlMinutes, dashboardPort });
     });
 
   const up = program
@@ -62,10 +64,12 @@ export function register(program: Command): void {
     .option("--workspace <path>", "project folder to register and activate")
     .option("--tunnel <route>", "cloudflared | ngrok | custom | none (default: cloudflared if installed)")
     .option("--ttl-minutes <n>", "access expires N minutes from now")
-    .option("--port <port>", "port to listen on; 0 picks a free one");
-  addRouteOptions(up).action(async (opts: { workspace?: string; tunnel?: string; ttlMinutes?: string; port?: string } & TunnelFlags) => {
+    .option("--port <port>", "port to listen on; 0 picks a free one")
+    .option("--dashboard-port <port>", "the owner's dashboard port (default 8767; 0 picks a free one)");
+  addRouteOptions(up).action(async (opts: { workspace?: string; tunnel?: string; ttlMinutes?: string; port?: string; dashboardPort?: string } & TunnelFlags) => {
     const ttlMinutes = parseMinutes(opts.ttlMinutes);
     const port = parsePort(opts.port);
+    const dashboardPort = parsePort(opts.dashboardPort, "--dashboard-port");
     const requested = opts.tunnel === undefined ? undefined : (parseProvider(opts.tunnel, "--tunnel", UP_ROUTES) as UpRoute);
     const folder = opts.workspace === undefined ? undefined : checkWorkspaceFolder(opts.workspace, false);
     const fresh = !configExists(home());
@@ -92,6 +96,7 @@ export function register(program: Command): void {
       home: home(),
       port,
       ttlMinutes,
+      dashboardPort,
       publicUrlNote: opensRoute ? `(starting ${choice.route}…)` : undefined,
       onClose: async () => {
         await route?.stop();
