@@ -23,6 +23,7 @@ export function pageHtml(lang: Lang, csrf: string): string {
 <meta name="csrf-token" content="${escapeHtml(csrf)}">
 <meta name="dashboard-lang" content="${lang}">
 <title>${w("title")}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>
 </head>

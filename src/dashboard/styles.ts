@@ -15,7 +15,7 @@ body { margin: 0; background: var(--bg); color: var(--text); font: 15px/1.45 sys
 header { display: flex; align-items: center; gap: .6rem; flex-wrap: wrap; padding: .7rem 1rem; background: var(--panel); border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 1; }
 h1 { font-size: 1.1rem; margin: 0; }
 h2 { font-size: 1rem; margin: 0 0 .6rem; }
-main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem; padding: 1rem; max-width: 110rem; margin: 0 auto; }
+main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem; padding: 1rem; max-width: 110rem; margin: 0 auto; align-items: start; }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: .9rem 1rem; min-width: 0; }
 section.wide { grid-column: 1 / -1; }
 .spacer { flex: 1; }
@@ -49,7 +49,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .8rem; m
 dt { color: var(--muted); }
 dd { margin: 0; overflow-wrap: anywhere; }
 .field { display: flex; align-items: center; gap: .5rem; flex-wrap: wrap; padding: .35rem 0; border-bottom: 1px solid var(--line); }
-.field .label { min-width: 11rem; color: var(--muted); }
+.field .label { flex-basis: 100%; color: var(--muted); font-size: .9rem; }
 .field code { flex: 1; min-width: 0; overflow-wrap: anywhere; background: var(--code); padding: .2rem .4rem; border-radius: 4px; }
 #feed ol { max-height: 28rem; overflow: auto; }
 #feed .entry { display: grid; grid-template-columns: 5.5rem 5rem minmax(8rem, 12rem) auto 4.5rem 1fr auto; gap: .6rem; align-items: baseline; padding: .3rem 0; border-bottom: 1px solid var(--line); }
@@ -59,7 +59,6 @@ dd { margin: 0; overflow-wrap: anywhere; }
   main { padding: .5rem; gap: .6rem; }
   #feed .entry { grid-template-columns: auto auto 1fr; }
   #feed .detail { grid-column: 1 / -1; }
-  .field .label { min-width: 100%; }
 }
 body.login main { display: block; max-width: 40rem; }
 `;
