@@ -34,16 +34,20 @@ function opener(url: string): [string, string[]] {
 function openBrowser(url: string): Promise<boolean> {
   const [command, args] = opener(url);
   return new Promise((resolve) => {
+    // A browser started directly may keep running: after a few seconds without an error, that is success.
+    const timer = setTimeout(() => done(true), 3_000);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
     let child;
     try {
       child = spawn(command, args, { stdio: "ignore", detached: true });
     } catch {
-      return resolve(false);
+      return done(false);
     }
-    child.once("error", () => resolve(false));
-    child.once("exit", (code) => resolve(code === 0));
-    // A browser started directly may keep running: that is success too.
-    setTimeout(() => resolve(true), 3_000).unref();
+    child.once("error", () => done(false));
+    child.once("exit", (code) => done(code === 0));
     child.unref();
   });
 }
