@@ -249,6 +249,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   /** Push the state to every open page if it differs from the last one sent. */
   async function pushState(force = false) {
+    // A page whose session ended (expired, logged out) stops getting anything.
+    for (const stream of streams) {
+      if (!sessions.get(stream.sessionId)) {
+        stream.res.end();
+        streams.delete(stream);
+      }
+    }
     if (streams.size === 0) return;
     let state;
     try {

@@ -261,7 +261,9 @@ function feedDetail(record: AuditRecord): string {
 }
 
 function feedItem(record: AuditRecord): HTMLLIElement {
-  const ok = record.outcome === "ok" || record.outcome === "exited";
+  // A held command answered "ok" to the model, but for the owner it is waiting.
+  const outcome = record.detail?.approval === "awaiting" ? "awaiting_approval" : record.outcome;
+  const ok = outcome === "ok" || (outcome === "exited" && (record.detail?.exit_code ?? 0) === 0);
   const time = new Date(record.time);
   return el(
     "li",
@@ -269,7 +271,7 @@ function feedItem(record: AuditRecord): HTMLLIElement {
     el("time", { datetime: record.time }, time.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en", { hour12: false })),
     el("span", { class: "face" }, record.face),
     el("strong", { class: "action" }, record.action),
-    el("span", { class: `badge ${ok ? "ok" : "bad"}` }, record.outcome),
+    el("span", { class: `badge ${ok ? "ok" : outcome === "awaiting_approval" ? "run" : "bad"}` }, outcome),
     el("span", { class: "muted" }, seconds(record.duration_ms)),
     el("code", { class: "detail" }, feedDetail(record)),
     record.client ? el("span", { class: "muted client" }, record.client) : null,
