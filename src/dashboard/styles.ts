@@ -52,7 +52,7 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .field .label { flex-basis: 100%; color: var(--muted); font-size: .9rem; }
 .field code { flex: 1; min-width: 0; overflow-wrap: anywhere; background: var(--code); padding: .2rem .4rem; border-radius: 4px; }
 #feed ol { max-height: 28rem; overflow: auto; }
-#feed .entry { display: grid; grid-template-columns: 5.5rem 5rem minmax(8rem, 12rem) auto 4.5rem 1fr auto; gap: .6rem; align-items: baseline; padding: .3rem 0; border-bottom: 1px solid var(--line); }
+#feed .entry { display: grid; grid-template-columns: 5.5rem 5rem minmax(8rem, 12rem) 10rem 4.5rem 1fr auto; gap: .6rem; align-items: baseline; padding: .3rem 0; border-bottom: 1px solid var(--line); }
 #feed .detail { overflow-wrap: anywhere; }
 #feed .face { color: var(--muted); font-size: .85rem; }
 @media (max-width: 44rem) {
