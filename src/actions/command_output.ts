@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { approvalQueue, heldCommand, heldView } from "../approvals/held.js";
 import type { Job } from "../exec/job.js";
 import { JobOutput, OUTPUT_BUDGET_CHARS, viewJob } from "../exec/jobView.js";
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, findJob, waitMs } from "../exec/jobs.js";
@@ -27,6 +28,13 @@ export default defineAction({
   }),
   output: JobOutput,
   handler: async (input, ctx) => {
+    const held = heldCommand(ctx, input.job_id);
+    if (held) {
+      ctx.audit.command = held.command;
+      if (held.status === "awaiting_approval") await approvalQueue(ctx.resources).wait(held.id, waitMs(ctx, input.wait_seconds), ctx.signal);
+      // Approved meanwhile: it is a job now, read below like any other.
+      if (held.status !== "started") return heldView(held);
+    }
     const job = findJob(ctx, input.job_id);
     ctx.audit.command = job.command;
     ctx.audit.detail = { job_id: job.id };

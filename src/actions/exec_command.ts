@@ -1,9 +1,12 @@
 import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { z } from "zod";
+import { accessState } from "../access/state.js";
+import { holdForApproval } from "../approvals/held.js";
 import { ActionError } from "../core/errors.js";
 import { clamp } from "../core/limits.js";
 import { commandEnvironment } from "../exec/environment.js";
+import type { Job } from "../exec/job.js";
 import { JobOutput, viewJob } from "../exec/jobView.js";
 import {
   DEFAULT_TIMEOUT_SECONDS,
@@ -73,17 +76,11 @@ export default defineAction({
         },
       );
     }
-    const job = jobTable(ctx).start({
-      command: input.command,
-      cwd: cwd.real,
-      env,
-      timeoutMs: clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000,
-      secret: ctx.config.token,
-    });
-    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
-    await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
-    if (job.running) {
-      // The answer is logged now; how the job ends (exit, timeout, kill) gets a line of its own.
+    const timeoutMs = clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000;
+    const launch = (id?: string) =>
+      jobTable(ctx).start({ command: input.command, cwd: cwd.real, env, timeoutMs, secret: ctx.config.token, ...(id ? { id } : {}) });
+    // The job's end (exit, timeout, kill) after the answer gets an audit line of its own.
+    const auditEnd = (job: Job) =>
       void job.finished.then(() =>
         ctx.auditLater({
           outcome: job.status,
@@ -92,7 +89,23 @@ export default defineAction({
           detail: { event: "job_end", job_id: job.id, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
         }),
       );
+    if (ctx.config.approvals.commands === "local") {
+      return holdForApproval(ctx, {
+        command: input.command,
+        cwd: cwd.relative === "" ? "." : cwd.relative,
+        workspace: workspace.name,
+        expiresInMs: timeoutMs,
+        start: (id) => {
+          // The policy passed when the command was asked for; access must still be on when it starts.
+          if (!accessState(ctx.store.current()).active) throw new ActionError("ACCESS_EXPIRED", "access was revoked or expired before the approval");
+          auditEnd(launch(id));
+        },
+      });
     }
+    const job = launch();
+    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
+    await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
+    if (job.running) auditEnd(job);
     return viewJob(job);
   },
 });

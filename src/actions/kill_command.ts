@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { approvalQueue, heldCommand, heldView } from "../approvals/held.js";
 import { JobOutput, viewJob } from "../exec/jobView.js";
 import { findJob } from "../exec/jobs.js";
 import { defineAction } from "./define.js";
@@ -16,6 +17,13 @@ export default defineAction({
   }),
   output: JobOutput,
   handler: async (input, ctx) => {
+    const held = heldCommand(ctx, input.job_id);
+    if (held) {
+      // Not started yet: withdraw it (a decided one keeps its status).
+      approvalQueue(ctx.resources).deny(held.id, "kill_command");
+      ctx.audit.command = held.command;
+      return heldView(held);
+    }
     const job = findJob(ctx, input.job_id);
     ctx.audit.command = job.command;
     ctx.audit.detail = { job_id: job.id, was_running: job.running };

@@ -12,7 +12,10 @@ export interface AuditRecord {
   /** HTTP status of the call; absent for events after the answer (a job ending). */
   status?: number;
   duration_ms: number;
-  face: "http" | "mcp";
+  /** "dashboard": the owner's own clicks (kill, revoke, approve…). */
+  face: "http" | "mcp" | "dashboard";
+  /** Who called, in a word ("ChatGPT", the user agent's product name); never a header value verbatim. */
+  client?: string;
   paths?: string[];
   command?: string;
   detail?: Record<string, string | number | boolean>;
@@ -30,6 +33,7 @@ export class AuditLog {
   readonly file: string;
   private readonly lines = new BatchedLines((lines) => this.append(lines));
   private size: number | undefined;
+  private readonly listeners = new Set<(record: AuditRecord) => void>();
 
   constructor(
     home: string,
@@ -40,6 +44,19 @@ export class AuditLog {
 
   write(record: AuditRecord): void {
     this.lines.push(`${JSON.stringify(record)}\n`);
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch (error) {
+        process.stderr.write(`audit listener failed: ${(error as Error).message}\n`);
+      }
+    }
+  }
+
+  /** Be told of every record as it is written (the dashboard's live feed). Returns the unsubscribe. */
+  subscribe(listener: (record: AuditRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Write what is queued now (also called on shutdown). */

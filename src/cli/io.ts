@@ -61,9 +61,9 @@ export function parseMinutes(value: string | undefined, flag = "--ttl-minutes"):
   return Number(value);
 }
 
-export function parsePort(value: string | undefined): number | undefined {
+export function parsePort(value: string | undefined, flag = "--port"): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(t("usage.port", { value }));
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(t("usage.port", { flag, value }));
   return Number(value);
 }
 

@@ -2,6 +2,8 @@ import { accessState, expiryFromTtl } from "../access/state.js";
 import { loadConfig, updateConfig } from "../config/store.js";
 import { closeOnSignals, listen, type RunningServer } from "../server/listen.js";
 import { t } from "./i18n/index.js";
+import { startOwnerDashboard, type OwnerDashboard } from "../dashboard/start.js";
+import { promptApprovalsInTerminal } from "../dashboard/terminalPrompt.js";
 import { CliError, print } from "./io.js";
 import { yellow } from "./style.js";
 
@@ -14,6 +16,8 @@ export interface ServeOptions {
   onClose?: () => Promise<void>;
   /** Replaces the "Public URL" line, e.g. while a tunnel is about to give a new one. */
   publicUrlNote?: string;
+  /** The dashboard's port (default: config dashboard.port, 8767; 0 picks a free one). */
+  dashboardPort?: number;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -50,12 +54,40 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
     }),
   );
   if (!LOOPBACK.has(host)) print(yellow(t("serve.notLoopback", { host })));
+  const dashboard = await startDashboardBeside(options, server, config.dashboard);
+  const stopPrompt = dashboard && process.stdin.isTTY ? promptApprovalsInTerminal(dashboard.approvals, process.stdin, (text) => process.stdout.write(text)) : undefined;
   closeOnSignals(
     async () => {
+      stopPrompt?.();
       await options.onClose?.();
+      await dashboard?.close();
       await server.close();
     },
     (signal) => print(`\n${t("serve.stopping", { signal })}`),
   );
   return server;
+}
+
+/** The owner's dashboard on its own port; a busy port is a warning, not a failure of the server. */
+async function startDashboardBeside(
+  options: ServeOptions,
+  server: RunningServer,
+  settings: { enabled: boolean; port: number },
+): Promise<OwnerDashboard | undefined> {
+  if (!settings.enabled && options.dashboardPort === undefined) return undefined;
+  const port = options.dashboardPort ?? settings.port;
+  if (port !== 0 && port === server.port) {
+    print(yellow(t("dashboard.samePort", { port })));
+    return undefined;
+  }
+  try {
+    const dashboard = await startOwnerDashboard(options.home, server, port);
+    print(t("dashboard.started", { url: dashboard.url, login: dashboard.loginUrl() }));
+    print(t("dashboard.newLink"));
+    return dashboard;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    print(yellow(t("dashboard.notStarted", { why: code === "EADDRINUSE" ? t("dashboard.portBusy", { port }) : (error as Error).message })));
+    return undefined;
+  }
 }

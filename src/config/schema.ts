@@ -58,6 +58,18 @@ export const TunnelConfig = z.object({
   ngrok_domain: z.string().optional(),
 }).default({});
 
+/** The owner's dashboard: its own loopback listener (never the port a tunnel forwards to). */
+export const DashboardConfig = z.object({
+  enabled: z.boolean().default(true),
+  /** 0 picks a free port (tests). */
+  port: z.number().int().min(0).max(65535).default(8767),
+}).default({ enabled: true, port: 8767 });
+
+/** Who approves commands: ChatGPT's own prompt (default) or the owner on this computer. */
+export const ApprovalsConfig = z.object({
+  commands: z.enum(["chatgpt", "local"]).default("chatgpt"),
+}).default({ commands: "chatgpt" });
+
 export const ConfigSchema = z.object({
   version: z.literal(1).default(1),
   token: z.string().regex(/^[A-Za-z0-9_-]{43,}$/, "token must be 43+ URL-safe characters"),
@@ -76,6 +88,8 @@ export const ConfigSchema = z.object({
   consequential: z.record(z.string(), z.boolean()).default({}),
   policy: PolicyConfig.default({ deny: [], allow: [] }),
   tunnel: TunnelConfig,
+  dashboard: DashboardConfig,
+  approvals: ApprovalsConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

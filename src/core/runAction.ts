@@ -16,6 +16,8 @@ export interface RunEnvironment {
   resources: ResourceBag;
   audit: AuditLog;
   face: "http" | "mcp";
+  /** Who called, in a word, for the audit line (see clientLabel). */
+  client?: string;
 }
 
 export type RunResult =
@@ -69,7 +71,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     resources: env.resources,
     audit: note,
     auditLater: (event) =>
-      env.audit.write(redactRecord({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...event }, currentToken(env))),
+      env.audit.write(redactRecord({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event }, currentToken(env))),
   };
 
   let result: RunResult;
@@ -112,6 +114,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     status: result.status,
     duration_ms: Math.round(performance.now() - started),
     face: env.face,
+    ...(env.client ? { client: env.client } : {}),
     ...(note.paths ? { paths: note.paths.slice(0, 50) } : {}),
     ...(note.command !== undefined ? { command: note.command.slice(0, 2000) } : {}),
     ...(note.detail ? { detail: note.detail } : {}),

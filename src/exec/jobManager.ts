@@ -51,7 +51,8 @@ export class JobManager implements Closable {
     process.on("exit", this.onProcessExit);
   }
 
-  start(options: StartOptions): Job {
+  /** `id`: the id a held command (local approvals) was given before it started. */
+  start(options: StartOptions & { id?: string }): Job {
     if (this.closed) throw new ActionError("INTERNAL", "the server is shutting down; no new commands are started");
     this.prune();
     const running = [...this.jobs.values()].filter((job) => job.running);
@@ -60,7 +61,7 @@ export class JobManager implements Closable {
         hint: `Wait for one to finish (command_output) or stop one with kill_command. Running: ${running.map((j) => j.id).join(", ")}`,
       });
     }
-    const job = new Job({ ...options, id: newJobId(), graceMs: this.limits.graceMs, output: this.limits.output });
+    const job = new Job({ ...options, id: options.id ?? newJobId(), graceMs: this.limits.graceMs, output: this.limits.output });
     this.jobs.set(job.id, job);
     return job;
   }
@@ -68,6 +69,12 @@ export class JobManager implements Closable {
   get(id: string): Job | undefined {
     this.prune();
     return this.jobs.get(id);
+  }
+
+  /** Every job in the table (the dashboard lists them). */
+  list(): Job[] {
+    this.prune();
+    return [...this.jobs.values()];
   }
 
   /** Drop finished jobs past their time, then the oldest finished ones beyond the count. */

@@ -5,8 +5,8 @@ import { jsonSize } from "./jsonBudget.js";
 /** The answer of exec_command, command_output and kill_command (API contract: one shape for all three). */
 export const JobOutput = z.object({
   status: z
-    .enum(["exited", "running", "killed", "timed_out"])
-    .describe("exited: finished by itself (see exit_code); running: still going (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds."),
+    .enum(["exited", "running", "killed", "timed_out", "awaiting_approval", "denied"])
+    .describe("exited: finished by itself (see exit_code); running: still going (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds; awaiting_approval: not started, the owner must approve it (call command_output); denied: the owner refused it, it never ran."),
   exit_code: z.number().int().optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
   stdout: z.string().describe("Standard output since the previous read of this job (colour codes removed)."),
   stderr: z.string().describe("Standard error since the previous read of this job."),

@@ -3,6 +3,7 @@ import { accessState, publicAccess } from "../access/state.js";
 import { redactToken, verifyBearer } from "../access/token.js";
 import type { AnyAction } from "../actions/define.js";
 import { ACTIONS } from "../actions/registry.js";
+import { clientLabel } from "../audit/client.js";
 import { AuditLog } from "../audit/log.js";
 import { ConfigError, ConfigStore } from "../config/store.js";
 import { ActionError, type ErrorCode } from "../core/errors.js";
@@ -203,7 +204,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   const env = { store, resources, audit, face: "http" as const };
   for (const action of actions) {
     app.post(`/${action.name}`, async (request, reply) => {
-      const result = await runAction(action, request.body, env);
+      const result = await runAction(action, request.body, { ...env, client: clientLabel(request.headers["user-agent"]) });
       if (result.ok) return reply.type("application/json").send(result.text);
       const body = result.error.toBody();
       body.error.message = redactToken(body.error.message, safeConfig()?.token);

@@ -50,14 +50,16 @@ export function register(program: Command): void {
     .option("--ttl-minutes <n>", t("opt.ttl"))
     .option("--host <host>", t("opt.host"))
     .option("--port <port>", t("opt.port"))
+    .option("--dashboard-port <port>", t("opt.dashboardPort"))
     .addHelpText("after", t("serve.example"))
-    .action(async (opts: { ttlMinutes?: string; host?: string; port?: string }) => {
+    .action(async (opts: { ttlMinutes?: string; host?: string; port?: string; dashboardPort?: string }) => {
       const ttlMinutes = parseMinutes(opts.ttlMinutes);
       const port = parsePort(opts.port);
+      const dashboardPort = parsePort(opts.dashboardPort, "--dashboard-port");
       if (!configExists(home())) {
         throw new CliError(t("serve.noConfig"));
       }
-      await startServing({ home: home(), host: opts.host, port, ttlMinutes });
+      await startServing({ home: home(), host: opts.host, port, ttlMinutes, dashboardPort });
     });
 
   const up = program
@@ -67,12 +69,14 @@ export function register(program: Command): void {
     .option("--tunnel <route>", t("opt.tunnel"))
     .option("--ttl-minutes <n>", t("opt.ttl"))
     .option("--port <port>", t("opt.port"))
+    .option("--dashboard-port <port>", t("opt.dashboardPort"))
     .option("--json", t("opt.upJson"))
     .addHelpText("after", t("up.example"));
-  addRouteOptions(up).action(async (opts: { workspace?: string; tunnel?: string; ttlMinutes?: string; port?: string; json?: boolean } & TunnelFlags) => {
+  addRouteOptions(up).action(async (opts: { workspace?: string; tunnel?: string; ttlMinutes?: string; port?: string; dashboardPort?: string; json?: boolean } & TunnelFlags) => {
     if (opts.json) setQuiet(true);
     const ttlMinutes = parseMinutes(opts.ttlMinutes);
     const port = parsePort(opts.port);
+    const dashboardPort = parsePort(opts.dashboardPort, "--dashboard-port");
     const requested = opts.tunnel === undefined ? undefined : (parseProvider(opts.tunnel, "--tunnel", UP_ROUTES) as UpRoute);
     const folder = opts.workspace === undefined ? undefined : checkWorkspaceFolder(opts.workspace, false);
     const fresh = !configExists(home());
@@ -97,6 +101,7 @@ export function register(program: Command): void {
       home: home(),
       port,
       ttlMinutes,
+      dashboardPort,
       publicUrlNote: opensRoute ? `(starting ${choice.route}…)` : undefined,
       onClose: async () => {
         await route?.stop();

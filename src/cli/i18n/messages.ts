@@ -34,7 +34,7 @@ export const MESSAGES = {
 
   // usage errors
   "usage.minutes": { en: "{flag} needs a whole number of minutes between 1 and 525600, got \"{value}\"", zh: "{flag} 需要 1 到 525600 之间的整数分钟,收到的是 \"{value}\"" },
-  "usage.port": { en: "--port needs a number 0-65535, got \"{value}\"", zh: "--port 需要 0 到 65535 之间的数字,收到的是 \"{value}\"" },
+  "usage.port": { en: "{flag} needs a number 0-65535, got \"{value}\"", zh: "{flag} 需要 0 到 65535 之间的数字,收到的是 \"{value}\"" },
   "usage.notUrl": { en: "not a URL: \"{value}\" (expected e.g. https://your-url.example.com)", zh: "这不是 URL:\"{value}\"(应类似 https://your-url.example.com)" },
   "usage.urlProtocol": { en: "the public URL must be https://…, got {protocol}", zh: "公网 URL 必须是 https://…,收到的是 {protocol}" },
   "usage.urlCredentials": { en: "the public URL must not contain credentials", zh: "公网 URL 里不能包含用户名或密码" },
@@ -62,6 +62,7 @@ export const MESSAGES = {
   "opt.activate": { en: "make it the active workspace", zh: "设为当前 workspace" },
   "opt.host": { en: "address to listen on (default 127.0.0.1)", zh: "监听地址(默认 127.0.0.1)" },
   "opt.port": { en: "port to listen on; 0 picks a free one", zh: "监听端口;0 表示自动选一个空闲端口" },
+  "opt.dashboardPort": { en: "the owner's dashboard port (default 8767; 0 picks a free one)", zh: "本机所有者面板的端口(默认 8767;0 表示自动选一个空闲端口)" },
   "opt.upWorkspace": { en: "project folder to register and activate", zh: "要登记并设为当前的项目文件夹" },
   "opt.tunnel": { en: "cloudflared | ngrok | custom | none (default: cloudflared if installed)", zh: "cloudflared | ngrok | custom | none(默认:已安装时用 cloudflared)" },
   "opt.upJson": { en: "print one JSON document when ready (no token in it) instead of the text", zh: "就绪后输出一个 JSON 文档(不含 token),代替文字说明" },
@@ -346,6 +347,25 @@ export const MESSAGES = {
   "brief.example": { en: "\nExample:\n  $ {cli} agent-brief > AGENT-SETUP.md", zh: "\n示例:\n  $ {cli} agent-brief > AGENT-SETUP.md" },
   "completion.desc": { en: "Print a shell completion script (bash, zsh or fish)", zh: "打印 shell 自动补全脚本(bash、zsh 或 fish)" },
   "completion.example": { en: "\nExamples:\n  $ {cli} completion bash >> ~/.bashrc\n  $ {cli} completion fish > ~/.config/fish/completions/chatgpt-codex.fish", zh: "\n示例:\n  $ {cli} completion bash >> ~/.bashrc\n  $ {cli} completion fish > ~/.config/fish/completions/chatgpt-codex.fish" },
+
+  // dashboard
+  "dashboard.desc": { en: "Open the owner's dashboard of the running server in your browser (one-time login link)", zh: "在浏览器中打开正在运行的服务的所有者面板(一次性登录链接)" },
+  "dashboard.example": { en: "\nExamples:\n  $ {cli} dashboard\n  $ {cli} --lang zh dashboard --print-url", zh: "\n示例:\n  $ {cli} dashboard\n  $ {cli} --lang zh dashboard --print-url" },
+  "opt.printUrl": { en: "print the one-time login URL instead of opening a browser", zh: "只打印一次性登录链接,不打开浏览器" },
+  "dashboard.noServer": {
+    en: "no running chatgpt-codex server with a dashboard was found for this config. Start one first: {cli} up (or serve)",
+    zh: "没有找到使用这份配置、带面板的 chatgpt-codex 服务。请先启动:{cli} up(或 serve)",
+  },
+  "dashboard.opened": { en: "Opened the dashboard in your browser ({base}).", zh: "已在浏览器中打开面板({base})。" },
+  "dashboard.noBrowser": { en: "Could not open a browser. Open this one-time login link on this computer:", zh: "无法打开浏览器。请在这台电脑上打开下面的一次性登录链接:" },
+  "dashboard.samePort": {
+    en: "Dashboard: not started — its port {port} is the Actions server's port (which a tunnel may forward). Set another with --dashboard-port.",
+    zh: "面板:未启动 —— 端口 {port} 与 Actions 服务相同(隧道可能会转发它)。请用 --dashboard-port 换一个。",
+  },
+  "dashboard.started": { en: "Dashboard: {url} — one-time login link (this computer only): {login}", zh: "面板:{url} —— 一次性登录链接(仅限本机):{login}" },
+  "dashboard.newLink": { en: "  A new link any time: {cli} dashboard", zh: "  随时获取新链接:{cli} dashboard" },
+  "dashboard.notStarted": { en: "Dashboard: not started ({why}).", zh: "面板:未启动({why})。" },
+  "dashboard.portBusy": { en: "port {port} is in use; pick another with --dashboard-port", zh: "端口 {port} 已被占用;请用 --dashboard-port 换一个" },
 
   // verify checks
   "vfy.timeout": { en: "no answer in time", zh: "超时未响应" },

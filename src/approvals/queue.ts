@@ -1,0 +1,191 @@
+import { randomBytes } from "node:crypto";
+import type { Closable } from "../core/resources.js";
+
+/**
+ * Local approvals (`approvals.commands: "local"`): a command that passed the
+ * policy waits here, not started, until the owner approves it (dashboard or
+ * the `up` terminal) or denies it, or until it expires. The model polls it
+ * with command_output like any job; its id is the id the job gets on approval.
+ */
+
+export type HeldStatus = "awaiting_approval" | "denied" | "killed" | "started";
+
+export interface HoldRequest {
+  command: string;
+  /** Folder relative to the workspace root ("." for the root). */
+  cwd: string;
+  workspace: string;
+  /** Unanswered for this long: denied as expired (the job's own timeout). */
+  expiresInMs: number;
+  /** What is known about how it will run (the sandbox branch fills these in). */
+  sandbox?: string | null;
+  network?: boolean | null;
+  /** Starts the real job under `id`; throws (with a message for the model) when it cannot start now. */
+  start: (id: string) => void;
+}
+
+export interface HeldCommand {
+  id: string;
+  command: string;
+  cwd: string;
+  workspace: string;
+  sandbox: string | null;
+  network: boolean | null;
+  created_at: string;
+  expires_at: string;
+  status: HeldStatus;
+  /** Why it was denied / withdrawn, written for the model to relay. */
+  reason: string | null;
+  decided_by: "dashboard" | "terminal" | "timeout" | "kill_command" | "shutdown" | null;
+}
+
+export type Decision = { ok: true; held: HeldCommand } | { ok: false; held: HeldCommand | undefined; message: string };
+
+const MAX_PENDING = 20;
+/** Decided entries stay visible to command_output for this long. */
+const KEEP_DECIDED_MS = 60 * 60 * 1000;
+
+interface Entry {
+  held: HeldCommand;
+  start: (id: string) => void;
+  timer: NodeJS.Timeout;
+  waiters: Set<() => void>;
+  decidedAt: number | null;
+}
+
+export class ApprovalQueue implements Closable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<(held: HeldCommand) => void>();
+  private closed = false;
+
+  /** Hold a command; throws when too many are already waiting. */
+  hold(request: HoldRequest): HeldCommand {
+    this.prune();
+    if (this.closed) throw new Error("the server is shutting down");
+    if (this.pending().length >= MAX_PENDING) throw new TooManyPending(MAX_PENDING);
+    const now = Date.now();
+    const held: HeldCommand = {
+      id: `job_${randomBytes(6).toString("hex")}`,
+      command: request.command,
+      cwd: request.cwd,
+      workspace: request.workspace,
+      sandbox: request.sandbox ?? null,
+      network: request.network ?? null,
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + request.expiresInMs).toISOString(),
+      status: "awaiting_approval",
+      reason: null,
+      decided_by: null,
+    };
+    const timer = setTimeout(
+      () => this.deny(held.id, "timeout", `nobody approved the command within ${Math.round(request.expiresInMs / 1000)} s; it was not run`),
+      request.expiresInMs,
+    );
+    timer.unref();
+    this.entries.set(held.id, { held, start: request.start, timer, waiters: new Set(), decidedAt: null });
+    this.emit(held);
+    return held;
+  }
+
+  get(id: string): HeldCommand | undefined {
+    this.prune();
+    return this.entries.get(id)?.held;
+  }
+
+  /** Commands still waiting, oldest first. */
+  pending(): HeldCommand[] {
+    return [...this.entries.values()].map((e) => e.held).filter((h) => h.status === "awaiting_approval");
+  }
+
+  approve(id: string, by: "dashboard" | "terminal"): Decision {
+    const entry = this.entries.get(id);
+    if (!entry || entry.held.status !== "awaiting_approval") return notPending(entry?.held, id);
+    try {
+      entry.start(id);
+    } catch (error) {
+      // Could not start now (access revoked meanwhile, too many jobs): the model learns why.
+      this.settle(entry, "denied", by, `approved, but it could not start: ${(error as Error).message}`);
+      return { ok: false, held: entry.held, message: entry.held.reason! };
+    }
+    this.settle(entry, "started", by, null);
+    return { ok: true, held: entry.held };
+  }
+
+  deny(id: string, by: HeldCommand["decided_by"] & string, reason?: string): Decision {
+    const entry = this.entries.get(id);
+    if (!entry || entry.held.status !== "awaiting_approval") return notPending(entry?.held, id);
+    const status: HeldStatus = by === "kill_command" ? "killed" : "denied";
+    this.settle(entry, status, by, reason ?? "the owner of the computer denied this command; it was not run");
+    return { ok: true, held: entry.held };
+  }
+
+  /** Resolves when `id` is decided, `ms` pass, or `signal` aborts. */
+  async wait(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry || entry.held.status !== "awaiting_approval" || ms <= 0 || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        entry.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+      entry.waiters.add(done);
+    });
+  }
+
+  /** Be told whenever a command is held or decided. Returns the unsubscribe. */
+  subscribe(listener: (held: HeldCommand) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const entry of this.entries.values()) {
+      if (entry.held.status === "awaiting_approval") this.settle(entry, "denied", "shutdown", "the server stopped before the command was approved; it was not run");
+      clearTimeout(entry.timer);
+    }
+    this.listeners.clear();
+  }
+
+  private settle(entry: Entry, status: HeldStatus, by: NonNullable<HeldCommand["decided_by"]>, reason: string | null): void {
+    clearTimeout(entry.timer);
+    entry.held.status = status;
+    entry.held.decided_by = by;
+    entry.held.reason = reason;
+    entry.decidedAt = Date.now();
+    for (const wake of [...entry.waiters]) wake();
+    this.emit(entry.held);
+  }
+
+  private emit(held: HeldCommand): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(held);
+      } catch (error) {
+        process.stderr.write(`approval listener failed: ${(error as Error).message}\n`);
+      }
+    }
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.entries) {
+      if (entry.decidedAt !== null && now - entry.decidedAt > KEEP_DECIDED_MS) this.entries.delete(id);
+    }
+  }
+}
+
+export class TooManyPending extends Error {
+  constructor(readonly limit: number) {
+    super(`${limit} commands are already waiting for the owner's approval`);
+  }
+}
+
+function notPending(held: HeldCommand | undefined, id: string): Decision {
+  if (!held) return { ok: false, held, message: `no command waiting for approval with id "${id}"` };
+  return { ok: false, held, message: `the command was already decided (${held.status})` };
+}

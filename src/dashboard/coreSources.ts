@@ -1,0 +1,176 @@
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { accessState, expiryFromTtl } from "../access/state.js";
+import { approvalQueue } from "../approvals/held.js";
+import type { AuditLog, AuditRecord } from "../audit/log.js";
+import type { ConfigStore } from "../config/store.js";
+import type { ResourceBag } from "../core/resources.js";
+import type { Job } from "../exec/job.js";
+import { JobManager } from "../exec/jobManager.js";
+import { MCP_PATH } from "../mcp/clientConfig.js";
+import type { DashboardSources, JobSummary } from "./sources.js";
+
+export interface CoreParts {
+  store: ConfigStore;
+  resources: ResourceBag;
+  audit: AuditLog;
+  /** The Actions server's own address (for the fields before a public URL is set). */
+  localUrl: () => string;
+}
+
+const FEED_KEEP = 300;
+const TAIL_CHARS = 4_000;
+const FINISHED_SHOWN = 15;
+
+/** The providers backed by the running server: jobs, access, workspaces, feed, approvals, public fields. */
+export function coreSources(parts: CoreParts): DashboardSources & { close(): void } {
+  const { store, resources, audit } = parts;
+  const jobs = () => resources.get("jobs", () => new JobManager());
+  const approvals = approvalQueue(resources);
+  const feed: AuditRecord[] = readAuditTail(audit.file, FEED_KEEP);
+  const unsubscribe = audit.subscribe((record) => {
+    feed.push(record);
+    if (feed.length > FEED_KEEP) feed.splice(0, feed.length - FEED_KEEP);
+  });
+  const note = (action: string, outcome: string, extra: Partial<AuditRecord> = {}) =>
+    audit.write({ time: new Date().toISOString(), action, workspace: store.current().active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra });
+  const access = () => {
+    const s = accessState(store.current());
+    return { state: s.state, active: s.active, expires_at: s.expires_at, reason: s.reason };
+  };
+  const workspaces = () => {
+    const config = store.current();
+    const active = config.active_workspace ?? config.workspaces[0]?.name ?? null;
+    return { active, workspaces: config.workspaces.map((w) => ({ name: w.name, path: w.path, active: w.name === active })) };
+  };
+
+  return {
+    jobs: {
+      list: () => {
+        const all = jobs().list();
+        const running = all.filter((j) => j.running || j.lingering).sort((a, b) => a.startedAt - b.startedAt);
+        const finished = all
+          .filter((j) => !j.running && !j.lingering)
+          .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
+          .slice(0, FINISHED_SHOWN);
+        return [...running, ...finished].map(summarize);
+      },
+      kill: async (id) => {
+        const job = jobs().list().find((j) => j.id === id);
+        if (!job) return false;
+        const wasRunning = job.running;
+        await job.kill("killed");
+        note("kill_command", "ok", { command: job.command.slice(0, 2000), detail: { job_id: id, was_running: wasRunning } });
+        return true;
+      },
+    },
+    access: {
+      state: access,
+      revoke: () => {
+        store.update((c) => {
+          c.access.revoked_at = new Date().toISOString();
+        });
+        note("access_revoke", "ok");
+        return access();
+      },
+      renew: (ttlMinutes) => {
+        store.update((c) => {
+          c.access.revoked_at = null;
+          c.access.expires_at = expiryFromTtl(ttlMinutes ?? undefined);
+          c.access.granted_at = new Date().toISOString();
+        });
+        note("access_renew", "ok", { detail: { ttl_minutes: ttlMinutes ?? 0 } });
+        return access();
+      },
+    },
+    workspaces: {
+      list: workspaces,
+      switchTo: (name) => {
+        if (!store.current().workspaces.some((w) => w.name === name)) throw new Error(`no workspace named "${name}" is registered`);
+        store.update((c) => {
+          c.active_workspace = name;
+        });
+        note("switch_workspace", "ok", { workspace: name });
+        return workspaces();
+      },
+    },
+    feed: {
+      recent: (limit) => feed.slice(-limit),
+      subscribe: (listener) => audit.subscribe(listener),
+    },
+    approvals: {
+      mode: () => store.current().approvals.commands,
+      pending: () => approvals.pending(),
+      approve: (id) => decide(id, true),
+      deny: (id) => decide(id, false),
+      subscribe: (listener) => approvals.subscribe(listener),
+    },
+    publicFields: {
+      fields: () => {
+        const base = store.current().public_base_url;
+        const shown = base ?? parts.localUrl();
+        return {
+          public_base_url: base,
+          schema_url: `${shown}/openapi.json`,
+          privacy_url: `${shown}/privacy`,
+          mcp_url: `${shown}${MCP_PATH}`,
+          auth: "API Key · Bearer",
+        };
+      },
+      token: () => store.current().token,
+    },
+    close: () => unsubscribe(),
+  };
+
+  function decide(id: string, approve: boolean): { ok: boolean; message?: string } {
+    const held = approvals.get(id);
+    const result = approve ? approvals.approve(id, "dashboard") : approvals.deny(id, "dashboard");
+    if (held && (result.ok || result.held?.status === "denied")) {
+      note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "START_FAILED", {
+        workspace: held.workspace,
+        command: held.command.slice(0, 2000),
+        detail: { job_id: id },
+      });
+    }
+    return result.ok ? { ok: true } : { ok: false, message: result.message };
+  }
+}
+
+function summarize(job: Job): JobSummary {
+  const tail = (buffer: Job["stdout"]) => buffer.read(Math.max(0, buffer.length - TAIL_CHARS), TAIL_CHARS * 2).text;
+  return {
+    id: job.id,
+    command: job.command,
+    status: job.lingering && !job.running ? "running" : job.status,
+    started_at: new Date(job.startedAt).toISOString(),
+    duration_ms: job.durationMs(),
+    exit_code: job.exitCode,
+    tail: { stdout: tail(job.stdout), stderr: tail(job.stderr) },
+  };
+}
+
+/** The last records of the audit file (the feed's history when the page opens). */
+function readAuditTail(file: string, count: number): AuditRecord[] {
+  let fd: number | undefined;
+  try {
+    const size = statSync(file).size;
+    const length = Math.min(size, 256 * 1024);
+    const buffer = Buffer.alloc(length);
+    fd = openSync(file, "r");
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString("utf8").split("\n").slice(length < size ? 1 : 0);
+    const records: AuditRecord[] = [];
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      try {
+        records.push(JSON.parse(line) as AuditRecord);
+      } catch {
+        // a torn line: skip
+      }
+    }
+    return records.slice(-count);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,317 @@
+import { readFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import type { AuditRecord } from "../audit/log.js";
+import { STYLES } from "./styles.js";
+import { consumeTicket } from "./tickets.js";
+import { cookieName, csrfMatches, hostAllowed, originAllowed, pickLang, readCookie, Sessions, type Session } from "./guard.js";
+import { loginPage, pageHtml } from "./page.js";
+import type { DashboardSources } from "./sources.js";
+
+export interface DashboardOptions {
+  home: string;
+  sources: DashboardSources;
+  host?: string;
+  port: number;
+}
+
+export interface DashboardServer {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Every answer, including 401/403 and the event stream. */
+export const SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=()",
+  "x-chatgpt-codex-dashboard": "1",
+};
+
+/** The front end: compiled from src/dashboard/web/ next to this file; nothing else is served from disk. */
+const SCRIPTS = new Map([
+  ["/assets/app.js", "app.js"],
+  ["/assets/i18n.js", "i18n.js"],
+]);
+const WEB = new URL("./web/", import.meta.url);
+
+const MAX_STREAMS = 16;
+const TICK_MS = 1_000;
+
+interface Authed {
+  session: Session;
+  sessionId: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    dashboard?: Authed;
+  }
+}
+
+function fail(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).type("application/json").send({ error: { code, message } });
+}
+
+/** The owner's dashboard on its own loopback listener. */
+export async function startDashboard(options: DashboardOptions): Promise<DashboardServer> {
+  const { sources, home } = options;
+  const sessions = new Sessions();
+  const streams = new Set<{ res: ServerResponse; sessionId: string }>();
+  let port = options.port;
+  let lastState = "";
+  let pendingState: NodeJS.Timeout | undefined;
+
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true });
+
+  // Order: security headers → Host → Origin / fetch site → login cookie → CSRF. Nothing is answered before the Host check.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    const host = request.headers.host;
+    if (!hostAllowed(host, port)) {
+      return fail(reply, 403, "FORBIDDEN_ORIGIN", "the dashboard answers only to http://127.0.0.1, localhost or [::1] on its own port");
+    }
+    const stateChanging = request.method !== "GET" && request.method !== "HEAD";
+    const origin = request.headers.origin;
+    if (!originAllowed(Array.isArray(origin) ? origin[0] : origin, host!, stateChanging) || request.headers["sec-fetch-site"] === "cross-site") {
+      return fail(reply, 403, "FORBIDDEN_ORIGIN", "requests from another origin are refused");
+    }
+    const path = request.url.split("?")[0]!;
+    if (path === "/login" && request.method === "GET") return;
+    const sessionId = readCookie(request.headers.cookie, cookieName(port));
+    const session = sessions.get(sessionId);
+    if (!session) {
+      if (path === "/" && request.method === "GET") {
+        return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(null, request.headers["accept-language"]), "login"));
+      }
+      return fail(reply, 401, "UNAUTHORIZED", "log in first: run `chatgpt-codex dashboard` on this computer");
+    }
+    if (stateChanging && !csrfMatches(request.headers["x-csrf-token"], session.csrf)) {
+      return fail(reply, 403, "CSRF_FAILED", "missing or wrong CSRF token; reload the page");
+    }
+    request.dashboard = { session, sessionId: sessionId! };
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 400 && status < 500) return fail(reply, status, "BAD_REQUEST", (error as Error).message);
+    process.stderr.write(`dashboard: ${String((error as Error).stack ?? error)}\n`);
+    return fail(reply, 500, "INTERNAL", "internal error; see the server's terminal");
+  });
+  app.setNotFoundHandler((request, reply) => fail(reply, 404, "NOT_FOUND", `no such dashboard path: ${request.method} ${request.url.split("?")[0]}`));
+
+  app.get("/login", async (request, reply) => {
+    const query = request.query as { ticket?: unknown; lang?: unknown };
+    const lang = query.lang === "zh" || query.lang === "en" ? query.lang : null;
+    if (!consumeTicket(home, query.ticket)) {
+      return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(lang, request.headers["accept-language"]), "invalid"));
+    }
+    const { id } = sessions.create(lang);
+    reply.header("set-cookie", `${cookieName(port)}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
+    // Off the URL with the (now spent) ticket, so it is not left in the address bar.
+    return reply.code(303).header("location", "/").send();
+  });
+
+  app.get("/", async (request, reply) => {
+    const { session } = request.dashboard!;
+    return reply.type("text/html; charset=utf-8").send(pageHtml(pickLang(session.lang, request.headers["accept-language"]), session.csrf));
+  });
+
+  app.get("/assets/app.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(STYLES));
+  for (const [path, file] of SCRIPTS) {
+    const text = readFileSync(new URL(file, WEB), "utf8").replace(/\n\/\/# sourceMappingURL=.*$/m, "");
+    app.get(path, async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(text));
+  }
+
+  app.get("/api/state", async () => snapshot());
+
+  app.get("/api/events", (request, reply) => {
+    if (streams.size >= MAX_STREAMS) return fail(reply, 429, "RATE_LIMITED", "too many open dashboard pages");
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8", connection: "keep-alive" });
+    const stream = { res, sessionId: request.dashboard!.sessionId };
+    streams.add(stream);
+    res.on("close", () => streams.delete(stream));
+    send(stream.res, "hello", { feed: sources.feed.recent(100) });
+    void snapshot().then((state) => send(stream.res, "state", state));
+  });
+
+  app.post("/api/logout", async (request, reply) => {
+    sessions.destroy(request.dashboard!.sessionId);
+    for (const stream of streams) if (stream.sessionId === request.dashboard!.sessionId) stream.res.end();
+    return reply.header("set-cookie", `${cookieName(port)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send({ ok: true });
+  });
+
+  app.post("/api/jobs/:id/kill", async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!(await sources.jobs.kill(id))) return fail(reply, 404, "NOT_FOUND", `no job "${id}"`);
+    changed();
+    return { ok: true };
+  });
+
+  app.post("/api/access/revoke", async () => {
+    const access = sources.access.revoke();
+    changed();
+    return { ok: true, access };
+  });
+
+  app.post("/api/access/renew", async (request, reply) => {
+    const body = (request.body ?? {}) as { ttl_minutes?: unknown };
+    const ttl = body.ttl_minutes ?? null;
+    if (ttl !== null && (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > 525_600)) {
+      return fail(reply, 400, "BAD_REQUEST", "ttl_minutes must be a whole number of minutes from 1 to 525600, or null for no expiry");
+    }
+    const access = sources.access.renew(ttl as number | null);
+    changed();
+    return { ok: true, access };
+  });
+
+  app.post("/api/workspaces/switch", async (request, reply) => {
+    const { name } = (request.body ?? {}) as { name?: unknown };
+    if (typeof name !== "string") return fail(reply, 400, "BAD_REQUEST", "name is required");
+    try {
+      const workspaces = sources.workspaces.switchTo(name);
+      changed();
+      return { ok: true, workspaces };
+    } catch (error) {
+      return fail(reply, 404, "NOT_FOUND", (error as Error).message);
+    }
+  });
+
+  for (const verb of ["approve", "deny"] as const) {
+    app.post(`/api/approvals/:id/${verb}`, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const result = sources.approvals[verb](id);
+      changed();
+      if (!result.ok) return fail(reply, 409, "CONFLICT", result.message ?? "not pending");
+      return { ok: true };
+    });
+  }
+
+  app.post("/api/token/reveal", async () => ({ token: sources.publicFields.token() }));
+
+  app.get("/api/checkpoints", async (_request, reply) => {
+    if (!sources.checkpoints) return notAvailable(reply, "checkpoints");
+    return sources.checkpoints.list(30);
+  });
+  app.get("/api/checkpoints/:id/diff", async (request, reply) => {
+    if (!sources.checkpoints) return notAvailable(reply, "checkpoints");
+    return sources.checkpoints.diff((request.params as { id: string }).id);
+  });
+  app.post("/api/checkpoints/:id/restore", async (request, reply) => {
+    if (!sources.checkpoints) return notAvailable(reply, "checkpoints");
+    const result = await sources.checkpoints.restore((request.params as { id: string }).id);
+    changed();
+    return { ok: true, ...result };
+  });
+  app.get("/api/grants", async (_request, reply) => {
+    if (!sources.grants) return notAvailable(reply, "grants");
+    return { grants: await sources.grants.list() };
+  });
+  app.post("/api/grants/:id/revoke", async (request, reply) => {
+    if (!sources.grants) return notAvailable(reply, "grants");
+    const { id } = request.params as { id: string };
+    if (!(await sources.grants.revoke(id))) return fail(reply, 404, "NOT_FOUND", `no grant "${id}"`);
+    changed();
+    return { ok: true };
+  });
+
+  function notAvailable(reply: FastifyReply, what: string) {
+    return fail(reply, 404, "NOT_AVAILABLE", `${what} are not available in this build`);
+  }
+
+  async function snapshot() {
+    let sandbox = null;
+    try {
+      sandbox = sources.sandbox ? await sources.sandbox.status() : null;
+    } catch {
+      sandbox = null;
+    }
+    return {
+      now: new Date().toISOString(),
+      workspaces: sources.workspaces.list(),
+      access: sources.access.state(),
+      jobs: sources.jobs.list(),
+      approvals: { mode: sources.approvals.mode(), pending: sources.approvals.pending() },
+      public: sources.publicFields.fields(),
+      panels: { checkpoints: Boolean(sources.checkpoints), grants: Boolean(sources.grants), sandbox },
+    };
+  }
+
+  /** Push the state to every open page if it differs from the last one sent. */
+  async function pushState(force = false) {
+    // A page whose session ended (expired, logged out) stops getting anything.
+    for (const stream of streams) {
+      if (!sessions.get(stream.sessionId)) {
+        stream.res.end();
+        streams.delete(stream);
+      }
+    }
+    if (streams.size === 0) return;
+    let state;
+    try {
+      state = await snapshot();
+    } catch (error) {
+      process.stderr.write(`dashboard: state failed: ${(error as Error).message}\n`);
+      return;
+    }
+    const { now: _now, ...rest } = state;
+    const key = JSON.stringify(rest);
+    if (!force && key === lastState) return;
+    lastState = key;
+    for (const stream of streams) send(stream.res, "state", state);
+  }
+
+  /** Something changed: push soon (several changes in one burst make one push). */
+  function changed() {
+    if (pendingState) return;
+    pendingState = setTimeout(() => {
+      pendingState = undefined;
+      void pushState();
+    }, 50);
+  }
+
+  const offFeed = sources.feed.subscribe((record: AuditRecord) => {
+    for (const stream of streams) send(stream.res, "audit", record);
+    changed();
+  });
+  const offApprovals = sources.approvals.subscribe(() => changed());
+  // Job output and TTLs change without an event: look once a second while a page is open.
+  const ticker = setInterval(() => void pushState(), TICK_MS);
+  ticker.unref();
+  const heartbeat = setInterval(() => {
+    for (const stream of streams) stream.res.write(": keep-alive\n\n");
+  }, 15_000);
+  heartbeat.unref();
+
+  app.addHook("onClose", async () => {
+    clearInterval(ticker);
+    clearInterval(heartbeat);
+    clearTimeout(pendingState);
+    offFeed();
+    offApprovals();
+    for (const stream of streams) stream.res.end();
+    streams.clear();
+  });
+
+  await app.listen({ host: options.host ?? "127.0.0.1", port: options.port });
+  const address = app.server.address();
+  port = typeof address === "object" && address ? address.port : options.port;
+  const url = `http://127.0.0.1:${port}`;
+  return { app, url, port, close: () => app.close() };
+}
+
+function send(res: ServerResponse, event: string, data: unknown): void {
+  if (res.writableEnded) return;
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+

@@ -1,0 +1,137 @@
+/**
+ * What the dashboard shows and controls, as small providers. The core ones
+ * (jobs, access, workspaces, feed, approvals, public fields) are built from the
+ * running server in coreSources.ts; checkpoints, connector grants and the
+ * sandbox are optional: a panel whose provider is absent says "not available".
+ * Shapes follow the API contract's answer fields (§10, §11, §9).
+ */
+import type { AuditRecord } from "../audit/log.js";
+import type { HeldCommand } from "../approvals/queue.js";
+
+export interface JobSummary {
+  id: string;
+  command: string;
+  status: string;
+  started_at: string;
+  duration_ms: number;
+  exit_code: number | null;
+  /** The last part of each stream (for the page, never sent to the model). */
+  tail: { stdout: string; stderr: string };
+}
+
+export interface JobsProvider {
+  /** Running jobs first, then the most recent finished ones. */
+  list(): JobSummary[];
+  /** Stop the job and every process it started; false when no such job. */
+  kill(id: string): Promise<boolean>;
+}
+
+export interface AccessView {
+  state: "active" | "expired" | "revoked";
+  active: boolean;
+  expires_at: string | null;
+  reason: string | null;
+}
+
+export interface AccessProvider {
+  state(): AccessView;
+  /** Pause access now (the token is kept; Renew resumes). */
+  revoke(): AccessView;
+  /** Allow access again; ttlMinutes null = no expiry. */
+  renew(ttlMinutes: number | null): AccessView;
+}
+
+export interface WorkspacesView {
+  active: string | null;
+  workspaces: { name: string; path: string; active: boolean }[];
+}
+
+export interface WorkspacesProvider {
+  list(): WorkspacesView;
+  /** Throws with a message when the name is not registered. */
+  switchTo(name: string): WorkspacesView;
+}
+
+export interface FeedProvider {
+  /** The latest records, oldest first. */
+  recent(limit: number): AuditRecord[];
+  subscribe(listener: (record: AuditRecord) => void): () => void;
+}
+
+export interface ApprovalsProvider {
+  mode(): "chatgpt" | "local";
+  pending(): HeldCommand[];
+  approve(id: string): { ok: boolean; message?: string };
+  deny(id: string): { ok: boolean; message?: string };
+  subscribe(listener: (held: HeldCommand) => void): () => void;
+}
+
+export interface PublicFields {
+  public_base_url: string | null;
+  schema_url: string;
+  privacy_url: string;
+  mcp_url: string;
+  /** The fields as GPT Builder names them, without the token. */
+  auth: string;
+}
+
+export interface PublicProvider {
+  fields(): PublicFields;
+  /** Only on the owner's explicit click ("show token"). */
+  token(): string;
+}
+
+// ---- optional providers, wired by the branches that own them ----
+
+/** §10: `list_checkpoints` / `checkpoint_diff` / `restore_checkpoint`. */
+export interface CheckpointSummary {
+  id: string;
+  created_at: string;
+  action: string;
+  summary: string;
+  files_changed: number;
+}
+
+export interface CheckpointsProvider {
+  list(limit: number): Promise<{ checkpoints: CheckpointSummary[] }>;
+  diff(id: string, options?: { to?: string; path?: string }): Promise<{ diff: string; truncated?: boolean; files: { path: string; status: string }[] }>;
+  restore(id: string, options?: { paths?: string[] }): Promise<{ restored: string[]; deleted: string[]; checkpoint: string }>;
+}
+
+/** §11: connector grants (`connector list` / `connector revoke ID`). */
+export interface Grant {
+  id: string;
+  client_name: string;
+  scopes: string[];
+  created_at: string;
+  last_used_at?: string | null;
+}
+
+export interface GrantsProvider {
+  list(): Promise<Grant[]>;
+  /** false when no such grant. */
+  revoke(id: string): Promise<boolean>;
+}
+
+/** §9: how commands run now. */
+export interface SandboxView {
+  active: boolean;
+  kind: string;
+  network: boolean | "ask" | "on" | "off";
+}
+
+export interface SandboxProvider {
+  status(): SandboxView | Promise<SandboxView>;
+}
+
+export interface DashboardSources {
+  jobs: JobsProvider;
+  access: AccessProvider;
+  workspaces: WorkspacesProvider;
+  feed: FeedProvider;
+  approvals: ApprovalsProvider;
+  publicFields: PublicProvider;
+  checkpoints?: CheckpointsProvider;
+  grants?: GrantsProvider;
+  sandbox?: SandboxProvider;
+}

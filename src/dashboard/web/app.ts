@@ -1,0 +1,505 @@
+/**
+ * The dashboard page, in the browser. No framework: the server pushes the
+ * whole state over server-sent events, each panel re-renders when its part
+ * changed, and every value goes into the page as text (never as HTML).
+ */
+import { t, WORDS, type Key, type Lang } from "./i18n.js";
+
+interface Job {
+  id: string;
+  command: string;
+  status: string;
+  started_at: string;
+  duration_ms: number;
+  exit_code: number | null;
+  tail: { stdout: string; stderr: string };
+}
+interface Held {
+  id: string;
+  command: string;
+  cwd: string;
+  workspace: string;
+  sandbox: string | null;
+  network: boolean | null;
+  created_at: string;
+  expires_at: string;
+}
+interface SandboxView {
+  active: boolean;
+  kind: string;
+  network: boolean | string;
+}
+interface State {
+  workspaces: { active: string | null; workspaces: { name: string; path: string; active: boolean }[] };
+  access: { state: "active" | "expired" | "revoked"; active: boolean; expires_at: string | null; reason: string | null };
+  jobs: Job[];
+  approvals: { mode: "chatgpt" | "local"; pending: Held[] };
+  public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string };
+  panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
+}
+interface AuditRecord {
+  time: string;
+  action: string;
+  workspace: string | null;
+  outcome: string;
+  duration_ms: number;
+  face: string;
+  client?: string;
+  paths?: string[];
+  command?: string;
+  detail?: Record<string, unknown>;
+}
+
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? "";
+const csrf = meta("csrf-token");
+const stored = localStorage.getItem("cgc-dashboard-lang");
+let lang: Lang = stored === "zh" || stored === "en" ? stored : meta("dashboard-lang") === "zh" ? "zh" : "en";
+let state: State | null = null;
+let token: string | null = null;
+const rendered = new Map<string, string>();
+const feed: AuditRecord[] = [];
+const FEED_MAX = 200;
+
+const w = (key: Key, vars?: Record<string, string | number>) => t(lang, key, vars);
+
+type Child = Node | string | null | undefined | false;
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
+  return node;
+}
+
+function button(label: string, key: string, onClick: () => void, kind = ""): HTMLButtonElement {
+  const b = el("button", { type: "button", "data-key": key, class: kind });
+  b.textContent = label;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function body(section: string): HTMLElement {
+  return document.querySelector<HTMLElement>(`#${section} .body`)!;
+}
+
+/** Re-render a panel only when its data changed, keeping keyboard focus on the same control. */
+function panel(section: string, data: unknown, draw: (target: HTMLElement) => void): void {
+  const key = JSON.stringify([lang, data]);
+  if (rendered.get(section) === key) return;
+  rendered.set(section, key);
+  const target = body(section);
+  const focused = target.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.key : undefined;
+  target.replaceChildren();
+  draw(target);
+  if (focused) target.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+}
+
+function notice(text: string | null): void {
+  const box = document.getElementById("notice")!;
+  box.hidden = text === null;
+  box.textContent = text ?? "";
+}
+
+async function call(method: "GET" | "POST", path: string, payload: unknown = {}): Promise<any> {
+  const response = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: method === "POST" ? { "content-type": "application/json", "x-csrf-token": csrf } : {},
+    body: method === "POST" ? JSON.stringify(payload) : undefined,
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer?.error?.message ?? `HTTP ${response.status}`);
+  return answer;
+}
+
+async function act(path: string, payload: unknown = {}): Promise<any> {
+  try {
+    const answer = await call("POST", path, payload);
+    notice(null);
+    return answer;
+  } catch (error) {
+    notice(w("error", { m: (error as Error).message }));
+    return null;
+  }
+}
+
+function when(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en") : w("no_expiry");
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function statusWord(status: string): string {
+  const key = `status_${status}` as Key;
+  return key in WORDS.en ? w(key) : status;
+}
+
+// ---------------------------------------------------------------- panels
+
+function drawAccess(s: State): void {
+  panel("access", s.access, (target) => {
+    const a = s.access;
+    const select = el("select", { id: "ttl", "data-key": "ttl", "aria-label": w("renew_for") });
+    for (const [value, label] of [
+      ["", w("ttl_none")],
+      ["30", w("ttl_minutes", { n: 30 })],
+      ["60", w("ttl_hours", { n: 1 })],
+      ["240", w("ttl_hours", { n: 4 })],
+      ["480", w("ttl_hours", { n: 8 })],
+      ["1440", w("ttl_hours", { n: 24 })],
+    ] as const) {
+      select.append(el("option", { value }, label));
+    }
+    target.append(
+      el("p", {}, el("span", { class: `badge ${a.active ? "ok" : "bad"}`, id: "access-state" }, w(`access_${a.state}` as Key))),
+      el("p", {}, `${w("expires")}: `, el("span", { id: "access-expiry" }, when(a.expires_at))),
+      el(
+        "div",
+        { class: "row" },
+        a.state !== "revoked" ? button(w("revoke"), "revoke", () => void act("/api/access/revoke"), "danger") : null,
+        el("label", { for: "ttl" }, w("renew_for")),
+        select,
+        button(w("renew"), "renew", () => {
+          const value = (document.getElementById("ttl") as HTMLSelectElement).value;
+          void act("/api/access/renew", { ttl_minutes: value === "" ? null : Number(value) });
+        }),
+      ),
+    );
+  });
+}
+
+function drawWorkspaces(s: State): void {
+  panel("workspaces", s.workspaces, (target) => {
+    for (const ws of s.workspaces.workspaces) {
+      target.append(
+        el(
+          "li",
+          { class: ws.active ? "active" : "" },
+          el("strong", {}, ws.name),
+          " ",
+          ws.active ? el("span", { class: "badge ok" }, w("active_ws")) : button(w("switch"), `switch-${ws.name}`, () => void act("/api/workspaces/switch", { name: ws.name })),
+          el("div", { class: "path" }, ws.path),
+        ),
+      );
+    }
+  });
+}
+
+function drawApprovals(s: State): void {
+  panel("approvals", [s.approvals, s.panels.sandbox], (target) => {
+    if (s.approvals.mode !== "local" && s.approvals.pending.length === 0) {
+      target.append(el("p", { class: "note" }, w("approvals_off")));
+      return;
+    }
+    if (s.approvals.pending.length === 0) target.append(el("p", { class: "note" }, w("approvals_none")));
+    const sb = s.panels.sandbox;
+    for (const held of s.approvals.pending) {
+      const network = held.network ?? sb?.network ?? null;
+      target.append(
+        el(
+          "article",
+          { class: "card approval", "data-id": held.id },
+          el("pre", { class: "command" }, held.command),
+          el(
+            "dl",
+            {},
+            el("dt", {}, w("workspace")),
+            el("dd", {}, held.workspace),
+            el("dt", {}, w("folder")),
+            el("dd", {}, held.cwd),
+            el("dt", {}, w("sandbox")),
+            el("dd", {}, held.sandbox ?? (sb ? `${sb.kind}${sb.active ? "" : " (off)"}` : w("unknown"))),
+            el("dt", {}, w("network")),
+            el("dd", {}, network === null ? w("unknown") : String(network)),
+            el("dt", {}, w("expires_at")),
+            el("dd", {}, when(held.expires_at)),
+          ),
+          el(
+            "div",
+            { class: "row" },
+            button(w("approve"), `approve-${held.id}`, () => void act(`/api/approvals/${encodeURIComponent(held.id)}/approve`), "primary"),
+            button(w("deny"), `deny-${held.id}`, () => void act(`/api/approvals/${encodeURIComponent(held.id)}/deny`), "danger"),
+          ),
+        ),
+      );
+    }
+  });
+}
+
+function drawJobs(s: State): void {
+  panel("jobs", s.jobs, (target) => {
+    if (s.jobs.length === 0) target.append(el("p", { class: "note" }, w("jobs_none")));
+    for (const job of s.jobs) {
+      const running = job.status === "running";
+      const tail = [job.tail.stdout, job.tail.stderr].filter((x) => x !== "").join("\n");
+      target.append(
+        el(
+          "article",
+          { class: `card job ${job.status}`, "data-id": job.id },
+          el(
+            "div",
+            { class: "row" },
+            el("span", { class: `badge ${running ? "run" : job.status === "exited" && job.exit_code === 0 ? "ok" : "bad"}` }, statusWord(job.status)),
+            job.exit_code !== null && !running ? el("span", {}, w("exit_code", { n: job.exit_code })) : null,
+            el("span", { class: "muted" }, seconds(job.duration_ms)),
+            el("span", { class: "spacer" }),
+            running ? button(w("kill"), `kill-${job.id}`, () => void act(`/api/jobs/${encodeURIComponent(job.id)}/kill`), "danger") : null,
+          ),
+          el("pre", { class: "command" }, job.command),
+          tail ? el("pre", { class: "tail" }, tail.slice(-2000)) : null,
+        ),
+      );
+    }
+  });
+}
+
+function feedDetail(record: AuditRecord): string {
+  if (record.command) return record.command;
+  if (record.paths?.length) return record.paths.join(", ");
+  return record.workspace ?? "";
+}
+
+function feedItem(record: AuditRecord): HTMLLIElement {
+  // A held command answered "ok" to the model, but for the owner it is waiting.
+  const outcome = record.detail?.approval === "awaiting" ? "awaiting_approval" : record.outcome;
+  const ok = outcome === "ok" || (outcome === "exited" && (record.detail?.exit_code ?? 0) === 0);
+  const time = new Date(record.time);
+  return el(
+    "li",
+    { class: "entry" },
+    el("time", { datetime: record.time }, time.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en", { hour12: false })),
+    el("span", { class: "face" }, record.face),
+    el("strong", { class: "action" }, record.action),
+    el("span", { class: `badge ${ok ? "ok" : outcome === "awaiting_approval" ? "run" : "bad"}` }, outcome),
+    el("span", { class: "muted" }, seconds(record.duration_ms)),
+    el("code", { class: "detail" }, feedDetail(record)),
+    record.client ? el("span", { class: "muted client" }, record.client) : null,
+  );
+}
+
+function drawFeed(): void {
+  const target = body("feed");
+  target.replaceChildren(...(feed.length === 0 ? [el("li", { class: "note" }, w("feed_none"))] : feed.slice().reverse().map(feedItem)));
+}
+
+function addFeed(record: AuditRecord): void {
+  feed.push(record);
+  if (feed.length > FEED_MAX) feed.splice(0, feed.length - FEED_MAX);
+  const target = body("feed");
+  target.querySelector(".note")?.remove();
+  target.prepend(feedItem(record));
+  while (target.children.length > FEED_MAX) target.lastElementChild?.remove();
+  if (/write_file|apply_patch|exec_command|restore/.test(record.action)) void loadOptional();
+}
+
+function copyButton(value: string, key: string): HTMLButtonElement {
+  const b = button(w("copy"), key, () => {
+    void navigator.clipboard?.writeText(value).then(() => {
+      b.textContent = w("copied");
+      setTimeout(() => (b.textContent = w("copy")), 1500);
+    });
+  });
+  return b;
+}
+
+function drawSetup(s: State): void {
+  panel("setup", [s.public, token], (target) => {
+    const p = s.public;
+    const row = (label: Key, value: string, key: string, copy = true) =>
+      el("div", { class: "field" }, el("span", { class: "label" }, w(label)), el("code", { "data-field": key }, value), copy ? copyButton(value, `copy-${key}`) : null);
+    if (!p.public_base_url) target.append(el("p", { class: "notice-inline" }, w("no_public_url")));
+    target.append(row("schema_url", p.schema_url, "schema"), row("auth", p.auth, "auth", false));
+    target.append(
+      el(
+        "div",
+        { class: "field" },
+        el("span", { class: "label" }, w("api_key")),
+        el("code", { "data-field": "token" }, token ?? "••••••••••••"),
+        button(w(token ? "hide_token" : "show_token"), "show-token", () => {
+          if (token) {
+            token = null;
+            drawSetup(state!);
+            return;
+          }
+          void act("/api/token/reveal").then((answer) => {
+            if (answer?.token) {
+              token = answer.token as string;
+              drawSetup(state!);
+            }
+          });
+        }),
+        token ? copyButton(token, "copy-token") : null,
+      ),
+    );
+    target.append(row("privacy_url", p.privacy_url, "privacy"), row("mcp_url", p.mcp_url, "mcp"));
+  });
+}
+
+function drawSandbox(s: State): void {
+  panel("sandbox", s.panels.sandbox, (target) => {
+    const sb = s.panels.sandbox;
+    if (!sb) {
+      target.append(el("p", { class: "note" }, w("not_available")));
+      return;
+    }
+    target.append(
+      el(
+        "dl",
+        {},
+        el("dt", {}, w("sandbox")),
+        el("dd", {}, `${sb.kind} ${sb.active ? "✓" : "✗"}`),
+        el("dt", {}, w("network")),
+        el("dd", {}, String(sb.network)),
+      ),
+    );
+  });
+}
+
+async function loadOptional(): Promise<void> {
+  if (!state) return;
+  if (state.panels.checkpoints) {
+    try {
+      const answer = await call("GET", "/api/checkpoints");
+      drawCheckpoints(answer.checkpoints ?? []);
+    } catch (error) {
+      notice(w("error", { m: (error as Error).message }));
+    }
+  } else {
+    panel("checkpoints", "none", (target) => target.append(el("p", { class: "note" }, w("not_available"))));
+  }
+  if (state.panels.grants) {
+    try {
+      const answer = await call("GET", "/api/grants");
+      drawGrants(answer.grants ?? []);
+    } catch (error) {
+      notice(w("error", { m: (error as Error).message }));
+    }
+  } else {
+    panel("grants", "none", (target) => target.append(el("p", { class: "note" }, w("not_available"))));
+  }
+}
+
+interface Checkpoint {
+  id: string;
+  created_at: string;
+  action: string;
+  summary: string;
+  files_changed: number;
+}
+
+function drawCheckpoints(list: Checkpoint[]): void {
+  panel("checkpoints", list, (target) => {
+    if (list.length === 0) target.append(el("p", { class: "note" }, w("checkpoints_none")));
+    for (const cp of list) {
+      const diffBox = el("pre", { class: "diff", hidden: "" });
+      target.append(
+        el(
+          "article",
+          { class: "card checkpoint", "data-id": cp.id },
+          el("div", { class: "row" }, el("strong", {}, cp.action), el("span", { class: "muted" }, when(cp.created_at)), el("span", { class: "muted" }, w("files_changed", { n: cp.files_changed }))),
+          el("p", {}, cp.summary),
+          el(
+            "div",
+            { class: "row" },
+            button(w("diff"), `diff-${cp.id}`, () => {
+              void call("GET", `/api/checkpoints/${encodeURIComponent(cp.id)}/diff`)
+                .then((answer) => {
+                  diffBox.textContent = answer.diff || "(no changes)";
+                  diffBox.hidden = false;
+                })
+                .catch((error: Error) => notice(w("error", { m: error.message })));
+            }),
+            button(
+              w("restore"),
+              `restore-${cp.id}`,
+              () => {
+                if (confirm(w("restore_confirm"))) void act(`/api/checkpoints/${encodeURIComponent(cp.id)}/restore`).then(() => loadOptional());
+              },
+              "danger",
+            ),
+          ),
+          diffBox,
+        ),
+      );
+    }
+  });
+}
+
+interface Grant {
+  id: string;
+  client_name: string;
+  scopes: string[];
+  created_at: string;
+  last_used_at?: string | null;
+}
+
+function drawGrants(list: Grant[]): void {
+  panel("grants", list, (target) => {
+    if (list.length === 0) target.append(el("p", { class: "note" }, w("grants_none")));
+    for (const g of list) {
+      target.append(
+        el(
+          "article",
+          { class: "card grant", "data-id": g.id },
+          el("div", { class: "row" }, el("strong", {}, g.client_name), el("span", { class: "spacer" }), button(w("revoke"), `revoke-grant-${g.id}`, () => void act(`/api/grants/${encodeURIComponent(g.id)}/revoke`).then(() => loadOptional()), "danger")),
+          el("p", { class: "muted" }, `${w("scopes")}: ${g.scopes.join(" ")} · ${w("created")}: ${when(g.created_at)}${g.last_used_at ? ` · ${w("last_used")}: ${when(g.last_used_at)}` : ""}`),
+        ),
+      );
+    }
+  });
+}
+
+function render(next: State): void {
+  const optionalChanged = !state || JSON.stringify(state.panels) !== JSON.stringify(next.panels);
+  state = next;
+  drawAccess(next);
+  drawWorkspaces(next);
+  drawApprovals(next);
+  drawJobs(next);
+  drawSetup(next);
+  drawSandbox(next);
+  if (optionalChanged) void loadOptional();
+}
+
+function applyLanguage(): void {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const node of document.querySelectorAll<HTMLElement>("[data-i18n]")) node.textContent = w(node.dataset.i18n as Key);
+  document.title = w("title");
+  rendered.clear();
+  if (state) render(state);
+  void loadOptional();
+  drawFeed();
+}
+
+function connect(): void {
+  const conn = document.getElementById("conn")!;
+  const events = new EventSource("/api/events");
+  const setConn = (live: boolean) => {
+    conn.dataset.i18n = live ? "live" : "offline";
+    conn.textContent = w(live ? "live" : "offline");
+    conn.className = `conn ${live ? "on" : "off"}`;
+  };
+  events.addEventListener("open", () => setConn(true));
+  events.addEventListener("error", () => setConn(false));
+  events.addEventListener("hello", (event) => {
+    const hello = JSON.parse((event as MessageEvent<string>).data) as { feed: AuditRecord[] };
+    feed.splice(0, feed.length, ...hello.feed);
+    drawFeed();
+  });
+  events.addEventListener("state", (event) => render(JSON.parse((event as MessageEvent<string>).data) as State));
+  events.addEventListener("audit", (event) => addFeed(JSON.parse((event as MessageEvent<string>).data) as AuditRecord));
+}
+
+document.getElementById("lang-toggle")!.addEventListener("click", () => {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem("cgc-dashboard-lang", lang);
+  applyLanguage();
+});
+document.getElementById("logout")!.addEventListener("click", () => {
+  void act("/api/logout").then(() => location.reload());
+});
+
+if (lang !== meta("dashboard-lang")) applyLanguage();
+else drawFeed();
+connect();

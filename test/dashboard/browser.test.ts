@@ -1,0 +1,197 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by playwright-core):
+ * login link, live feed, Kill of a real process, Revoke/Renew by keyboard,
+ * Approve/Deny of held commands, show token, both languages, a narrow window.
+ * A failing test leaves a screenshot in its temp folder (the path is printed).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { updateConfig } from "../../src/config/store.js";
+import { tempDir } from "../helpers.js";
+import { eventually, startWithDashboard, type DashFixture } from "./helpers.js";
+
+const CHROMIUM = process.env.CHATGPT_CODEX_CHROMIUM || "/usr/bin/chromium";
+const found = existsSync(CHROMIUM);
+if (!found && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install chromium for the dashboard tests`);
+const skip = found ? false : `no ${CHROMIUM} on this developer machine (CI installs it; the test fails there without it)`;
+
+let fx: DashFixture;
+let browser: Browser;
+/** Screenshots go to a temp folder; DASHBOARD_SHOTS_DIR keeps them somewhere to look at. */
+const shots = process.env.DASHBOARD_SHOTS_DIR || tempDir("cgc-dashboard-shots-");
+
+before(async () => {
+  if (!found) return;
+  fx = await startWithDashboard();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-default-apps"],
+    timeout: 60_000,
+  });
+});
+after(async () => {
+  await browser?.close();
+  await fx?.close();
+});
+
+/** A fresh browser context logged in through a one-time link; a screenshot is saved when the body fails. */
+async function withPage(name: string, body: (page: Page) => Promise<void>, options: { lang?: "en" | "zh"; width?: number } = {}): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: 900 }, locale: "en-US" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  try {
+    await page.goto(fx.dash.loginUrl(options.lang));
+    await page.locator("#conn.on").waitFor();
+    await body(page);
+    assert.deepEqual(errors, [], "no script errors on the page");
+  } catch (error) {
+    const file = join(shots, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    process.stderr.write(`dashboard test "${name}" failed; screenshot: ${file}\n`);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+function processes(): string {
+  return execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+}
+
+describe("dashboard in a real browser", { skip }, () => {
+  it("the login link opens the page (ticket gone from the address bar) with workspace and access", async () => {
+    await withPage("login", async (page) => {
+      assert.equal(new URL(page.url()).pathname, "/");
+      assert.equal(new URL(page.url()).search, "");
+      await page.locator("#workspaces li strong", { hasText: "ws" }).waitFor();
+      assert.equal(await page.locator("#access-state").textContent(), "active");
+      assert.match((await page.locator("#setup [data-field=schema]").textContent()) ?? "", /\/openapi\.json$/);
+      await page.screenshot({ path: join(shots, "overview.png"), fullPage: true });
+    });
+  });
+
+  it("an action appears in the live feed as it happens", async () => {
+    await withPage("feed", async (page) => {
+      const reply = await fx.api.post("write_file", { path: "live-feed.txt", content: "hello\n" });
+      assert.equal(reply.status, 200);
+      const entry = page.locator("#feed li.entry", { hasText: "live-feed.txt" });
+      await entry.waitFor();
+      const text = (await entry.textContent()) ?? "";
+      assert.match(text, /write_file/);
+      assert.match(text, /http/);
+      assert.match(text, /ok/);
+      assert.equal(await page.locator("#feed ol").getAttribute("aria-live"), "polite");
+    });
+  });
+
+  it("Kill ends a real process", async () => {
+    await withPage("kill", async (page) => {
+      const marker = 3000 + Math.floor(Math.random() * 900);
+      const started = await fx.api.post("exec_command", { command: `sleep ${marker}; echo never`, wait_seconds: 0 });
+      assert.equal(started.json.status, "running");
+      const id = started.json.job_id as string;
+      assert.match(processes(), new RegExp(`sleep ${marker}`));
+      const card = page.locator(`#jobs article[data-id="${id}"]`);
+      await card.locator("button", { hasText: "Kill" }).click();
+      await eventually(() => !new RegExp(`sleep ${marker}`).test(processes()), "the process to end");
+      await card.locator(".badge", { hasText: "killed" }).waitFor();
+      const seen = await fx.api.post("command_output", { job_id: id, wait_seconds: 0 });
+      assert.equal(seen.json.status, "killed");
+    });
+  });
+
+  it("Revoke (by keyboard) makes the next POST 403; Renew with a TTL resumes", async () => {
+    await withPage("revoke", async (page) => {
+      await page.locator("[data-key=revoke]").focus();
+      await page.keyboard.press("Enter");
+      await page.locator("#access-state", { hasText: "revoked" }).waitFor();
+      const refused = await fx.api.post("list_files", {});
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json.error.code, "ACCESS_EXPIRED");
+      await page.locator("#ttl").selectOption("60");
+      await page.locator("[data-key=renew]").click();
+      await page.locator("#access-state", { hasText: "active" }).waitFor();
+      assert.doesNotMatch((await page.locator("#access-expiry").textContent()) ?? "", /no expiry/);
+      assert.equal((await fx.api.post("list_files", {})).status, 200);
+    });
+  });
+
+  it("Approve and Deny a held command; the model sees the outcome through command_output", async () => {
+    updateConfig(fx.api.home, (c) => {
+      c.approvals.commands = "local";
+    });
+    try {
+      await withPage("approvals", async (page) => {
+        const first = await fx.api.post("exec_command", { command: "echo approved-in-browser" });
+        assert.equal(first.json.status, "awaiting_approval");
+        const card = page.locator(`#approvals article[data-id="${first.json.job_id}"]`);
+        assert.equal(await card.locator("pre.command").textContent(), "echo approved-in-browser");
+        assert.match((await card.textContent()) ?? "", /Folder\./);
+        await page.screenshot({ path: join(shots, "approval.png"), fullPage: true });
+        await card.locator("button", { hasText: "Approve" }).click();
+        const ran = await fx.api.post("command_output", { job_id: first.json.job_id, wait_seconds: 20 });
+        assert.equal(ran.json.status, "exited");
+        assert.match(ran.json.stdout, /approved-in-browser/);
+        await card.waitFor({ state: "detached" });
+
+        const second = await fx.api.post("exec_command", { command: "echo denied-in-browser" });
+        await page.locator(`#approvals article[data-id="${second.json.job_id}"] button`, { hasText: "Deny" }).click();
+        const denied = await fx.api.post("command_output", { job_id: second.json.job_id, wait_seconds: 5 });
+        assert.equal(denied.json.status, "denied");
+        assert.match(denied.json.message, /NOT run/);
+      });
+    } finally {
+      updateConfig(fx.api.home, (c) => {
+        c.approvals.commands = "chatgpt";
+      });
+    }
+  });
+
+  it("shows the token only after a click on Show token", async () => {
+    await withPage("token", async (page) => {
+      assert.equal((await page.content()).includes(fx.api.token), false);
+      await page.locator("[data-key=show-token]").click();
+      await page.locator("[data-field=token]", { hasText: fx.api.token }).waitFor();
+      await page.locator("[data-key=show-token]").click();
+      await page.locator("[data-field=token]", { hasText: "•" }).waitFor();
+      assert.equal((await page.content()).includes(fx.api.token), false);
+    });
+  });
+
+  it("speaks Chinese with --lang zh, switches to English with the toggle, and fits a narrow window", async () => {
+    await withPage(
+      "lang",
+      async (page) => {
+        assert.equal(await page.locator("html").getAttribute("lang"), "zh-CN");
+        assert.equal(await page.locator("#access-h").textContent(), "访问权限");
+        await page.locator("#access-state", { hasText: "已开启" }).waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `no sideways scrolling on a narrow window (${overflow}px)`);
+        await page.locator("#lang-toggle").click();
+        assert.equal(await page.locator("#access-h").textContent(), "Access");
+        await page.locator("#access-state", { hasText: "active" }).waitFor();
+      },
+      { lang: "zh", width: 360 },
+    );
+  });
+
+  it("a page without the login cookie gets nothing", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const response = await page.goto(`${fx.base}/`);
+      assert.equal(response?.status(), 401);
+      const api = await page.goto(`${fx.base}/api/state`);
+      assert.equal(api?.status(), 401);
+    } finally {
+      await context.close();
+    }
+  });
+});
