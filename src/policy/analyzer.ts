@@ -15,8 +15,8 @@ import { findForkBomb } from "./forkBomb.js";
 /** What a command reads on standard input (or another file descriptor), as far as the command line shows it. */
 export type Stdin =
   | { kind: "none" }
-  /** The earlier stages of a pipeline (or a process substitution's script). */
-  | { kind: "pipe"; producers: Statement[]; state: ShellState }
+  /** The earlier stages of a pipeline (or a process substitution's script), and what the first of them reads. */
+  | { kind: "pipe"; producers: Statement[]; state: ShellState; input?: Stdin }
   /** A here-document or here-string. */
   | { kind: "text"; word: Word; state: ShellState }
   /** A file named on the command line (its content is not read: a documented limit). */
@@ -131,7 +131,7 @@ export class Analyzer {
         return this.simple(command, state, stdin, fds);
       case "pipeline":
         command.stages.forEach((stage, index) => {
-          const input: Stdin = index === 0 ? stdin : { kind: "pipe", producers: command.stages.slice(0, index), state };
+          const input: Stdin = index === 0 ? stdin : { kind: "pipe", producers: command.stages.slice(0, index), state, input: stdin };
           this.statement(stage, state.copy(), input);
         });
         return;
@@ -158,7 +158,7 @@ export class Analyzer {
         for (const assign of command.assigns) {
           if (assign.value) this.wordScripts(assign.value, state);
           (assign.array ?? []).forEach((w) => this.wordScripts(w, state));
-          this.applyAssignment(assign, state);
+          this.applyAssignment(assign, state, true);
         }
         return;
     }
@@ -197,10 +197,12 @@ export class Analyzer {
       for (const assign of command.assigns) this.applyAssignment(assign, runState);
     }
     this.run(argv, runState, stdin, fds);
+    // `CDPATH=/x cd y`: the assignment is temporary, the move is not.
+    if (runState !== state && runState.cwd !== state.cwd) state.cwd = runState.cwd;
   }
 
   /** `x=…`, `a=(…)`, `a+=(…)`, `a[i]=…`: what later words see. */
-  private applyAssignment(assign: Assignment, state: ShellState): void {
+  private applyAssignment(assign: Assignment, state: ShellState, declared = false): void {
     if (!assign.name) return;
     if (assign.indexed) return state.assignArray(assign.name, null);
     if (assign.array && !assign.value) {
@@ -209,7 +211,8 @@ export class Analyzer {
       const before = assign.append ? state.lookupArray(assign.name) : [];
       return state.assignArray(assign.name, known && before !== null ? [...before, ...fields.map((f) => f.value)] : null);
     }
-    if (!assign.value) return state.assign(assign.name, null);
+    // `X=` is empty; `export X` / `local X` (in a declare) keep a value the policy does not track.
+    if (!assign.value) return state.assign(assign.name, declared || assign.array ? null : "");
     const value = this.assignedValue(assign.value, state);
     if (assign.append) {
       const before = state.lookup(assign.name);
@@ -493,7 +496,8 @@ function producedBy(stdin: Stdin, depth: number): Produced {
     case "pipe": {
       const producers = stdin.producers;
       if (producers.length === 0) return NOTHING;
-      const before: Stdin = producers.length > 1 ? { kind: "pipe", producers: producers.slice(0, -1), state: stdin.state } : NO_STDIN;
+      const first = stdin.input ?? NO_STDIN;
+      const before: Stdin = producers.length > 1 ? { kind: "pipe", producers: producers.slice(0, -1), state: stdin.state, input: first } : first;
       return statementOutput(producers[producers.length - 1]!, before, stdin.state, depth + 1);
     }
   }

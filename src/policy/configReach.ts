@@ -18,7 +18,7 @@ const CONFIG_NAME = ".chatgpt-codex";
 const PROC_ENTRIES = ["fd", "fdinfo", "environ", "cwd", "root", "map_files", "mem"];
 
 /** One path component: literal text, a glob (as a regular expression), or a computed piece that may span several levels. */
-type Component = { kind: "text"; text: string } | { kind: "glob"; regex: RegExp; dotSafe: boolean } | { kind: "span" };
+type Component = { kind: "text"; text: string } | { kind: "glob"; regex: RegExp; dotSafe: boolean } | { kind: "span"; globstar: boolean };
 
 /** Why this argument reaches the tool's files, or null. */
 export function reachesToolFiles(field: Field, cwd: string | null, configHome: string | null, dotglob = false): string | null {
@@ -75,11 +75,11 @@ function toComponents(candidate: { value: string; pattern: string; glob: boolean
     const last = i === values.length - 1;
     if (v.includes(UNKNOWN)) {
       // A computed last piece may hold more levels (`/proc/$X`); one in the middle is taken as one level.
-      out.push(last && v === UNKNOWN ? { kind: "span" } : { kind: "glob", regex: globRegex(patterns[i]!, true), dotSafe: true });
+      out.push(last && v === UNKNOWN ? { kind: "span", globstar: false } : { kind: "glob", regex: globRegex(patterns[i]!, true), dotSafe: true });
       return;
     }
     const p = patterns[i]!;
-    if (p === "**") out.push({ kind: "span" });
+    if (p === "**") out.push({ kind: "span", globstar: true });
     else if (/(^|[^\\])[*?[]/.test(p)) out.push({ kind: "glob", regex: globRegex(p, dotglob), dotSafe: isSweeping(p) });
     else out.push({ kind: "text", text: v });
   });
@@ -92,7 +92,7 @@ function reaches(path: Component[], target: Array<(c: Component) => boolean>, sp
     const c = path[i];
     if (!c) return false;
     // A computed piece stands for the rest only once the path is known to be under /proc (`/proc/$X`, not `/$X`).
-    if (c.kind === "span") return spans && i > 0;
+    if (c.kind === "span") return (spans || c.globstar) && i > 0;
     if (!target[i]!(c)) return false;
   }
   return true;

@@ -200,7 +200,7 @@ const PROGRAM_KEYS = [
   /^(ssh\.variant|protocol\.[^.]+\.allow|uploadpack\.packobjectshook)$/,
 ];
 
-type ConfigPair = { key: string; value: string | null };
+type ConfigPair = { key: string; value: string | null; field?: Field };
 
 /** Whether a config value is "true" as git reads booleans. */
 const truthy = (value: string | null) => value === null || /^(true|yes|on|1|)$/i.test(value.trim());
@@ -221,7 +221,7 @@ function checkConfig(pair: ConfigPair, state: ShellState, analyzer: Analyzer, or
     if (key === "core.fsmonitor" && pair.value !== null && /^(true|false|yes|no|on|off|0|1|)$/i.test(pair.value)) return;
     if (key === "core.hookspath") return; // a folder of hook files: files are not read (a documented limitation)
     const code = pair.value === null ? null : pair.value.replace(/^!/, "");
-    analyzer.runCodeField(code === null ? unknownField(pair.key) : literalField(code), state, `the git setting \`${pair.key}\``);
+    analyzer.runCodeField(code === null ? (pair.field ?? unknownField(pair.key)) : literalField(code), state, `the git setting \`${pair.key}\``);
     return;
   }
   if (/^remote\.[^.]+\.push$/.test(key) && (pair.value === null || pair.value.trim().startsWith("+"))) {
@@ -298,7 +298,7 @@ function configSetting(events: OptionEvent[]): ConfigPair | null {
   if (args[0] && isKnown(args[0]) && args[0].value === "set") args = args.slice(1);
   else if (args[0] && isKnown(args[0]) && /^(get|list|unset|rename-section|remove-section|edit)$/.test(args[0].value)) return null;
   if (readOnly || args.length < 2) return null;
-  return { key: isKnown(args[0]!) ? args[0]!.value : "\u0000", value: isKnown(args[1]!) ? args[1]!.value : null };
+  return { key: isKnown(args[0]!) ? args[0]!.value : "\u0000", value: isKnown(args[1]!) ? args[1]!.value : null, field: args[1]! };
 }
 
 const CONFIG_OPTIONS: OptionSpec = {

@@ -1,4 +1,4 @@
-import type { Analyzer, CommandCall, Handler } from "../analyzer.js";
+import { descriptorPath, type Analyzer, type CommandCall, type Handler, type Stdin } from "../analyzer.js";
 import { SHELLS, STDIN_INTERPRETERS } from "../commandTables.js";
 import { isKnown, type Field } from "../expand.js";
 
@@ -45,7 +45,7 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
   }
   if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false };
   const script = stdinMode ? null : (argv[i] ?? null);
-  const readsStdin = stdinMode || script === null || STDIN_PATHS.has(script.value);
+  const readsStdin = stdinMode || script === null;
   return { code: null, script, readsStdin };
 }
 
@@ -57,14 +57,23 @@ function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analy
   }
 }
 
+/** The script path names a descriptor (`bash /dev/fd/3 3<<<'…'`, `source /dev/stdin`): what it reads. */
+function scriptDescriptor(field: Field | null, call: CommandCall): Stdin | null {
+  if (!field || !isKnown(field)) return null;
+  if (field.value === "-") return call.stdin;
+  return descriptorPath(field.value, call.fds);
+}
+
 const shell: Handler = (call, analyzer) => {
   const invocation = parseShellArgs(call.argv);
-  if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``);
+  if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``, call.fds);
   checkScriptFile(invocation.script, call, analyzer);
+  const fromDescriptor = scriptDescriptor(invocation.script, call);
+  if (fromDescriptor) return analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true });
   if (invocation.readsStdin) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
 };
 
-const evaluate: Handler = ({ argv, state }, analyzer) => {
+const evaluate: Handler = ({ argv, state, fds }, analyzer) => {
   const args = argv.slice(1);
   if (args.length === 0) return;
   const joined: Field = {
@@ -74,13 +83,21 @@ const evaluate: Handler = ({ argv, state }, analyzer) => {
     source: args.map((f) => f.source).join(" "),
     scripts: args.flatMap((f) => f.scripts),
   };
-  analyzer.runCodeField(joined, state, "`eval`");
+  analyzer.runCodeField(joined, state, "`eval`", fds);
 };
 
 const source: Handler = (call, analyzer) => {
-  const file = call.argv[1] ?? null;
+  const file = call.argv.slice(1).find((f) => f.value !== "--") ?? null;
   checkScriptFile(file, call, analyzer);
-  if (file && STDIN_PATHS.has(file.value)) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
+  const fromDescriptor = scriptDescriptor(file, call);
+  if (fromDescriptor) analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true });
+};
+
+/** `at`/`batch` run the shell code on their standard input later (unless -f names a file, or they only list jobs). */
+const atJob: Handler = (call, analyzer) => {
+  const options = call.argv.slice(1).filter((f) => f.value.startsWith("-"));
+  if (options.some((f) => /^-[a-zA-Z]*[flrdcV]/.test(f.value))) return;
+  analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
 };
 
 /** `trap 'code' EXIT`: the code runs later, in this shell. */
@@ -112,6 +129,8 @@ export const SHELL_CODE_HANDLERS: Array<[string, Handler]> = [
   [".", source],
   ["trap", trap],
   ["script", script],
+  ["at", atJob],
+  ["batch", atJob],
 ];
 
 export function interpreterHandler(name: string): Handler | undefined {
