@@ -203,6 +203,23 @@ const CODE_INTO_A_SHELL: Case[] = [
   ["nohup bash -c 'rm -rf /' &", "recursive-delete"],
   ["bash -c 'bash /dev/fd/3' 3<<<'rm -rf ~'", "recursive-delete"],
   ["bash -c 'cat | sh' <<< 'rm -rf ~'", "recursive-delete"],
+  ["coproc bash; echo 'rm -rf ~' >&\"${COPROC[1]}\"", "eval-dynamic"],
+  ["coproc sh -s", "eval-dynamic"],
+  ["exec {fd}<<<'rm -rf ~'; bash <&$fd", "eval-dynamic"],
+  ["bash --rcfile <(echo 'rm -rf ~') -i", "recursive-delete"],
+  ["PS4='$(rm -rf ~)' bash -xc true", "recursive-delete"],
+  ["export PS4='`rm -rf /`'; set -x; true", "recursive-delete"],
+  ["env PS4='$(rm -rf ~)' bash -x -c :", "recursive-delete"],
+  ["PROMPT_COMMAND='rm -rf ~' bash -i", "recursive-delete"],
+  ["x='$(rm -rf ~)'; echo ${x@P}", "recursive-delete"],
+  ["x='a[$(rm -rf /)]'; echo $((x))", "recursive-delete"],
+  ["declare -i n; v='a[$(rm -rf ~)]'; n=v", "recursive-delete"],
+  ["while read -r l; do $l; done <<< 'rm -rf ~'", "recursive-delete"],
+  ["while read -r l; do $l; done < cmds.txt", "eval-dynamic"],
+  ["read c < cmd.txt; $c", "eval-dynamic"],
+  ["time bash <<< 'rm -rf ~'", "recursive-delete"],
+  ["exec bash <<< 'rm -rf /'", "recursive-delete"],
+  ["command -p sh <<< 'rm -rf ~'", "recursive-delete"],
 ];
 
 const COMPUTED_ARGV: Case[] = [
@@ -415,6 +432,13 @@ const MUST_ALLOW: string[] = [
   "python3 -m http.server 8000 &",
   "npm test 2>&1 | tee test.log",
   "make -j4 && ./bin/app --help",
+  "x='$(date)'; echo \"$x\"",
+  "PS4='+ ${BASH_SOURCE}:${LINENO}: ' bash -x build.sh",
+  "\"$PYTHON\" -m pytest",
+  "for c in 'npm test' 'npm run lint'; do $c; done",
+  "cmd=ls; $cmd -la",
+  "coproc cat; echo hi",
+  "msg=\"it's done\"; echo \"$msg\"",
 ];
 
 function blocks(group: string, cases: Case[]): void {

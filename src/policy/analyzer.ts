@@ -153,7 +153,8 @@ export class Analyzer {
       case "compound":
         command.words.forEach((w) => this.wordScripts(w, state));
         command.scripts.forEach((s) => this.script(s, state.copy()));
-        return this.script(command.body, state, stdin);
+        // A coprocess reads what later commands write to it: its input is not on the command line.
+        return this.script(command.body, command.coproc ? state.copy() : state, command.coproc ? { kind: "unknown", what: "a coprocess's input" } : stdin);
       case "declare":
         for (const assign of command.assigns) {
           if (assign.value) this.wordScripts(assign.value, state);
@@ -214,6 +215,7 @@ export class Analyzer {
     // `X=` is empty; `export X` / `local X` (in a declare) keep a value the policy does not track.
     if (!assign.value) return state.assign(assign.name, declared || assign.array ? null : "");
     const value = this.assignedValue(assign.value, state);
+    this.checkStoredCode(assign.name, value, state);
     if (assign.append) {
       const before = state.lookup(assign.name);
       return state.assign(assign.name, before === null || value === null ? null : before + value);
@@ -367,6 +369,39 @@ export class Analyzer {
         if (!(error instanceof Refusal)) throw error;
         throw new Refusal(error.rule, `the command name \`${shown}\` is computed at run time; if it is \`${candidate}\`, ${error.reason}`);
       }
+    }
+    // Unquoted, a run-time value splits into a whole command with its own arguments (`while read l; do $l; done`).
+    if (argv[0]!.glob) {
+      throw new Refusal("eval-dynamic", `the command \`${shown}\` is text computed at run time, split into a command and its arguments that cannot be checked (quote it if it is only a program name)`);
+    }
+  }
+
+  /**
+   * Text assigned to a variable that bash may later evaluate as code: PS4
+   * (with `set -x`), PROMPT_COMMAND, `${x@P}`, arithmetic on a variable
+   * (`a[$(cmd)]`). Literal text holding a command substitution is read as
+   * code; text that does not parse is left alone (it is then only text).
+   */
+  checkStoredCode(name: string, value: string | null, state: ShellState): void {
+    if (value === null) return;
+    if (name === "PROMPT_COMMAND") return this.runCode(value, state, `\`${name}\``);
+    if (!value.includes("$(") && !value.includes("`") && !value.includes("<(")) return;
+    let statements: Statement[];
+    try {
+      statements = parseShell(`: ${value}`);
+    } catch {
+      try {
+        statements = parseShell(`: "${value.replace(/(["\\])/g, "\\$1")}"`);
+      } catch {
+        return;
+      }
+    }
+    this.depth++;
+    try {
+      if (this.depth > MAX_DEPTH) throw new Refusal("nesting-limit", `shell code nested more than ${MAX_DEPTH} levels deep`);
+      this.script(statements, state.copy());
+    } finally {
+      this.depth--;
     }
   }
 

@@ -186,7 +186,7 @@ class Converter {
       case "TimeClause":
         return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: [], scripts: [] };
       case "CoprocClause":
-        return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: cmd.Name ? [this.word(cmd.Name)] : [], scripts: [] };
+        return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: cmd.Name ? [this.word(cmd.Name)] : [], scripts: [], coproc: true };
       default:
         // (( )), [[ ]], let and anything newer: only substitutions inside them can run commands.
         return { kind: "compound", body: [], words: [], scripts: this.nestedScripts(cmd) };

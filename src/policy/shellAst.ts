@@ -50,6 +50,8 @@ export interface CompoundCommand {
   words: Word[];
   /** Command substitutions inside arithmetic or test expressions. */
   scripts: Statement[][];
+  /** `coproc`: the body reads what later commands write to it. */
+  coproc?: boolean;
 }
 
 export interface Assignment {

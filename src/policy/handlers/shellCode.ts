@@ -14,6 +14,8 @@ interface ShellInvocation {
   code: Field | null;
   /** The script file argument, if any. */
   script: Field | null;
+  /** `--rcfile FILE` / `--init-file FILE` (read by an interactive shell). */
+  startup: Field | null;
   readsStdin: boolean;
 }
 
@@ -21,6 +23,7 @@ interface ShellInvocation {
 function parseShellArgs(argv: Field[]): ShellInvocation {
   let commandMode = false;
   let stdinMode = false;
+  let startup: Field | null = null;
   let i = 1;
   for (; i < argv.length; i++) {
     const field = argv[i]!;
@@ -32,7 +35,7 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
       break;
     }
     if (v.startsWith("--")) {
-      if (v === "--rcfile" || v === "--init-file") i++;
+      if (v === "--rcfile" || v === "--init-file") startup = argv[++i] ?? null;
       continue;
     }
     if (/^[-+][A-Za-z]+$/.test(v)) {
@@ -43,10 +46,10 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
     }
     break;
   }
-  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false };
+  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false, startup };
   const script = stdinMode ? null : (argv[i] ?? null);
   const readsStdin = stdinMode || script === null;
-  return { code: null, script, readsStdin };
+  return { code: null, script, readsStdin, startup };
 }
 
 /** `bash <(curl …)`, `source <(…)`, `python3 <(…)`: a process substitution used as the script. */
@@ -66,6 +69,7 @@ function scriptDescriptor(field: Field | null, call: CommandCall): Stdin | null 
 
 const shell: Handler = (call, analyzer) => {
   const invocation = parseShellArgs(call.argv);
+  checkScriptFile(invocation.startup, call, analyzer);
   if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``, call.fds);
   checkScriptFile(invocation.script, call, analyzer);
   const fromDescriptor = scriptDescriptor(invocation.script, call);

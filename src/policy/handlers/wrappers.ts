@@ -85,7 +85,10 @@ const wrapper: Handler = (call, analyzer) => {
   if (unwrapped.chdir || unwrapped.assignments.length > 0) {
     state = state.copy();
     if (unwrapped.chdir) state.changeDirectory(isKnown(unwrapped.chdir) ? unwrapped.chdir.value : null);
-    for (const { name, value } of unwrapped.assignments) state.assign(name, value);
+    for (const { name, value } of unwrapped.assignments) {
+      analyzer.checkStoredCode(name, value, state);
+      state.assign(name, value);
+    }
   }
   if (unwrapped.code) analyzer.runCodeField(unwrapped.code.field, state, `\`${call.name} ${unwrapped.code.option}\``, call.fds);
   let inner = unwrapped.inner;
