@@ -220,6 +220,14 @@ const CODE_INTO_A_SHELL: Case[] = [
   ["time bash <<< 'rm -rf ~'", "recursive-delete"],
   ["exec bash <<< 'rm -rf /'", "recursive-delete"],
   ["command -p sh <<< 'rm -rf ~'", "recursive-delete"],
+  ["git -c alias.x='!sh' x <<< 'rm -rf ~'", "recursive-delete"],
+  ["f() { bash; }; f <<< 'rm -rf /'", "recursive-delete"],
+  ["{ bash; } <<< 'rm -rf ~'", "recursive-delete"],
+  ["sh -c 'exec 3<&0; bash <&3' <<< 'rm -rf ~'", "recursive-delete"],
+  ["printf 'rm -rf ~' | bash /dev/stdin", "recursive-delete"],
+  ["bash -c 'read x; eval \"$x\"' <<< 'rm -rf ~'", "eval-dynamic"],
+  ["(exec 3<<<'rm -rf ~'); bash <&3", "eval-dynamic"],
+  ["xargs -0 -n1 bash -c < <(printf 'rm -rf ~')", "eval-dynamic"],
 ];
 
 const COMPUTED_ARGV: Case[] = [
@@ -299,6 +307,13 @@ const TOOL_FILES: Case[] = [
   ["cat < /proc/$PPID/fd/5", "tool-config"],
   ["cp --target-directory=/tmp /proc/$PPID/fd/3", "tool-config"],
   ["tail -f /proc/$PPID/fd/*", "tool-config"],
+  ["cat /pro?/self/environ", "tool-config"],
+  ["cat /proc/sel*/env*", "tool-config"],
+  ["cat /proc/self/../$PPID/environ", "tool-config"],
+  ["cd /proc; cd self; cat environ", "tool-config"],
+  ["ln -s /proc/$PPID/fd/3 x && cat x", "tool-config"],
+  ["exec 3</proc/$PPID/fd/3; cat <&3", "tool-config"],
+  ["printf 'rm -rf ~' | bash /proc/self/fd/0", "tool-config"],
 ];
 
 /** Everyday commands of the same shapes: must stay allowed. */

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Analyzer, Handler } from "../analyzer.js";
+import type { Analyzer, Descriptors, Handler, Stdin } from "../analyzer.js";
 import { isKnown, literalField, type Field } from "../expand.js";
 import { operands, parseOptions, type OptionEvent, type OptionSpec } from "../options.js";
 import { Refusal } from "../rules.js";
@@ -237,9 +237,10 @@ function unknownField(source: string): Field {
 }
 
 /** `alias.x=…`: `!code` is shell code; anything else is more git arguments, checked like a git command. */
-function checkAlias(name: string, value: string, rest: Field[], state: ShellState, analyzer: Analyzer): void {
+function checkAlias(name: string, value: string, rest: Field[], state: ShellState, analyzer: Analyzer, input: Input = NO_INPUT): void {
   if (value.startsWith("!")) {
-    analyzer.runCode([value.slice(1), ...rest.map((f) => (isKnown(f) ? shellQuote(f.value) : '"$UNKNOWN_ARGUMENT"'))].join(" "), state, `the git alias \`${name}\``);
+    const code = [value.slice(1), ...rest.map((f) => (isKnown(f) ? shellQuote(f.value) : '"$UNKNOWN_ARGUMENT"'))].join(" ");
+    analyzer.runCode(code, state, `the git alias \`${name}\``, input.stdin, input.fds);
     return;
   }
   const words = value.split(/\s+/).filter(Boolean).map((w) => literalField(w));
@@ -247,7 +248,7 @@ function checkAlias(name: string, value: string, rest: Field[], state: ShellStat
   analyzer.aliasDepth++;
   try {
     if (analyzer.aliasDepth > 8) throw new Refusal("nesting-limit", "git aliases nested more than 8 levels deep");
-    gitArguments([...words, ...rest], state, analyzer, new Map());
+    gitArguments([...words, ...rest], state, analyzer, new Map(), input);
   } finally {
     analyzer.aliasDepth--;
   }
@@ -313,7 +314,14 @@ const CONFIG_OPTIONS: OptionSpec = {
   negatable: true,
 };
 
-function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, aliases: Map<string, string>): void {
+/** What the git command reads (a `!` alias runs a shell with it). */
+interface Input {
+  stdin: Stdin;
+  fds: Descriptors;
+}
+const NO_INPUT: Input = { stdin: { kind: "none" }, fds: new Map() };
+
+function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, aliases: Map<string, string>, input: Input = NO_INPUT): void {
   let runState = state;
   let i = 0;
   const config: ConfigPair[] = [];
@@ -363,7 +371,7 @@ function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, alia
   const rest = args.slice(i + 1);
   const alias = aliases.get(sub.value);
   if (alias !== undefined && !(sub.value in SUBCOMMANDS) && sub.value !== "config") {
-    return checkAlias(sub.value, alias, rest, runState, analyzer);
+    return checkAlias(sub.value, alias, rest, runState, analyzer, input);
   }
   // fetch, pull, clone, ls-remote, push, archive: options whose value git runs as a shell command.
   const commandOption = rest.findIndex((f) => /^--(upl|upload-|rece|receive-|exec$|exec=)/.test(f.value) || (sub.value === "clone" && f.value === "-u"));
@@ -383,6 +391,6 @@ function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, alia
   if (rule) throw new Refusal(rule[0], rule[1]);
 }
 
-const git: Handler = ({ argv, state }, analyzer) => gitArguments(argv.slice(1), state, analyzer, new Map());
+const git: Handler = ({ argv, state, stdin, fds }, analyzer) => gitArguments(argv.slice(1), state, analyzer, new Map(), { stdin, fds });
 
 export const GIT_HANDLERS: Array<[string, Handler]> = [["git", git]];
