@@ -106,6 +106,11 @@ const NEGATIONS_AND_CONFIG: Case[] = [
   ["git fetch --upload-pack 'rm -rf /' origin", "recursive-delete"],
   ["git push --receive-pack='rm -rf ~' origin", "recursive-delete"],
   ["git clone -u 'rm -rf ~' src dst", "recursive-delete"],
+  ["git checkout-index -f -a", "git-discard-changes"],
+  ["git checkout-index --fo --al", "git-discard-changes"],
+  ["git read-tree -u --reset HEAD", "git-discard-changes"],
+  ["git checkout --pathspec-from-file=list.txt", "git-discard-changes"],
+  ["git restore --pathspec-fr list.txt", "git-discard-changes"],
 ];
 
 const WHERE_CD_GOES: Case[] = [
@@ -453,6 +458,8 @@ const MUST_ALLOW: string[] = [
   "for c in 'npm test' 'npm run lint'; do $c; done",
   "cmd=ls; $cmd -la",
   "coproc cat; echo hi",
+  "$(npm bin)/tsc -p .",
+  "\"$(git rev-parse --show-toplevel)/scripts/check.sh\" --fast",
   "msg=\"it's done\"; echo \"$msg\"",
 ];
 

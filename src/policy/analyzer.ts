@@ -371,7 +371,7 @@ export class Analyzer {
       }
     }
     // Unquoted, a run-time value splits into a whole command with its own arguments (`while read l; do $l; done`).
-    if (argv[0]!.glob) {
+    if (argv[0]!.glob && argv[0]!.value === UNKNOWN) {
       throw new Refusal("eval-dynamic", `the command \`${shown}\` is text computed at run time, split into a command and its arguments that cannot be checked (quote it if it is only a program name)`);
     }
   }

@@ -103,6 +103,8 @@ const isLong = (e: OptionEvent, name: string) => e.kind === "long" && e.name ===
 const isShort = (e: OptionEvent, name: string) => e.kind === "short" && e.name === name;
 
 function findEverything(events: OptionEvent[], state: ShellState, root: string): string | null {
+  const fromFile = events.find((e) => isLong(e, "pathspec-from-file"));
+  if (fromFile) return `--pathspec-from-file=${fromFile.value ?? "…"} (paths read at run time)`;
   const hit = operands(events).find((f) => isKnown(f) && coversEverything(f.value, state, root));
   return hit ? hit.source || hit.value : null;
 }
@@ -176,13 +178,29 @@ const SUBCOMMANDS: Record<string, (events: OptionEvent[], state: ShellState, roo
     }
     return remove && force ? ["git-branch-force-delete", "`git branch -D` deletes a branch even if its commits are not merged anywhere"] : null;
   },
+  /** Plumbing that rewrites the working tree: `checkout-index -f -a`, `read-tree -u --reset`. */
+  "checkout-index": (events) => {
+    const force = events.some((e) => isShort(e, "f") || isLong(e, "force"));
+    const all = events.some((e) => isShort(e, "a") || isLong(e, "all"));
+    return force && all ? ["git-discard-changes", "`git checkout-index -f -a` overwrites every file with the staged version"] : null;
+  },
+  "read-tree": (events) => {
+    const update = events.some((e) => isShort(e, "u"));
+    const reset = events.some((e) => isLong(e, "reset"));
+    return update && reset ? ["git-discard-changes", "`git read-tree -u --reset` overwrites the working tree"] : null;
+  },
   stash: (events) => {
     const first = operands(events)[0];
     return first?.value === "clear" ? ["git-discard-changes", "`git stash clear` deletes every stash"] : null;
   },
 };
 
-const SPECS: Record<string, OptionSpec> = { clean: CLEAN, reset: RESET, checkout: CHECKOUT, restore: RESTORE, switch: SWITCH, push: PUSH, branch: BRANCH };
+const CHECKOUT_INDEX = spec({ all: "none", force: "none", index: "none", quiet: "none", "no-create": "none", prefix: "required", stage: "required", temp: "none", stdin: "none", "ignore-skip-worktree-bits": "none" }, "", ["force", "all"]);
+const READ_TREE = spec({ reset: "none", prefix: "required", "index-output": "required", "exclude-per-directory": "required", trivial: "none", aggressive: "none", "dry-run": "none", quiet: "none", empty: "none", "recurse-submodules": "none", "no-sparse-checkout": "none" }, "", ["reset"]);
+const SPECS: Record<string, OptionSpec> = {
+  clean: CLEAN, reset: RESET, checkout: CHECKOUT, restore: RESTORE, switch: SWITCH, push: PUSH, branch: BRANCH,
+  "checkout-index": CHECKOUT_INDEX, "read-tree": READ_TREE,
+};
 const NO_OPTIONS: OptionSpec = { long: {}, negatable: true };
 
 /** Config keys whose value git runs as a shell command (or hands to one). */
