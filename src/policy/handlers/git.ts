@@ -104,7 +104,7 @@ const isShort = (e: OptionEvent, name: string) => e.kind === "short" && e.name =
 
 function findEverything(events: OptionEvent[], state: ShellState, root: string): string | null {
   const fromFile = events.find((e) => isLong(e, "pathspec-from-file"));
-  if (fromFile) return `--pathspec-from-file=${fromFile.value ?? "…"} (paths read at run time)`;
+  if (fromFile?.kind === "long") return `--pathspec-from-file=${fromFile.value ?? "…"} (paths read at run time)`;
   const hit = operands(events).find((f) => isKnown(f) && coversEverything(f.value, state, root));
   return hit ? hit.source || hit.value : null;
 }
@@ -218,6 +218,12 @@ const PROGRAM_KEYS = [
   /^(ssh\.variant|protocol\.[^.]+\.allow|uploadpack\.packobjectshook)$/,
 ];
 
+/** Environment variables whose value git runs as a shell command. */
+const PROGRAM_VARIABLES = [
+  "GIT_SSH_COMMAND", "GIT_SSH", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_EXTERNAL_DIFF",
+  "GIT_PROXY_COMMAND", "EDITOR", "VISUAL", "PAGER",
+];
+
 type ConfigPair = { key: string; value: string | null; field?: Field };
 
 /** Whether a config value is "true" as git reads booleans. */
@@ -255,7 +261,7 @@ function unknownField(source: string): Field {
 }
 
 /** `alias.x=…`: `!code` is shell code; anything else is more git arguments, checked like a git command. */
-function checkAlias(name: string, value: string, rest: Field[], state: ShellState, analyzer: Analyzer, input: Input = NO_INPUT): void {
+function checkAlias(name: string, value: string, rest: Field[], state: ShellState, analyzer: Analyzer, input: Input = NO_INPUT, aliases = new Map<string, string>()): void {
   if (value.startsWith("!")) {
     const code = [value.slice(1), ...rest.map((f) => (isKnown(f) ? shellQuote(f.value) : '"$UNKNOWN_ARGUMENT"'))].join(" ");
     analyzer.runCode(code, state, `the git alias \`${name}\``, input.stdin, input.fds);
@@ -266,7 +272,7 @@ function checkAlias(name: string, value: string, rest: Field[], state: ShellStat
   analyzer.aliasDepth++;
   try {
     if (analyzer.aliasDepth > 8) throw new Refusal("nesting-limit", "git aliases nested more than 8 levels deep");
-    gitArguments([...words, ...rest], state, analyzer, new Map(), input);
+    gitArguments([...words, ...rest], state, analyzer, aliases, input);
   } finally {
     analyzer.aliasDepth--;
   }
@@ -367,6 +373,11 @@ function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, alia
     }
     i += GLOBAL_VALUE_OPTIONS.has(name) && inlineValue === undefined ? 2 : 1;
   }
+  for (const name of PROGRAM_VARIABLES) {
+    const value = runState.lookupSet(name);
+    if (value === undefined) continue;
+    analyzer.runCodeField(value === null ? unknownField(`$${name}`) : literalField(value), runState, `\`${name}\` (git runs it as a command)`);
+  }
   const fromEnvironment = environmentConfig(runState);
   if (fromEnvironment === "computed") {
     throw new Refusal("eval-dynamic", "git is given settings through GIT_CONFIG_* variables computed at run time");
@@ -389,7 +400,7 @@ function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, alia
   const rest = args.slice(i + 1);
   const alias = aliases.get(sub.value);
   if (alias !== undefined && !(sub.value in SUBCOMMANDS) && sub.value !== "config") {
-    return checkAlias(sub.value, alias, rest, runState, analyzer, input);
+    return checkAlias(sub.value, alias, rest, runState, analyzer, input, aliases);
   }
   // fetch, pull, clone, ls-remote, push, archive: options whose value git runs as a shell command.
   const commandOption = rest.findIndex((f) => /^--(upl|upload-|rece|receive-|exec$|exec=)/.test(f.value) || (sub.value === "clone" && f.value === "-u"));
