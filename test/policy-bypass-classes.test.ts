@@ -141,6 +141,14 @@ const WHERE_CD_GOES: Case[] = [
   ["cd \"$VAR\" && git checkout -- src", "git-discard-changes"],
   ["cd -P \"$D\" && chmod -R 777 .", "recursive-permissions"],
   ["for d in /etc /usr; do cd $d; done; rm -rf x", "recursive-delete"],
+  ["bash -O cdable_vars -c 'cd HOME && rm -rf projects'", "recursive-delete"],
+  ["eval 'cd /'; rm -rf etc", "recursive-delete"],
+  ["eval cd /etc && rm -rf ssl", "recursive-delete"],
+  ["source <(echo cd /); rm -rf etc", "recursive-delete"],
+  [". /dev/stdin <<< 'cd /etc'; rm -rf ssl", "recursive-delete"],
+  ["trap 'cd /' DEBUG; rm -rf etc", "recursive-delete"],
+  ["shopt -s lastpipe; echo | cd /; rm -rf etc", "recursive-delete"],
+  ["echo | cd /etc; chmod -R 777 .", "recursive-permissions"],
 ];
 
 const CODE_INTO_A_SHELL: Case[] = [
@@ -404,6 +412,8 @@ const MUST_ALLOW: string[] = [
   "shopt -s globstar; ls **/*.ts",
   "shopt -s nullglob; for f in *.log; do echo $f; done",
   "cd src; ls; cd ..; rm -rf dist",
+  "eval 'cd src' && rm -rf build",
+  "trap 'rm -rf build/tmp' EXIT; npm test",
   "echo 'echo hi' | bash",
   "echo 'npm test' | sh",
   "printf 'ls\\n' | sh",

@@ -132,7 +132,10 @@ export class Analyzer {
       case "pipeline":
         command.stages.forEach((stage, index) => {
           const input: Stdin = index === 0 ? stdin : { kind: "pipe", producers: command.stages.slice(0, index), state, input: stdin };
-          this.statement(stage, state.copy(), input);
+          const stageState = state.copy();
+          this.statement(stage, stageState, input);
+          // With `shopt -s lastpipe` the last stage runs in this shell: a `cd` there leaves the folder unknown.
+          if (index === command.stages.length - 1 && stageState.cwd !== state.cwd) state.changeDirectory(null);
         });
         return;
       case "list":
@@ -430,8 +433,16 @@ export class Analyzer {
    * known; refuse it when it is computed, naming a download or decoder when
    * that is where it comes from.
    */
-  runCodeField(field: Field, state: ShellState, origin: string, fds: Descriptors = NO_FDS): void {
-    if (isKnown(field)) return this.runCode(field.value, state, origin, fds.get("0") ?? NO_STDIN, fds);
+  runCodeField(field: Field, state: ShellState, origin: string, fds: Descriptors = NO_FDS, where: "subshell" | "here" | "later" = "subshell"): void {
+    if (isKnown(field)) {
+      if (where === "subshell") return this.runCode(field.value, state, origin, fds.get("0") ?? NO_STDIN, fds);
+      if (where === "here") return this.runCode(field.value, state, origin, fds.get("0") ?? NO_STDIN, fds, true);
+      // Runs later in this shell (a trap): a `cd` in it makes the folder of everything after it unknown.
+      const later = state.copy();
+      this.runCode(field.value, later, origin, NO_STDIN, NO_FDS, true);
+      if (later.cwd !== state.cwd) state.changeDirectory(null);
+      return;
+    }
     this.refuseFetched(field.scripts, state, origin);
     throw new Refusal("eval-dynamic", `${origin} is given shell code computed at run time (\`${field.source}\`), which cannot be inspected`);
   }
@@ -452,7 +463,7 @@ export class Analyzer {
    * is not seen (a documented limit); anything else is computed at run time
    * and refused.
    */
-  checkStdinProgram(stdin: Stdin, origin: string, options: { shell: boolean }): void {
+  checkStdinProgram(stdin: Stdin, origin: string, options: { shell: boolean; here?: ShellState }): void {
     if (stdin.kind === "none" || stdin.kind === "file") return;
     if (stdin.kind === "text") this.refuseFetched(scriptsInWord(stdin.word), stdin.state, origin);
     if (stdin.kind === "pipe") {
@@ -468,7 +479,9 @@ export class Analyzer {
     if (!code.trim()) return;
     const state = stdin.kind === "pipe" || stdin.kind === "text" ? stdin.state : null;
     if (!state) return;
-    this.runCode(code, state, `${origin} (its input)`);
+    // `source` runs it in this shell (a `cd` in it moves what comes after); a new shell runs it in a copy.
+    const target = options.here ?? state;
+    this.runCode(code, target, `${origin} (its input)`, NO_STDIN, NO_FDS, options.here !== undefined);
     // The same text through a shell whose echo decodes escapes (dash, `sh`).
     if (code.includes("\\")) this.runCode(decodeEscapes(code, "echo").text, state, `${origin} (its input)`);
   }

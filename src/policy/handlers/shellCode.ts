@@ -53,10 +53,10 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
 }
 
 /** `bash <(curl …)`, `source <(…)`, `python3 <(…)`: a process substitution used as the script. */
-function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analyzer, shell = true): void {
+function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analyzer, shell = true, here = false): void {
   if (!field || field.scripts.length === 0) return;
   for (const script of field.scripts) {
-    analyzer.checkStdinProgram({ kind: "pipe", producers: script, state: call.state }, `\`${call.name}\``, { shell });
+    analyzer.checkStdinProgram({ kind: "pipe", producers: script, state: call.state }, `\`${call.name}\``, { shell, ...(here ? { here: call.state } : {}) });
   }
 }
 
@@ -69,6 +69,15 @@ function scriptDescriptor(field: Field | null, call: CommandCall): Stdin | null 
 
 const shell: Handler = (call, analyzer) => {
   const invocation = parseShellArgs(call.argv);
+  // `bash -O cdable_vars -c …`: shell options given on the command line apply to the code.
+  const shopt = call.argv.findIndex((f) => f.value === "-O" || f.value === "+O");
+  if (shopt > 0 && call.argv[shopt + 1]) {
+    const option = call.argv[shopt + 1]!;
+    call = { ...call, state: call.state.copy() };
+    for (const name of ["cdable_vars", "expand_aliases", "dotglob"]) {
+      if (option.value === name || !isKnown(option)) call.state.set(`shopt:${name}`, call.argv[shopt]!.value === "-O");
+    }
+  }
   checkScriptFile(invocation.startup, call, analyzer);
   if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``, call.fds);
   checkScriptFile(invocation.script, call, analyzer);
@@ -87,14 +96,14 @@ const evaluate: Handler = ({ argv, state, fds }, analyzer) => {
     source: args.map((f) => f.source).join(" "),
     scripts: args.flatMap((f) => f.scripts),
   };
-  analyzer.runCodeField(joined, state, "`eval`", fds);
+  analyzer.runCodeField(joined, state, "`eval`", fds, "here");
 };
 
 const source: Handler = (call, analyzer) => {
   const file = call.argv.slice(1).find((f) => f.value !== "--") ?? null;
-  checkScriptFile(file, call, analyzer);
+  checkScriptFile(file, call, analyzer, true, true);
   const fromDescriptor = scriptDescriptor(file, call);
-  if (fromDescriptor) analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true });
+  if (fromDescriptor) analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true, here: call.state });
 };
 
 /** `at`/`batch` run the shell code on their standard input later (unless -f names a file, or they only list jobs). */
@@ -108,7 +117,7 @@ const atJob: Handler = (call, analyzer) => {
 const trap: Handler = ({ argv, state }, analyzer) => {
   const args = argv.slice(1).filter((f) => f.value !== "--");
   if (args.length < 2 || /^-[lp]$/.test(args[0]!.value) || args[0]!.value === "-" || args[0]!.value === "") return;
-  analyzer.runCodeField(args[0]!, state, "`trap`");
+  analyzer.runCodeField(args[0]!, state, "`trap`", undefined, "later");
 };
 
 const script: Handler = ({ argv, state }, analyzer) => {
