@@ -147,9 +147,10 @@ export class Analyzer {
       case "function": {
         const bomb = findForkBomb(command);
         if (bomb) throw new Refusal("fork-bomb", bomb);
-        // Read once where it is defined (its arguments unknown), and again where it is called (it may `cd`).
+        // Read where it is called, with the call's arguments (it may `cd`); one never called on the line is read at the end with unknown arguments.
         state.set(`function:${command.name}`, command.body);
-        return this.statement(command.body, state.copy(), NO_STDIN);
+        this.uncalled.set(command.body, state.copy());
+        return;
       }
       case "for":
         return this.loop(command.variable, command.items, command.body, state, stdin);
@@ -255,15 +256,35 @@ export class Analyzer {
     }
     const body = state.get<Statement>(`function:${first.value}`);
     if (body !== undefined && !this.expanding.has(`function:${first.value}`)) {
-      // A function runs in this shell: a `cd` inside it moves the commands after it.
-      return this.withGuard(`function:${first.value}`, () => this.statement(body, state, stdin));
+      // A function runs in this shell with the call's arguments as $1 … $N: a `cd` inside it moves the commands after it.
+      const args = argv.slice(1).map((f) => (isKnown(f) && !f.spread ? f.value : null));
+      this.uncalled.delete(body);
+      return this.withGuard(`function:${first.value}`, () => state.withPositionals(args, () => this.statement(body, state, stdin)));
     }
+    if (first.glob) {
+      // `/???/r? -rf /`: a glob in command position may match any program.
+      return this.computedName(argv, state, stdin);
+    }
+    const hashed = state.get<string>(`hash:${first.value}`);
+    if (hashed !== undefined) return this.run([{ ...first, value: hashed }, ...argv.slice(1)], state, stdin, fds);
     const name = commandName(first.value);
     if (this.builtin(name, argv, state)) return;
     this.handlerFor(name)?.({ name, argv, state, stdin, fds }, this);
     if (!DEVICE_READERS.has(name)) {
       const device = argv.slice(1).find((f) => RAW_DISK.test(f.value.replace(/^of=/, "")));
       if (device) throw new Refusal("disk", `\`${name}\` is given the disk device \`${device.value}\``);
+    }
+  }
+
+  /** Functions defined but not (yet) called, with the state where they were defined. */
+  private readonly uncalled = new Map<Statement, ShellState>();
+
+  /** After the whole line: functions nobody called visibly (a computed name, a later call) are read with unknown arguments. */
+  finish(): void {
+    for (let round = 0; round < 64 && this.uncalled.size > 0; round++) {
+      const [body, state] = this.uncalled.entries().next().value as [Statement, ShellState];
+      this.uncalled.delete(body);
+      this.statement(body, state, NO_STDIN);
     }
   }
 
@@ -309,6 +330,22 @@ export class Analyzer {
           state.set(`alias:${aliasName}`, f.value.slice(eq + 1));
         }
         return true;
+      case "hash": {
+        // `hash -p /bin/rm ls` makes `ls` run /bin/rm.
+        const p = args.findIndex((f) => f.value === "-p");
+        if (p >= 0 && args[p + 1]) {
+          const path = args[p + 1]!;
+          for (const f of args.slice(p + 2)) state.set(`hash:${f.value}`, isKnown(path) ? path.value : UNKNOWN);
+        }
+        return true;
+      }
+      case "set": {
+        // `set -- a b c` (or `set a b c`) replaces the positional parameters.
+        const dashes = args.findIndex((f) => f.value === "--");
+        const rest = dashes >= 0 ? args.slice(dashes + 1) : args[0] && !/^[-+]/.test(args[0].value) ? args : null;
+        if (rest) state.setPositionals(rest.map((f) => (isKnown(f) && !f.spread ? f.value : null)));
+        return false;
+      }
       case "unalias":
         for (const f of args) state.set(`alias:${f.value}`, undefined);
         return true;

@@ -120,6 +120,8 @@ class FieldBuilder {
         this.scripts.push(...part.scripts);
         if (part.index !== undefined) return this.element(part.name, part.index, part.quoted);
         if (part.name === "@" || part.name === "*") {
+          // Bound by a function call, `sh -c … _ args` or `set --`: the list is known.
+          if (this.state.get<string[] | null>("array:@")) return this.element("@", part.name, part.quoted);
           this.spread = true;
           return this.unknown(!part.quoted);
         }

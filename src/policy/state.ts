@@ -77,6 +77,31 @@ export class ShellState {
     return scalar === null ? null : [scalar];
   }
 
+  /** `$1 … $N`, `$@`, `$#` (null entries are computed at run time). */
+  setPositionals(args: Array<string | null>): void {
+    for (let i = 1; i <= Math.max(args.length, 9); i++) this.vars.set(String(i), i <= args.length ? args[i - 1]! : "");
+    this.vars.set("#", String(args.length));
+    this.set("array:@", args.some((a) => a === null) ? null : (args as string[]));
+  }
+
+  /** Run with positional parameters bound (a function call), then put the caller's back. */
+  withPositionals(args: Array<string | null>, body: () => void): void {
+    const keys = ["#", ...Array.from({ length: Math.max(args.length, 9) }, (_v, i) => String(i + 1))];
+    const saved = keys.map((k) => [k, this.vars.has(k), this.vars.get(k)] as const);
+    const savedList = this.extras.has("array:@") ? { value: this.extras.get("array:@") } : null;
+    this.setPositionals(args);
+    try {
+      body();
+    } finally {
+      for (const [k, had, value] of saved) {
+        if (had) this.vars.set(k, value ?? null);
+        else this.vars.delete(k);
+      }
+      if (savedList) this.extras.set("array:@", savedList.value);
+      else this.extras.delete("array:@");
+    }
+  }
+
   get<T>(key: string): T | undefined {
     for (let state: ShellState | null = this; state !== null; state = state.parent) {
       if (state.extras.has(key)) return state.extras.get(key) as T;

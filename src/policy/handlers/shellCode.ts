@@ -79,7 +79,14 @@ const shell: Handler = (call, analyzer) => {
     }
   }
   checkScriptFile(invocation.startup, call, analyzer);
-  if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``, call.fds);
+  if (invocation.code) {
+    // `sh -c 'code' NAME ARGS…`: the code sees ARGS as $1 … $N.
+    const at = call.argv.indexOf(invocation.code);
+    const args = call.argv.slice(at + 2).map((f) => (isKnown(f) && !f.spread ? f.value : null));
+    const state = call.state.copy();
+    state.setPositionals(args);
+    return analyzer.runCodeField(invocation.code, state, `\`${call.name} -c\``, call.fds);
+  }
   checkScriptFile(invocation.script, call, analyzer);
   const fromDescriptor = scriptDescriptor(invocation.script, call);
   if (fromDescriptor) return analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true });
