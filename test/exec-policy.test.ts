@@ -4,7 +4,7 @@
  * OUTSIDE_WORKSPACE), the config file's own rules, and the audit log.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { makeHome, startServer, tempDir, type TestServer } from "./helpers.js";
@@ -103,4 +103,37 @@ test("every run, block and kill is in the audit log with the command text", asyn
   const kill = find("kill_command", "sleep 60 # audited-kill");
   assert.ok(kill, "the kill is logged with the command it stopped");
   assert.equal((kill.detail as Record<string, unknown>).job_id, started.json.job_id);
+});
+
+test("bypass classes are refused through the real server, and the canary outside survives", async () => {
+  const outside = tempDir("cgc-canary-");
+  const canary = join(outside, "keep");
+  mkdirSync(canary);
+  const globbed = `${server.home.slice(0, -1)}?`;
+  const cases: Array<[string, string]> = [
+    [`rm --recur -f ${canary}`, "recursive-delete"],
+    [`bash < <(echo 'rm -rf ${canary}')`, "recursive-delete"],
+    [`exec 3<<<'rm -rf ${canary}'; bash <&3`, "recursive-delete"],
+    [`printf '\\x72m -rf ${canary}' | sh`, "recursive-delete"],
+    [`a=(rm -rf ${canary}); "\${a[@]}"`, "recursive-delete"],
+    [`CDPATH=${outside} cd keep && rm -rf .`, "recursive-delete"],
+    ["git clean -n -fdx --no-dry-run", "git-clean"],
+    [`cat ${globbed}/config.json`, "tool-config"],
+    ["cat /proc/$PPID/fd/*", "tool-config"],
+    ["cat /proc/$PPID/environ", "tool-config"],
+  ];
+  for (const [command, rule] of cases) {
+    const reply = await server.post("exec_command", { command });
+    assert.equal(reply.status, 403, `${command}: ${reply.text}`);
+    assert.equal(reply.json.error.details.rule, rule, command);
+  }
+  assert.ok(existsSync(canary), "nothing outside the workspace was deleted");
+});
+
+test("everyday shapes next to the bypass classes still run", async () => {
+  const reply = await server.post("exec_command", { command: "printf 'echo %s\\n' piped-ok | bash && a=(echo array-ok); \"${a[@]}\" && cat /proc/self/status | head -1" });
+  assert.equal(reply.status, 200, reply.text);
+  assert.match(reply.json.stdout, /piped-ok/);
+  assert.match(reply.json.stdout, /array-ok/);
+  assert.match(reply.json.stdout, /Name:/);
 });

@@ -65,6 +65,7 @@ export function checkCommand(command: string, options: PolicyOptions): PolicyVer
   const state = new ShellState(options.cwd ?? options.workspaceRoot, options.home, options.env ?? {});
   try {
     analyzer.script(statements, state);
+    analyzer.finish();
   } catch (error) {
     if (error instanceof Refusal) return refused(error);
     throw error;

@@ -72,10 +72,13 @@ export interface WrapperSpec {
   chdirOptions?: readonly string[];
   /** The command's words are joined with spaces and run by a shell (`watch`). */
   joinsAsCode?: boolean;
+  /** Every long option (without `--`), so that abbreviations (`--sig`, `--split-s`) resolve as getopt_long does. */
+  longOptions?: readonly string[];
 }
 
 export const WRAPPERS: Record<string, WrapperSpec> = {
   env: {
+    longOptions: ["ignore-environment", "null", "unset", "chdir", "split-string", "block-signal", "default-signal", "ignore-signal", "list-signal-handling", "debug", "argv0", "help", "version"],
     valueOptions: ["-u", "--unset", "-C", "--chdir", "-S", "--split-string"],
     assignments: true,
     splitOptions: ["-S", "--split-string"],
@@ -84,22 +87,22 @@ export const WRAPPERS: Record<string, WrapperSpec> = {
   command: { valueOptions: [], noExec: ["-v", "-V"] },
   builtin: { valueOptions: [] },
   exec: { valueOptions: ["-a"] },
-  nice: { valueOptions: ["-n", "--adjustment"], numericOptions: true },
+  nice: { longOptions: ["adjustment", "help", "version"], valueOptions: ["-n", "--adjustment"], numericOptions: true },
   nohup: { valueOptions: [] },
-  timeout: { valueOptions: ["-s", "--signal", "-k", "--kill-after"], positionals: 1 },
-  time: { valueOptions: ["-f", "--format", "-o", "--output"] },
-  stdbuf: { valueOptions: ["-i", "-o", "-e", "--input", "--output", "--error"] },
-  ionice: { valueOptions: ["-c", "--class", "-n", "--classdata", "-p", "--pid", "-P", "--pgid", "-u", "--uid"] },
+  timeout: { longOptions: ["foreground", "kill-after", "preserve-status", "signal", "verbose", "help", "version"], valueOptions: ["-s", "--signal", "-k", "--kill-after"], positionals: 1 },
+  time: { longOptions: ["append", "format", "output", "portability", "quiet", "verbose", "help", "version"], valueOptions: ["-f", "--format", "-o", "--output"] },
+  stdbuf: { longOptions: ["input", "output", "error", "help", "version"], valueOptions: ["-i", "-o", "-e", "--input", "--output", "--error"] },
+  ionice: { longOptions: ["class", "classdata", "pid", "pgid", "uid", "ignore", "help", "version"], valueOptions: ["-c", "--class", "-n", "--classdata", "-p", "--pid", "-P", "--pgid", "-u", "--uid"] },
   chrt: { valueOptions: [], positionals: 1 },
   taskset: { valueOptions: [], positionals: 1 },
-  setsid: { valueOptions: [] },
+  setsid: { longOptions: ["ctty", "fork", "wait", "help", "version"], valueOptions: [] },
   unbuffer: { valueOptions: [] },
   caffeinate: { valueOptions: ["-t", "-w"] },
-  flock: { valueOptions: ["-w", "--wait", "--timeout", "-E", "--conflict-exit-code"], positionals: 1, codeOptions: ["-c", "--command"] },
+  flock: { longOptions: ["shared", "exclusive", "unlock", "nonblock", "nb", "no-fork", "timeout", "wait", "conflict-exit-code", "close", "command", "fcntl", "verbose", "help", "version"], valueOptions: ["-w", "--wait", "--timeout", "-E", "--conflict-exit-code"], positionals: 1, codeOptions: ["-c", "--command"] },
   npx: { valueOptions: ["-p", "--package"], codeOptions: ["-c", "--call"] },
   strace: { valueOptions: ["-o", "-e", "-p", "-s", "-u", "-E", "-P", "-I", "-b", "-a", "-X", "-S", "-O"] },
   ltrace: { valueOptions: ["-o", "-e", "-p", "-s", "-u", "-n", "-a"] },
   busybox: { valueOptions: [] },
   toybox: { valueOptions: [] },
-  watch: { valueOptions: ["-n", "--interval", "-q", "--equexit"], joinsAsCode: true },
+  watch: { longOptions: ["interval", "differences", "chgexit", "equexit", "errexit", "beep", "no-title", "no-wrap", "no-linewrap", "exec", "precise", "color", "no-color", "no-rerun", "shotsdir", "help", "version"], valueOptions: ["-n", "--interval", "-q", "--equexit", "--shotsdir"], joinsAsCode: true },
 };

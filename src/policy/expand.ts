@@ -1,6 +1,7 @@
 import { withSource } from "./lazy.js";
 import type { Statement, Word, WordPart } from "./shellAst.js";
 import type { ShellState } from "./state.js";
+import { echoOutput, printfOutput } from "./printf.js";
 
 /**
  * Word expansion as bash does it, as far as it can be done without running
@@ -23,6 +24,8 @@ export interface Field {
   source: string;
   /** Scripts of $(…) and <(…) inside this word (they run before the command). */
   scripts: Statement[][];
+  /** A run-time list (`"$@"`, `"${a[@]}"` of an unknown array): may stand for any number of arguments. */
+  spread?: boolean;
 }
 
 export function isKnown(field: Field): boolean {
@@ -93,6 +96,7 @@ class FieldBuilder {
   private glob = false;
   private started = false;
   private scripts: Statement[][] = [];
+  private spread = false;
 
   constructor(
     private readonly state: ShellState,
@@ -114,6 +118,13 @@ class FieldBuilder {
         return this.text(part.value, part.quoted);
       case "param":
         this.scripts.push(...part.scripts);
+        if (part.index !== undefined) return this.element(part.name, part.index, part.quoted);
+        if (part.name === "@" || part.name === "*") {
+          // Bound by a function call, `sh -c … _ args` or `set --`: the list is known.
+          if (this.state.get<string[] | null>("array:@")) return this.element("@", part.name, part.quoted);
+          this.spread = true;
+          return this.unknown(!part.quoted);
+        }
         return this.expansion(part.plain ? this.state.lookup(part.name) : null, part.quoted);
       case "command":
         this.scripts.push(part.script);
@@ -130,6 +141,26 @@ class FieldBuilder {
         // braceVariants removed every brace part before building.
         return this.unknown(false);
     }
+  }
+
+  /** `${a[@]}`, `${a[*]}`, `${a[2]}`: arrays assigned earlier on the line are known; others are a run-time list. */
+  private element(name: string, index: string | null, quoted: boolean): void {
+    const elements = this.state.lookupArray(name);
+    if (index === "@" || index === "*") {
+      if (elements === null) {
+        this.spread = true;
+        return this.unknown(!quoted);
+      }
+      if (quoted && index === "*") return this.text(elements.join((this.state.lookup("IFS") ?? " ").slice(0, 1)), true);
+      elements.forEach((element, k) => {
+        if (k > 0) this.end();
+        if (quoted) this.text(element, true);
+        else this.expansion(element, false);
+      });
+      return;
+    }
+    if (index !== null && /^\d+$/.test(index)) return this.expansion(elements === null ? null : (elements[Number(index)] ?? ""), quoted);
+    return this.unknown(!quoted);
   }
 
   /** `~`, `~/x`, `~+` at the start of a word; `~user` is someone else's home (unknown here). */
@@ -183,13 +214,16 @@ class FieldBuilder {
   private end(): void {
     if (this.started) {
       const word = this.word;
-      this.fields.push(withSource({ value: this.value, pattern: this.pattern, glob: this.glob, scripts: this.scripts }, () => word.source));
+      const field: Omit<Field, "source"> = { value: this.value, pattern: this.pattern, glob: this.glob, scripts: this.scripts };
+      if (this.spread) field.spread = true;
+      this.fields.push(withSource(field, () => word.source));
     }
     this.value = "";
     this.pattern = "";
     this.glob = false;
     this.started = false;
     this.scripts = [];
+    this.spread = false;
   }
 }
 
@@ -206,14 +240,11 @@ export function evaluateSubstitution(script: Statement[], state: ShellState): st
   const [name, ...args] = fields.map((f) => f.value);
   let out: string | null = null;
   switch (name) {
-    case "echo": {
-      const rest = args[0] === "-n" || args[0] === "-e" || args[0] === "-E" ? args.slice(1) : args;
-      out = rest.join(" ");
+    case "echo":
+      out = echoOutput(args);
       break;
-    }
     case "printf":
-      if (args.length >= 1 && !args[0]!.includes("%")) out = args[0]!.replace(/\\n/g, "\n").replace(/\\t/g, "\t");
-      else if (args[0] === "%s" || args[0] === "%s\\n") out = args.slice(1).join("");
+      out = printfOutput(args);
       break;
     case "pwd":
       out = state.cwd;

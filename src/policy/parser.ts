@@ -124,6 +124,7 @@ class Converter {
     const heredocQuoted = (op === "<<" || op === "<<-") && this.hasQuotes(r.Word);
     return {
       op,
+      fd: r.N ? String(r.N.Value) : null,
       target: this.word(r.Word),
       heredoc: r.Hdoc ? this.word(r.Hdoc, heredocQuoted ? "quoted-heredoc" : "heredoc") : null,
     };
@@ -185,7 +186,7 @@ class Converter {
       case "TimeClause":
         return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: [], scripts: [] };
       case "CoprocClause":
-        return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: cmd.Name ? [this.word(cmd.Name)] : [], scripts: [] };
+        return { kind: "compound", body: cmd.Stmt ? [this.statement(cmd.Stmt)] : [], words: cmd.Name ? [this.word(cmd.Name)] : [], scripts: [], coproc: true };
       default:
         // (( )), [[ ]], let and anything newer: only substitutions inside them can run commands.
         return { kind: "compound", body: [], words: [], scripts: this.nestedScripts(cmd) };
@@ -230,6 +231,7 @@ class Converter {
       value,
       append: Boolean(a.Append),
       array: array || indexes.length > 0 ? [...(array ?? []), ...indexes] : null,
+      indexed: Boolean(a.Index),
     };
   }
 
@@ -317,8 +319,16 @@ class Converter {
   }
 
   private param(part: ShNode, quoted: boolean): WordPart {
-    const plain = !(part.Excl || part.Length || part.Width || part.Index || part.Slice || part.Repl || part.Names || part.Exp);
-    return { kind: "param", name: String(part.Param?.Value ?? ""), plain, quoted, scripts: plain ? [] : this.nestedScripts(part) };
+    const others = part.Excl || part.Length || part.Width || part.Slice || part.Repl || part.Names || part.Exp;
+    const plain = !(others || part.Index);
+    const name = String(part.Param?.Value ?? "");
+    const scripts = plain ? [] : this.nestedScripts(part);
+    if (part.Index && !others) {
+      const pieces: ShNode[] = part.Index.Parts ?? [];
+      const index = pieces.length === 1 && syntax.NodeType(pieces[0]) === "Lit" ? String(pieces[0].Value) : null;
+      return { kind: "param", name, plain, quoted, scripts, index };
+    }
+    return { kind: "param", name, plain, quoted, scripts };
   }
 }
 

@@ -50,6 +50,8 @@ export interface CompoundCommand {
   words: Word[];
   /** Command substitutions inside arithmetic or test expressions. */
   scripts: Statement[][];
+  /** `coproc`: the body reads what later commands write to it. */
+  coproc?: boolean;
 }
 
 export interface Assignment {
@@ -59,12 +61,16 @@ export interface Assignment {
   append: boolean;
   /** Elements of `name=(a b c)`, which may hold substitutions too. */
   array: Word[] | null;
+  /** `name[i]=value`: one element of an array is set. */
+  indexed?: boolean;
 }
 
 export type RedirectOp = "<" | ">" | ">>" | "<>" | ">|" | "&>" | "&>>" | ">&" | "<&" | "<<" | "<<-" | "<<<";
 
 export interface Redirect {
   op: RedirectOp;
+  /** The file descriptor written before the operator (`3<<<`), null for the default. */
+  fd?: string | null;
   target: Word;
   /** The body of a here-document (`<<EOF`), with `quoted` parts when its delimiter was quoted. */
   heredoc: Word | null;
@@ -78,8 +84,11 @@ export interface Word {
 export type WordPart =
   /** Text after quote removal; `quoted` text is neither split, globbed nor tilde-expanded. */
   | { kind: "literal"; value: string; quoted: boolean }
-  /** `$NAME` / `${NAME}` when `plain`; any other parameter form is not plain (its value is not computed). */
-  | { kind: "param"; name: string; plain: boolean; quoted: boolean; scripts: Statement[][] }
+  /**
+   * `$NAME` / `${NAME}` when `plain`; any other parameter form is not plain (its value is not computed).
+   * `${NAME[i]}` alone has `index` (the literal subscript: `@`, `*`, a number; null when computed).
+   */
+  | { kind: "param"; name: string; plain: boolean; quoted: boolean; scripts: Statement[][]; index?: string | null }
   /** `$(…)` or backticks. */
   | { kind: "command"; script: Statement[]; quoted: boolean }
   /** `<(…)` / `>(…)` */

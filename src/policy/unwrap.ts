@@ -1,5 +1,18 @@
 import type { WrapperSpec } from "./commandTables.js";
 import { isKnown, type Field } from "./expand.js";
+import { resolveLong, type OptionSpec } from "./options.js";
+
+const longSpecs = new WeakMap<WrapperSpec, OptionSpec>();
+
+/** A wrapper's long options as an option table (abbreviations resolve against it). */
+function longSpec(spec: WrapperSpec): OptionSpec {
+  let table = longSpecs.get(spec);
+  if (!table) {
+    table = { long: Object.fromEntries((spec.longOptions ?? []).map((name) => [name, "none" as const])) };
+    longSpecs.set(spec, table);
+  }
+  return table;
+}
 
 /** A wrapper's arguments taken apart: its own options, and the command it runs. */
 export interface Unwrapped {
@@ -49,7 +62,8 @@ export function unwrapArguments(argv: Field[], spec: WrapperSpec): Unwrapped {
     }
     if (arg.startsWith("--") && arg.length > 2) {
       const eq = arg.indexOf("=");
-      const name = eq < 0 ? arg : arg.slice(0, eq);
+      const written = eq < 0 ? arg : arg.slice(0, eq);
+      const name = spec.longOptions ? `--${resolveLong(written.slice(2), longSpec(spec)) ?? written.slice(2)}` : written;
       if (spec.noExec?.includes(name)) out.noExec = true;
       const takesValue = spec.valueOptions.includes(name) || spec.codeOptions?.includes(name);
       if (takesValue && eq < 0) {
@@ -75,8 +89,10 @@ export function unwrapArguments(argv: Field[], spec: WrapperSpec): Unwrapped {
     i++;
     // `flock FILE -c 'code'`: the code option may follow the positional.
     const next = argv[i]?.value;
-    if (next !== undefined && spec.codeOptions?.includes(next)) {
-      take(next, argv[i + 1]);
+    const option = next?.startsWith("--") && spec.longOptions ? `--${resolveLong(next.slice(2).split("=")[0]!, longSpec(spec)) ?? ""}` : next;
+    if (next !== undefined && option !== undefined && spec.codeOptions?.includes(option)) {
+      const eq = next.indexOf("=");
+      take(option, eq >= 0 ? { ...argv[i]!, value: next.slice(eq + 1) } : argv[i + 1]);
       i = argv.length;
     }
   }

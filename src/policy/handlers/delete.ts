@@ -7,6 +7,7 @@ import { Refusal } from "../rules.js";
 import type { Statement } from "../shellAst.js";
 import type { ShellState } from "../state.js";
 import { judgeDeleteTarget, judgePermissionTarget } from "../targets.js";
+import { operands, parseOptions, resolveLong, type OptionSpec } from "../options.js";
 
 /**
  * recursive-delete: rm -r, rimraf, find -delete / -exec rm, xargs rm. Deleting
@@ -19,19 +20,24 @@ function refuseTarget(field: Field, state: ShellState, analyzer: Analyzer, what:
   if (verdict) throw new Refusal(verdict.rule ?? "recursive-delete", `${what}: ${verdict.reason}`);
 }
 
-/** rm's options may come anywhere before `--` (GNU); -r, -R and --recursive make it recursive. */
-function parseRm(args: Field[]): { recursive: boolean; targets: Field[] } {
+/** GNU rm's options (coreutils 9): long ones may be abbreviated (`--recur`). */
+const RM_OPTIONS: OptionSpec = {
+  long: {
+    force: "none", interactive: "optional", "one-file-system": "none", "no-preserve-root": "none", "preserve-root": "optional",
+    recursive: "none", dir: "none", verbose: "none", help: "none", version: "none",
+  },
+  dangerous: ["recursive"],
+};
+
+/** rm's options may come anywhere before `--` (GNU); -r, -R and --recursive (or a prefix of it) make it recursive. */
+export function parseRm(args: Field[]): { recursive: boolean; targets: Field[] } {
   let recursive = false;
-  let optionsDone = false;
-  const targets: Field[] = [];
-  for (const field of args) {
-    const v = field.value;
-    if (!optionsDone && v === "--") optionsDone = true;
-    else if (!optionsDone && /^--recursive$|^-[A-Za-z]*[rR][A-Za-z]*$/.test(v)) recursive = true;
-    else if (!optionsDone && isKnown(field) && v.startsWith("-") && v.length > 1) continue;
-    else targets.push(field);
+  const events = parseOptions(args, RM_OPTIONS);
+  for (const event of events) {
+    if (event.kind === "long" && event.name === "recursive") recursive = true;
+    if (event.kind === "short" && (event.name === "r" || event.name === "R")) recursive = true;
   }
-  return { recursive, targets };
+  return { recursive, targets: operands(events) };
 }
 
 const rm: Handler = ({ name, argv, state }, analyzer) => {
@@ -94,6 +100,10 @@ export function parseFind(argv: Field[]): FindCommand {
       i++;
     } else if (v === "-empty") {
       result.narrowed = true;
+    } else if (v === "-files0-from") {
+      // The starting points are read from a file (or a pipe, `<(…)`): where find goes is not on the command line.
+      const from = args[++i];
+      result.roots = [{ value: UNKNOWN, pattern: "*", glob: true, source: `the paths listed in ${from?.source || "a file"}`, scripts: from?.scripts ?? [] }];
     } else if (VALUE_TESTS.has(v)) {
       i++;
     }
@@ -132,9 +142,17 @@ const find: Handler = (call, analyzer) => {
   }
 };
 
-const XARGS_VALUE_OPTIONS = new Set(["-I", "-L", "-n", "-P", "-d", "-E", "-s", "-a", "-l", "-i", "-e"]);
-const XARGS_LONG_VALUES = new Set(["--arg-file", "--delimiter", "--max-args", "--max-lines", "--max-procs", "--max-chars", "--process-slot-var"]);
+/** GNU xargs: short options that take a value, and its long options (abbreviations resolved). */
+const XARGS_SHORT_VALUES = "ILnPdEsa";
+const XARGS_OPTIONS: OptionSpec = {
+  long: {
+    "arg-file": "required", delimiter: "required", eof: "optional", replace: "optional", "max-lines": "optional", "max-args": "required",
+    "max-procs": "required", interactive: "none", "max-chars": "required", verbose: "none", "show-limits": "none", exit: "none",
+    "no-run-if-empty": "none", null: "none", "open-tty": "none", "process-slot-var": "required", help: "none", version: "none",
+  },
+};
 
+/** xargs stops reading options at the first operand: that is the command it runs. */
 function parseXargs(argv: Field[]): { inner: Field[]; replace: string | null } {
   let i = 1;
   let replace: string | null = null;
@@ -146,23 +164,32 @@ function parseXargs(argv: Field[]): { inner: Field[]; replace: string | null } {
       break;
     }
     if (v.startsWith("--")) {
-      const [name, value] = v.split("=", 2) as [string, string | undefined];
-      if (name === "--replace") replace = value ?? "{}";
-      i += XARGS_LONG_VALUES.has(name) && value === undefined ? 2 : 1;
+      const eq = v.indexOf("=");
+      const name = resolveLong(eq < 0 ? v.slice(2) : v.slice(2, eq), XARGS_OPTIONS);
+      if (name === "replace") replace = eq < 0 ? "{}" : v.slice(eq + 1);
+      i += name && XARGS_OPTIONS.long[name] === "required" && eq < 0 ? 2 : 1;
       continue;
     }
-    const option = v.slice(0, 2);
-    if (option === "-I") {
-      replace = v.length > 2 ? v.slice(2) : (argv[i + 1]?.value ?? "{}");
-      i += v.length > 2 ? 1 : 2;
-    } else if (option === "-i") {
-      replace = v.length > 2 ? v.slice(2) : "{}";
-      i++;
-    } else if (XARGS_VALUE_OPTIONS.has(option) && v.length === 2 && option !== "-l" && option !== "-e") {
-      i += 2;
-    } else {
-      i++;
+    let used = 1;
+    for (let c = 1; c < v.length; c++) {
+      const option = v[c]!;
+      const attached = v.slice(c + 1);
+      if (option === "I") {
+        replace = attached || (argv[i + 1]?.value ?? "{}");
+        used = attached ? 1 : 2;
+        break;
+      }
+      if (option === "i") {
+        replace = attached || "{}";
+        break;
+      }
+      if (option === "e" || option === "l") break;
+      if (XARGS_SHORT_VALUES.includes(option)) {
+        used = attached ? 1 : 2;
+        break;
+      }
     }
+    i += used;
   }
   return { inner: argv.slice(i), replace };
 }

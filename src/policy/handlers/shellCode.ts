@@ -1,4 +1,4 @@
-import type { Analyzer, CommandCall, Handler } from "../analyzer.js";
+import { descriptorPath, type Analyzer, type CommandCall, type Handler, type Stdin } from "../analyzer.js";
 import { SHELLS, STDIN_INTERPRETERS } from "../commandTables.js";
 import { isKnown, type Field } from "../expand.js";
 
@@ -14,6 +14,8 @@ interface ShellInvocation {
   code: Field | null;
   /** The script file argument, if any. */
   script: Field | null;
+  /** `--rcfile FILE` / `--init-file FILE` (read by an interactive shell). */
+  startup: Field | null;
   readsStdin: boolean;
 }
 
@@ -21,6 +23,7 @@ interface ShellInvocation {
 function parseShellArgs(argv: Field[]): ShellInvocation {
   let commandMode = false;
   let stdinMode = false;
+  let startup: Field | null = null;
   let i = 1;
   for (; i < argv.length; i++) {
     const field = argv[i]!;
@@ -32,7 +35,7 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
       break;
     }
     if (v.startsWith("--")) {
-      if (v === "--rcfile" || v === "--init-file") i++;
+      if (v === "--rcfile" || v === "--init-file") startup = argv[++i] ?? null;
       continue;
     }
     if (/^[-+][A-Za-z]+$/.test(v)) {
@@ -43,28 +46,54 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
     }
     break;
   }
-  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false };
+  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false, startup };
   const script = stdinMode ? null : (argv[i] ?? null);
-  const readsStdin = stdinMode || script === null || STDIN_PATHS.has(script.value);
-  return { code: null, script, readsStdin };
+  const readsStdin = stdinMode || script === null;
+  return { code: null, script, readsStdin, startup };
 }
 
 /** `bash <(curl …)`, `source <(…)`, `python3 <(…)`: a process substitution used as the script. */
-function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analyzer, shell = true): void {
+function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analyzer, shell = true, here = false): void {
   if (!field || field.scripts.length === 0) return;
   for (const script of field.scripts) {
-    analyzer.checkStdinProgram({ kind: "pipe", producers: script, state: call.state }, `\`${call.name}\``, { shell });
+    analyzer.checkStdinProgram({ kind: "pipe", producers: script, state: call.state }, `\`${call.name}\``, { shell, ...(here ? { here: call.state } : {}) });
   }
+}
+
+/** The script path names a descriptor (`bash /dev/fd/3 3<<<'…'`, `source /dev/stdin`): what it reads. */
+function scriptDescriptor(field: Field | null, call: CommandCall): Stdin | null {
+  if (!field || !isKnown(field)) return null;
+  if (field.value === "-") return call.stdin;
+  return descriptorPath(field.value, call.fds);
 }
 
 const shell: Handler = (call, analyzer) => {
   const invocation = parseShellArgs(call.argv);
-  if (invocation.code) return analyzer.runCodeField(invocation.code, call.state, `\`${call.name} -c\``);
+  // `bash -O cdable_vars -c …`: shell options given on the command line apply to the code.
+  const shopt = call.argv.findIndex((f) => f.value === "-O" || f.value === "+O");
+  if (shopt > 0 && call.argv[shopt + 1]) {
+    const option = call.argv[shopt + 1]!;
+    call = { ...call, state: call.state.copy() };
+    for (const name of ["cdable_vars", "expand_aliases", "dotglob"]) {
+      if (option.value === name || !isKnown(option)) call.state.set(`shopt:${name}`, call.argv[shopt]!.value === "-O");
+    }
+  }
+  checkScriptFile(invocation.startup, call, analyzer);
+  if (invocation.code) {
+    // `sh -c 'code' NAME ARGS…`: the code sees ARGS as $1 … $N.
+    const at = call.argv.indexOf(invocation.code);
+    const args = call.argv.slice(at + 2).map((f) => (isKnown(f) && !f.spread ? f.value : null));
+    const state = call.state.copy();
+    state.setPositionals(args);
+    return analyzer.runCodeField(invocation.code, state, `\`${call.name} -c\``, call.fds);
+  }
   checkScriptFile(invocation.script, call, analyzer);
+  const fromDescriptor = scriptDescriptor(invocation.script, call);
+  if (fromDescriptor) return analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true });
   if (invocation.readsStdin) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
 };
 
-const evaluate: Handler = ({ argv, state }, analyzer) => {
+const evaluate: Handler = ({ argv, state, fds }, analyzer) => {
   const args = argv.slice(1);
   if (args.length === 0) return;
   const joined: Field = {
@@ -74,20 +103,28 @@ const evaluate: Handler = ({ argv, state }, analyzer) => {
     source: args.map((f) => f.source).join(" "),
     scripts: args.flatMap((f) => f.scripts),
   };
-  analyzer.runCodeField(joined, state, "`eval`");
+  analyzer.runCodeField(joined, state, "`eval`", fds, "here");
 };
 
 const source: Handler = (call, analyzer) => {
-  const file = call.argv[1] ?? null;
-  checkScriptFile(file, call, analyzer);
-  if (file && STDIN_PATHS.has(file.value)) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
+  const file = call.argv.slice(1).find((f) => f.value !== "--") ?? null;
+  checkScriptFile(file, call, analyzer, true, true);
+  const fromDescriptor = scriptDescriptor(file, call);
+  if (fromDescriptor) analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true, here: call.state });
+};
+
+/** `at`/`batch` run the shell code on their standard input later (unless -f names a file, or they only list jobs). */
+const atJob: Handler = (call, analyzer) => {
+  const options = call.argv.slice(1).filter((f) => f.value.startsWith("-"));
+  if (options.some((f) => /^-[a-zA-Z]*[flrdcV]/.test(f.value))) return;
+  analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
 };
 
 /** `trap 'code' EXIT`: the code runs later, in this shell. */
 const trap: Handler = ({ argv, state }, analyzer) => {
   const args = argv.slice(1).filter((f) => f.value !== "--");
   if (args.length < 2 || /^-[lp]$/.test(args[0]!.value) || args[0]!.value === "-" || args[0]!.value === "") return;
-  analyzer.runCodeField(args[0]!, state, "`trap`");
+  analyzer.runCodeField(args[0]!, state, "`trap`", undefined, "later");
 };
 
 const script: Handler = ({ argv, state }, analyzer) => {
@@ -112,6 +149,8 @@ export const SHELL_CODE_HANDLERS: Array<[string, Handler]> = [
   [".", source],
   ["trap", trap],
   ["script", script],
+  ["at", atJob],
+  ["batch", atJob],
 ];
 
 export function interpreterHandler(name: string): Handler | undefined {
