@@ -21,14 +21,13 @@ const FileResult = z.object({
   path: z.string().describe("File the section named, relative to the workspace."),
   op: z.enum(["add", "update", "delete", "move"]),
   moved_to: z.string().optional().describe("New path of a moved file."),
-  added_lines: z.number().int(),
-  removed_lines: z.number().int(),
+  added_lines: z.number().int().nonnegative(),
+  removed_lines: z.number().int().nonnegative(),
   sha256: z.string().optional().describe("SHA-256 of the file after the patch (absent for deleted files)."),
 });
 
 export default defineAction({
   name: "apply_patch",
-  operationId: "applyPatch",
   summary:
     "Add, update, delete or move files with one patch ('*** Begin Patch' format; unified diff also accepted). All or nothing: if any chunk does not fit, no file changes and the error shows the lines expected and the closest lines in the file. dry_run checks without writing.",
   readOnly: false,
@@ -45,7 +44,7 @@ export default defineAction({
     dry_run: z.boolean(),
     files: z.array(FileResult).describe("One entry per file section of the patch, in patch order."),
     truncated: z.boolean().optional().describe("true when the list was cut to fit the response; all files were still patched."),
-    files_total: z.number().int().optional(),
+    files_total: z.number().int().nonnegative().optional(),
   }),
   example: {
     patch: "*** Begin Patch\n*** Add File: smoke-patch.txt\n+written by apply_patch\n*** End Patch\n",

@@ -18,7 +18,6 @@ const SAFE = ["--literal-pathspecs"];
 
 export default defineAction({
   name: "git_diff",
-  operationId: "gitDiff",
   summary:
     "Show the git diff of the workspace (unstaged changes; staged ones with staged:true), optionally for one file or folder. Paths in the diff are relative to the workspace. A diff too big for one answer is cut: then ask per path.",
   readOnly: true,
@@ -27,7 +26,7 @@ export default defineAction({
   input: z.object({
     path: z.string().nullish().describe("File or folder to diff, relative to the workspace root (default: the whole workspace)."),
     staged: z.boolean().default(false).describe("Diff the staged changes (index vs HEAD) instead of the working tree vs the index."),
-    context_lines: z.number().int().default(3).describe(`Unchanged lines around each change, at most ${MAX_CONTEXT}.`),
+    context_lines: z.number().int().min(0).default(3).describe(`Unchanged lines around each change, 0 or more; at most ${MAX_CONTEXT} (larger values are reduced).`),
   }),
   output: z.object({
     diff: z.string().describe("Unified diff; empty when nothing changed."),

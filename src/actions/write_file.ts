@@ -4,7 +4,6 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "write_file",
-  operationId: "writeFile",
   summary:
     "Create or replace a whole text file in the workspace, atomically; missing folders are created and an existing file keeps its permissions. Pass expected_sha256 (from read_file) so a file changed meanwhile is not overwritten (409).",
   readOnly: false,
@@ -22,7 +21,7 @@ export default defineAction({
   }),
   output: z.object({
     path: z.string(),
-    size: z.number().int().describe("Bytes written."),
+    size: z.number().int().nonnegative().describe("Bytes written."),
     sha256: z.string().describe("SHA-256 (hex) of the new content."),
     created: z.boolean().describe("True when the file did not exist before."),
     previous_sha256: z.string().optional().describe("sha256 of the replaced file."),
