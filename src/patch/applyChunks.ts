@@ -14,6 +14,11 @@ export interface ChunkResult {
   level: MatchLevel;
   /** Added lines whose indentation was rewritten to the file's style. */
   reindented: number;
+  /**
+   * Every chunk only inserts lines, and those lines are already where it
+   * would insert them: applying would duplicate them (a re-sent patch).
+   */
+  alreadyHere: boolean;
 }
 
 interface Replacement {
@@ -38,6 +43,7 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
   let level: MatchLevel = 0;
   let reindented = 0;
   let style: FileIndentStyle | null = null;
+  let alreadyHere = chunks.length > 0;
   chunks.forEach((chunk, i) => {
     const where: Where = {
       label: `${path}: chunk ${i + 1} of ${chunks.length} (patch line ${chunk.patchLine})`,
@@ -57,6 +63,9 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
       // Upstream rule: a chunk of added lines only goes at the end of the file.
       const end = file.lines.length;
       const at = chunk.insertAt === undefined ? end : Math.min(Math.max(chunk.insertAt, cursor), end);
+      // Appended at the end the first time, the lines end the file; inserted at a line, they start there.
+      const texts = body.map((l) => l.text);
+      if (!telling(body) || !index.matchesAtAnyLevel(texts, chunk.insertAt === undefined ? end - texts.length : at)) alreadyHere = false;
       replacements.push({ start: at, remove: 0, body });
       added += body.length;
       return;
@@ -88,6 +97,7 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
       body = result.body;
       reindented += result.changed;
     }
+    if (body.some((l) => l.tag === "-") || !telling(body) || !index.matchesAtAnyLevel(newSide(body), found.start)) alreadyHere = false;
     replacements.push({ start: found.start, remove: old.length, body });
     for (const line of body) {
       if (line.tag === "+") added++;
@@ -95,7 +105,16 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
     }
     cursor = found.start + old.length;
   });
-  return { text: splice(file, replacements), added, removed, level, reindented };
+  return { text: splice(file, replacements), added, removed, level, reindented, alreadyHere };
+}
+
+function newSide(body: readonly ChunkLine[]): string[] {
+  return body.filter((l) => l.tag !== "-").map((l) => l.text);
+}
+
+/** Added lines that say something (a blank line or a lone brace could be there by chance). */
+function telling(body: readonly ChunkLine[]): boolean {
+  return body.some((l) => l.tag === "+" && /[A-Za-z0-9]/.test(l.text));
 }
 
 /** The chunk body with its '+' lines in the file's indentation (old lines are paired with the file lines they matched). */

@@ -47,7 +47,7 @@ export function applyParsed(parsed: ParsedPatch, options: ApplyOptions): ApplyRe
     }
     throw error;
   }
-  if (plan.noop) throw alreadyApplied({ files: plan.files.map((f) => f.path) });
+  if (plan.alreadyApplied) throw alreadyApplied({ files: plan.files.map((f) => f.path) });
   if (!options.dryRun) commitPlan(options.root, plan.changes);
   return {
     format: parsed.format,

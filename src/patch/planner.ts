@@ -50,8 +50,12 @@ export interface Plan {
   changes: PlannedFile[];
   /** Line counts over the whole patch, for the audit log. */
   totals: { added: number; removed: number };
-  /** Every section left its file exactly as it was (an Add File of the content already there, an update to the same bytes): the patch is already on disk. */
-  noop: boolean;
+  /**
+   * The patch is already on disk: every section either leaves its file exactly
+   * as it is (an Add File of the content already there) or only inserts lines
+   * that are already where it would insert them.
+   */
+  alreadyApplied: boolean;
 }
 
 /** Files above this are refused: the whole patch is computed in memory. */
@@ -67,12 +71,14 @@ export function planPatch(parsed: ParsedPatch, resolve: Resolve, signal?: AbortS
   const vfs = new VirtualFiles(resolve);
   const files: Array<FileSummary & { target: PlannedFile }> = [];
   const totals = { added: 0, removed: 0 };
-  let noop = parsed.ops.length > 0;
+  let alreadyApplied = parsed.ops.length > 0;
   for (const op of parsed.ops) {
     if (signal?.aborted) throw patchFailed("the patch took too long to compute");
     const before = op.kind === "delete" || (op.kind === "update" && op.moveTo !== undefined) ? null : vfs.get(op.path).next;
     const summary = planOp(op, vfs);
-    if (before === null || !summary.target.next || !before.equals(summary.target.next)) noop = false;
+    const unchanged = before !== null && summary.target.next !== null && before.equals(summary.target.next);
+    if (!unchanged && !summary.alreadyHere) alreadyApplied = false;
+    delete summary.alreadyHere;
     totals.added += summary.added_lines;
     totals.removed += summary.removed_lines;
     files.push(summary);
@@ -85,11 +91,11 @@ export function planPatch(parsed: ParsedPatch, resolve: Resolve, signal?: AbortS
     }),
     changes: vfs.changes(),
     totals,
-    noop,
+    alreadyApplied,
   };
 }
 
-function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: PlannedFile } {
+function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: PlannedFile; alreadyHere?: boolean } {
   switch (op.kind) {
     case "add": {
       const file = vfs.get(op.path);
@@ -126,6 +132,7 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
       let bytes = source.next!;
       let counts: Pick<FileSummary, "added_lines" | "removed_lines" | "fuzz" | "reindented_lines"> = { added_lines: 0, removed_lines: 0, fuzz: "exact" };
       let lineCount = countLines(bytes);
+      let alreadyHere = false;
       if (op.chunks.length > 0) {
         const text = vfs.text(source);
         const result = applyChunks(text, op.chunks, source.relative);
@@ -136,12 +143,13 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
           fuzz: fuzzOf(result.level),
           ...(result.reindented > 0 ? { reindented_lines: result.reindented } : {}),
         };
+        alreadyHere = result.alreadyHere;
         lineCount = result.text.lines.length;
       }
       const dest = op.moveTo === undefined ? source : vfs.get(op.moveTo);
       if (dest === source) {
         source.next = bytes;
-        return { path: source.relative, op: "update", ...counts, target: source };
+        return { path: source.relative, op: "update", ...counts, target: source, alreadyHere };
       }
       vfs.mustBeWritable(dest, "Move to");
       dest.next = bytes;

@@ -156,6 +156,26 @@ describe("retries are safe", () => {
     assert.equal(bytes("to.txt").toString(), "x\nY\n");
   });
 
+  it("a re-sent insert-only patch (context then '+' lines, or an append) does not insert twice", async () => {
+    writeFileSync(join(s.workspace, "ins.txt"), "first\nlast\n");
+    const insert = "*** Begin Patch\n*** Update File: ins.txt\n@@\n last\n+added after last\n*** End Patch";
+    const append = "*** Begin Patch\n*** Update File: ins.txt\n@@\n+appended line 1\n+appended line 2\n*** End Patch";
+    for (const patch of [insert, append]) {
+      assert.equal((await s.post("apply_patch", { patch })).status, 200);
+      const expected = bytes("ins.txt").toString();
+      const again = await s.post("apply_patch", { patch });
+      assert.equal(again.status, 409, again.text);
+      assert.match(again.json.error.message, /looks already applied/);
+      assert.equal(bytes("ins.txt").toString(), expected, "nothing inserted twice");
+    }
+    assert.equal(bytes("ins.txt").toString(), "first\nlast\nadded after last\nappended line 1\nappended line 2\n");
+    // A blank line or a brace proves nothing: adding one more is a real change.
+    writeFileSync(join(s.workspace, "brace.js"), "f()\n}\n");
+    const brace = await s.post("apply_patch", { patch: "*** Begin Patch\n*** Update File: brace.js\n@@\n f()\n+}\n*** End Patch" });
+    assert.equal(brace.status, 200, brace.text);
+    assert.equal(bytes("brace.js").toString(), "f()\n}\n}\n");
+  });
+
   it("does not call a patch applied without evidence: mistyped delete, wrong lines, half-applied", async () => {
     const del = await s.post("apply_patch", { patch: "*** Begin Patch\n*** Delete File: never-there.txt\n*** End Patch" });
     assert.equal(del.status, 409);
