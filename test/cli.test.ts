@@ -325,8 +325,8 @@ describe("other commands", () => {
     assert.equal(doc.openapi, "3.1.0");
     assert.equal(doc.servers[0].url, "https://a.example.com");
     const instructions = runCli(["gpt-instructions"], home).stdout;
-    assert.match(instructions, /getWorkspaceStatus/);
-    assert.match(instructions, /applyPatch/);
+    assert.match(instructions, /workspace_status/);
+    assert.match(instructions, /apply_patch/);
     assert.match(runCli(["log"], home).stdout, /empty/);
     const run = startLongRunning(["serve", "--port", "0"], home, /Port: (\d+)/);
     const port = (await run.started)[1];

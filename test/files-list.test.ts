@@ -149,9 +149,10 @@ describe("list_files", () => {
   it("clamps a large limit and refuses a bad or foreign cursor with 400", async () => {
     const big = await s.post("list_files", { limit: 10_000_000 });
     assert.equal(big.status, 200);
+    // Below the minimum is refused (contract §6), above the maximum is clamped.
     const zero = await s.post("list_files", { limit: 0 });
-    assert.equal(zero.status, 200);
-    assert.equal(zero.json.entries.length, 1);
+    assert.equal(zero.status, 400);
+    assert.match(zero.json.error.message, /limit/);
     const bad = await s.post("list_files", { cursor: "not-a-cursor" });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.code, "BAD_REQUEST");

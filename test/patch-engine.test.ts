@@ -200,8 +200,8 @@ describe("chunk placement (Codex format)", () => {
   test("fuzzy levels through a whole patch: indentation drift and typographic quotes", () => {
     const root = workspace({ "f.md": "  Title \u2014 \u201Cquoted\u201D\n\tbody\n" });
     apply(root, update("f.md", "@@\n-Title - \"quoted\"\n+Title - plain\n body"));
-    // The replaced line takes the patch's text; the context line keeps the file's own.
-    assert.equal(read(root, "f.md"), "Title - plain\n\tbody\n");
+    // The replaced line takes the patch's text in the file's indentation; the context line keeps the file's own.
+    assert.equal(read(root, "f.md"), "  Title - plain\n\tbody\n");
   });
 
   test("file without a final newline: the result ends with one (upstream rule)", () => {

@@ -14,7 +14,6 @@ import { makeHome, runCliAsync } from "./helpers.js";
 
 const echo = defineAction({
   name: "smoke_echo",
-  operationId: "smokeEcho",
   summary: "Test action: echoes its text.",
   readOnly: true,
   consequential: false,
@@ -28,7 +27,6 @@ const echo = defineAction({
 /** A broken build of an action: its answer no longer matches its declared output. */
 const drifted = defineAction({
   name: "smoke_drifted",
-  operationId: "smokeDrifted",
   summary: "Test action: returns the wrong shape.",
   readOnly: true,
   consequential: false,
@@ -41,7 +39,6 @@ const drifted = defineAction({
 
 const crashing = defineAction({
   name: "smoke_crashing",
-  operationId: "smokeCrashing",
   summary: "Test action: throws.",
   readOnly: true,
   consequential: false,
@@ -56,7 +53,6 @@ const crashing = defineAction({
 
 const noExample = defineAction({
   name: "smoke_no_example",
-  operationId: "smokeNoExample",
   summary: "Test action: nobody told the smoke how to call it.",
   readOnly: true,
   consequential: false,

@@ -21,16 +21,21 @@ const FileResult = z.object({
   path: z.string().describe("File the section named, relative to the workspace."),
   op: z.enum(["add", "update", "delete", "move"]),
   moved_to: z.string().optional().describe("New path of a moved file."),
-  added_lines: z.number().int(),
-  removed_lines: z.number().int(),
+  added_lines: z.number().int().nonnegative(),
+  removed_lines: z.number().int().nonnegative(),
   sha256: z.string().optional().describe("SHA-256 of the file after the patch (absent for deleted files)."),
+  fuzz: z
+    .enum(["exact", "whitespace", "unicode"])
+    .describe(
+      "How loosely this file's chunks matched: exact; whitespace (indentation or trailing spaces differed: added lines were written in the file's own indentation); unicode (typographic quotes/dashes also folded). Check non-exact files with read_file.",
+    ),
+  reindented_lines: z.number().int().min(1).optional().describe("Added lines whose indentation was changed to the file's style (tabs stay tabs)."),
 });
 
 export default defineAction({
   name: "apply_patch",
-  operationId: "applyPatch",
   summary:
-    "Add, update, delete or move files with one patch ('*** Begin Patch' format; unified diff also accepted). All or nothing: if any chunk does not fit, no file changes and the error shows the lines expected and the closest lines in the file. dry_run checks without writing.",
+    "Add, update, delete or move files with one patch ('*** Begin Patch' or unified diff). All or nothing: if a chunk does not fit, nothing changes and the error shows the closest lines. Per file, fuzz says how loosely it matched. A re-sent patch answers 409 'already applied'.",
   readOnly: false,
   consequential: true,
   destructive: true,
@@ -45,7 +50,7 @@ export default defineAction({
     dry_run: z.boolean(),
     files: z.array(FileResult).describe("One entry per file section of the patch, in patch order."),
     truncated: z.boolean().optional().describe("true when the list was cut to fit the response; all files were still patched."),
-    files_total: z.number().int().optional(),
+    files_total: z.number().int().nonnegative().optional(),
   }),
   example: {
     patch: "*** Begin Patch\n*** Add File: smoke-patch.txt\n+written by apply_patch\n*** End Patch\n",
@@ -72,7 +77,7 @@ export default defineAction({
 /** "update a.ts +3 -1; move b.ts→c.ts +0 -0" — paths and counts only, never contents. */
 function describeChanges(files: readonly FileSummary[]): string {
   const text = files
-    .map((f) => `${f.op} ${f.path}${f.moved_to ? `→${f.moved_to}` : ""} +${f.added_lines} -${f.removed_lines}`)
+    .map((f) => `${f.op} ${f.path}${f.moved_to ? `→${f.moved_to}` : ""} +${f.added_lines} -${f.removed_lines}${f.fuzz === "exact" ? "" : ` (${f.fuzz})`}`)
     .join("; ");
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

@@ -8,7 +8,6 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "command_output",
-  operationId: "getCommandOutput",
   summary:
     "Get new output and the status of a command started by exec_command (by job_id). Waits up to wait_seconds for it to finish. Call it again while status is running or has_more_output is true.",
   readOnly: true,

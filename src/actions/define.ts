@@ -6,10 +6,12 @@ import type { ActionContext } from "../core/context.js";
  * the OpenAPI operation, the MCP tool and the smoke client.
  */
 export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
-  /** Path without the slash and MCP tool name, snake_case: `read_file`. */
+  /**
+   * The action's one name, snake_case: `read_file`. It is the path (without
+   * the slash), the OpenAPI operationId and the MCP tool name, so the model
+   * meets a single name in the schema, the instructions and every message.
+   */
   name: string;
-  /** OpenAPI operationId, camelCase: `readFile`. */
-  operationId: string;
   /** One line, at most 300 characters, written for the model. */
   summary: string;
   /** Reads only: no file, workspace or process changes (switch_workspace counts as not read-only but safe). */

@@ -21,7 +21,6 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "exec_command",
-  operationId: "execCommand",
   summary:
     "Run a shell command (bash) in the workspace, e.g. tests, builds, git. Waits up to wait_seconds; a longer command answers status running + job_id: then call command_output. Destructive commands are refused by a policy.",
   readOnly: false,

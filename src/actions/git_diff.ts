@@ -19,7 +19,6 @@ const FileEntry = z.object({
 
 export default defineAction({
   name: "git_diff",
-  operationId: "gitDiff",
   summary:
     "Show the git diff of the workspace (unstaged changes plus untracked files as added; staged:true for staged ones), optionally for one path. Lists every changed file with counts; each file's diff is capped on its own (a marker says so).",
   readOnly: true,
@@ -28,7 +27,7 @@ export default defineAction({
   input: z.object({
     path: z.string().nullish().describe("File or folder to diff, relative to the workspace root (default: the whole workspace)."),
     staged: z.boolean().default(false).describe("Diff the staged changes (index vs HEAD) instead of the working tree vs the index."),
-    context_lines: z.number().int().default(3).describe(`Unchanged lines around each change, at most ${MAX_CONTEXT}.`),
+    context_lines: z.number().int().min(0).default(3).describe(`Unchanged lines around each change, 0 or more; at most ${MAX_CONTEXT} (larger values are reduced).`),
     include_untracked: z.boolean().default(true).describe("Show files git does not track yet as added files (not with staged)."),
   }),
   output: z.object({

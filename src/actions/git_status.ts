@@ -8,7 +8,6 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "git_status",
-  operationId: "gitStatus",
   summary:
     "Show the git branch, commits ahead/behind its upstream, and changed, staged and untracked files of the active workspace (read-only). 400 NOT_A_GIT_REPO when the workspace is not in a git repository.",
   readOnly: true,
@@ -17,8 +16,8 @@ export default defineAction({
   input: z.object({}),
   output: z.object({
     branch: z.string().nullable().describe("Current branch; null when HEAD is detached."),
-    ahead: z.number().int().describe("Commits on this branch not on its upstream (0 without upstream)."),
-    behind: z.number().int().describe("Commits on the upstream not on this branch."),
+    ahead: z.number().int().nonnegative().describe("Commits on this branch not on its upstream (0 without upstream)."),
+    behind: z.number().int().nonnegative().describe("Commits on the upstream not on this branch."),
     upstream: z.string().nullable().describe("Upstream branch, e.g. origin/main; null when none is set."),
     files: z
       .array(
@@ -30,7 +29,7 @@ export default defineAction({
       )
       .describe("Changed files inside the workspace, in git's order."),
     truncated: z.boolean().describe("True when the list was cut to fit the answer; use git_diff with a path, or exec_command `git status`, for the rest."),
-    total_files: z.number().int(),
+    total_files: z.number().int().nonnegative(),
   }),
   // No example: success needs a git repository; the smoke client's sandbox provides one.
   handler: async (_input, ctx) => {

@@ -6,7 +6,6 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "kill_command",
-  operationId: "killCommand",
   summary:
     "Stop a command started by exec_command (by job_id) together with every process it started: SIGTERM, then SIGKILL after a short grace period. Returns its last output; status killed, or its final status if it had already ended.",
   readOnly: false,

@@ -18,7 +18,7 @@ const WALK_MARGIN_MS = 8000;
 const Entry = z.object({
   path: z.string().describe("Relative to the workspace root, `/`-separated."),
   type: z.enum(["file", "dir", "symlink"]).describe("Symlinks are reported as such and never followed."),
-  size: z.number().int().nullable().describe("Bytes; null for folders."),
+  size: z.number().int().nonnegative().nullable().describe("Bytes; null for folders."),
 });
 
 const Output = z.object({
@@ -32,7 +32,6 @@ type Item = z.infer<typeof Entry>;
 
 export default defineAction({
   name: "list_files",
-  operationId: "listFiles",
   summary:
     "List files and folders of the workspace (recursive by default), in a stable tree order. Honours .gitignore; skips .git, node_modules and similar folders; hides dotfiles unless include_hidden. Page with cursor when truncated.",
   readOnly: true,
@@ -48,7 +47,7 @@ export default defineAction({
         "Only entries whose workspace-relative path matches, gitignore style: `*.ts` matches at any depth, `src/**/*.test.ts` is anchored at the root, a leading `!` excludes instead. Filters only: ignored and hidden entries stay hidden.",
       ),
     include_hidden: z.boolean().default(false).describe("Also list names starting with a dot (.gitignore, .github, ...)."),
-    limit: z.number().int().default(500).describe(`Entries per page, at most ${MAX_LIMIT} (larger values are reduced). Pages are also cut to fit the response size.`),
+    limit: z.number().int().min(1).default(500).describe(`Entries per page, 1 or more; at most ${MAX_LIMIT} are returned (larger values are reduced). Pages are also cut to fit the response size.`),
     cursor: z.string().nullish().describe("next_cursor of the previous page, to continue the same listing."),
   }),
   output: Output,

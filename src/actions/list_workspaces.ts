@@ -4,7 +4,6 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "list_workspaces",
-  operationId: "listWorkspaces",
   summary: "List the workspaces (project folders) the user registered, and which one is active.",
   readOnly: true,
   consequential: false,

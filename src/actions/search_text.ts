@@ -21,8 +21,8 @@ const HARD_MARGIN_MS = 2000;
 
 const Match = z.object({
   path: z.string().describe("File relative to the workspace root."),
-  line: z.number().int().describe("1-based line number."),
-  column: z.number().int().describe("1-based column (in characters) of the first match on the line."),
+  line: z.number().int().min(1).describe("1-based line number."),
+  column: z.number().int().min(1).describe("1-based column (in characters) of the first match on the line."),
   text: z.string().describe("The line without its line break; very long lines are cut to a window around the match, marked with …"),
   before: z.array(z.string()).optional().describe("Up to context_lines lines before the match."),
   after: z.array(z.string()).optional().describe("Up to context_lines lines after the match."),
@@ -40,7 +40,6 @@ const CursorPosition = z.object({ path: z.string().min(1), line: z.number().int(
 
 export default defineAction({
   name: "search_text",
-  operationId: "searchText",
   summary:
     "Search file contents in the workspace, line by line (literal text by default, regex optional; case-insensitive by default). Honours .gitignore, skips hidden and binary files. Results ordered by path then line; page with cursor when truncated.",
   readOnly: true,
@@ -62,8 +61,8 @@ export default defineAction({
       .describe(
         "Only files whose workspace-relative path matches, gitignore style: `*.py` at any depth, `src/**/*.ts` anchored at the root, `!*.min.js` to exclude. Filters only: ignored and hidden files stay out.",
       ),
-    context_lines: z.number().int().default(0).describe(`Lines of context before and after each match, at most ${MAX_CONTEXT}.`),
-    limit: z.number().int().default(200).describe(`Matching lines per page, at most ${MAX_LIMIT}; pages are also cut to fit the response size.`),
+    context_lines: z.number().int().min(0).default(0).describe(`Lines of context before and after each match, 0 or more; at most ${MAX_CONTEXT} are given (larger values are reduced).`),
+    limit: z.number().int().min(1).default(200).describe(`Matching lines per page, 1 or more; at most ${MAX_LIMIT} (larger values are reduced); pages are also cut to fit the response size.`),
     cursor: z.string().nullish().describe("next_cursor of the previous page, to continue the same search."),
   }),
   output: Output,

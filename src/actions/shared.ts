@@ -15,7 +15,7 @@ export const WorkspaceStatusOutput = z.object({
   active_workspace: z.string().describe("Name of the workspace every path is relative to."),
   path: z.string().describe("Absolute folder of the active workspace on the user's computer."),
   workspaces: z.array(z.object({ name: z.string(), active: z.boolean() })),
-  git: z.object({ branch: z.string().nullable(), dirty_files: z.number().int() }).nullable(),
+  git: z.object({ branch: z.string().nullable(), dirty_files: z.number().int().nonnegative() }).nullable(),
   access: AccessView,
 });
 

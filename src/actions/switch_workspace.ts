@@ -5,7 +5,6 @@ import { WorkspaceStatusOutput, workspaceStatus } from "./shared.js";
 
 export default defineAction({
   name: "switch_workspace",
-  operationId: "switchWorkspace",
   summary:
     "Make another registered workspace the active one (by name, see list_workspaces). Only workspaces the user registered on the computer can be chosen.",
   readOnly: false,

@@ -4,7 +4,6 @@ import { WorkspaceStatusOutput, workspaceStatus } from "./shared.js";
 
 export default defineAction({
   name: "workspace_status",
-  operationId: "getWorkspaceStatus",
   summary:
     "Show the active workspace (the project folder every path is relative to), the other registered workspaces, its git branch and number of changed files, and whether access is active. Call this first.",
   readOnly: true,

@@ -4,9 +4,8 @@ import { defineAction } from "./define.js";
 
 export default defineAction({
   name: "write_file",
-  operationId: "writeFile",
   summary:
-    "Create or replace a whole text file in the workspace, atomically; missing folders are created and an existing file keeps its permissions. Pass expected_sha256 (from read_file) so a file changed meanwhile is not overwritten (409).",
+    "Create or replace a whole text file in the workspace, atomically; missing folders are created and an existing file keeps its permissions. Pass expected_sha256 (from read_file) so a file changed meanwhile is not overwritten (409). Safe to retry: same content gives unchanged: true.",
   readOnly: false,
   consequential: true,
   destructive: true,
@@ -22,10 +21,16 @@ export default defineAction({
   }),
   output: z.object({
     path: z.string(),
-    size: z.number().int().describe("Bytes written."),
+    size: z.number().int().nonnegative().describe("Bytes written."),
     sha256: z.string().describe("SHA-256 (hex) of the new content."),
     created: z.boolean().describe("True when the file did not exist before."),
     previous_sha256: z.string().optional().describe("sha256 of the replaced file."),
+    unchanged: z
+      .boolean()
+      .optional()
+      .describe(
+        "true: the file already held exactly this content, so nothing was written (e.g. a retry of a write that had succeeded). Reported as success even when expected_sha256 or create_only would have refused a real change.",
+      ),
   }),
   example: { path: "smoke.txt", content: "hi\n" },
   handler: async (input, ctx) => {
@@ -36,12 +41,14 @@ export default defineAction({
       expectedSha256: input.expected_sha256 ?? null,
       createOnly: input.create_only,
     });
+    if (outcome.unchanged) ctx.audit.detail = { unchanged: true };
     return {
       path: target.relative,
       size: outcome.size,
       sha256: outcome.sha256,
       created: outcome.created,
       ...(outcome.previousSha256 ? { previous_sha256: outcome.previousSha256 } : {}),
+      ...(outcome.unchanged ? { unchanged: true } : {}),
     };
   },
 });

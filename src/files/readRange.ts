@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { read } from "node:fs";
+import { fstatSync, read } from "node:fs";
 import { promisify } from "node:util";
 import { ActionError } from "../core/errors.js";
 import { jsonStringCost } from "./budget.js";
@@ -14,6 +14,12 @@ export interface RangeRequest {
   start: number;
   /** 1-based last line, inclusive; null for the end of the file. */
   end: number | null;
+  /**
+   * 0-based character offset (UTF-16 code units, as `content.length` counts)
+   * inside line `start`: read that one line from there on. Only with
+   * `end === start` (the caller checks).
+   */
+  startChar?: number;
   /** What `content` may cost in the JSON answer (escapes count). */
   budget: number;
   /** Epoch ms after which hashing a huge file gives up. */
@@ -30,6 +36,8 @@ export interface RangeResult {
   sha256: string;
   truncated: boolean;
   nextStartLine?: number;
+  /** The rest of line `endLine` starts at this character (it did not fit). */
+  nextStartChar?: number;
   note?: string;
 }
 
@@ -38,7 +46,12 @@ export interface RangeResult {
  * hashes the whole file and counts its lines, in constant memory (a 1 GB file
  * read for lines 1-200 holds one chunk at a time). The content keeps the
  * file's bytes as they are: BOM, CRLF, a missing final newline. It stops
- * collecting once the budget is spent and says where to continue.
+ * collecting once the budget is spent and says where to continue: at the
+ * next line, or, for one line longer than an answer, at a character inside
+ * it (`startChar` pages through such a line, e.g. a minified bundle).
+ *
+ * A file that is not UTF-8 text is still hashed to the end, so the 415 answer
+ * carries its sha256 and size (a later write can be guarded with them).
  */
 export async function readRange(fd: number, request: RangeRequest): Promise<RangeResult> {
   const hash = createHash("sha256");
@@ -47,6 +60,7 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
   // Bytes of one collected line are capped: past this the line is cut anyway.
   const lineCap = request.budget * 4 + 8;
   const lastWanted = request.end ?? Number.MAX_SAFE_INTEGER;
+  const charMode = request.startChar !== undefined;
 
   let lineNo = 1;
   let position = 0;
@@ -59,7 +73,10 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
   let endLine = request.start - 1;
   let truncated = false;
   let nextStartLine: number | undefined;
+  let nextStartChar: number | undefined;
   let note: string | undefined;
+  /** Why the file is not text, once known: the rest is only hashed. */
+  let notTextReason: string | null = null;
 
   const finishLine = () => {
     const bytes = lineParts.length === 1 ? lineParts[0]! : Buffer.concat(lineParts);
@@ -71,7 +88,9 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
       // A cut line may end inside a character: decode it as an unfinished stream, with a decoder of its own.
       text = cut ? new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes, { stream: true }) : decoder.decode(bytes);
     } catch {
-      throw notText("it is not valid UTF-8");
+      notTextReason = "it is not valid UTF-8";
+      collecting = false;
+      return;
     }
     const cost = jsonStringCost(text);
     if (!cut && used + cost <= request.budget) {
@@ -87,15 +106,57 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
       nextStartLine = lineNo; // this line starts the next page
       return;
     }
-    // A single line longer than the budget: show its beginning and move on past it.
+    // A single line longer than the budget: show its beginning, say where the rest starts, and where the next line is.
     content = fitPrefix(text, request.budget);
     endLine = lineNo;
-    nextStartLine = lineNo + 1;
-    note = `line ${lineNo} is too long to show whole; only its first ${content.length} characters are included`;
+    nextStartChar = content.length;
+    if (lineNo < lastWanted) nextStartLine = lineNo + 1;
+    note = partNote(lineNo, 0, content.length);
+  };
+
+  // Character mode: the one wanted line, decoded as it streams past, from startChar on.
+  let seen = 0; // characters of the line decoded so far
+  const takeChars = (bytes: Buffer, last: boolean) => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes, { stream: !last });
+    } catch {
+      notTextReason = "it is not valid UTF-8";
+      collecting = false;
+      return;
+    }
+    const from = seen;
+    seen += text.length;
+    const skip = request.startChar! - from;
+    if (skip >= text.length) return; // still before startChar
+    const piece = skip > 0 ? text.slice(skip) : text;
+    const room = request.budget - used;
+    const cost = jsonStringCost(piece);
+    if (cost <= room) {
+      content += piece;
+      used += cost;
+      return;
+    }
+    const fitted = fitPrefix(piece, room);
+    content += fitted;
+    used = request.budget;
+    collecting = false;
+    truncated = true;
+    nextStartChar = request.startChar! + content.length;
+  };
+  const finishChars = () => {
+    collecting = false;
+    endLine = lineNo;
+    if (truncated) {
+      note = partNote(lineNo, request.startChar!, content.length);
+    } else if (request.startChar! > seen) {
+      throw new ActionError("BAD_REQUEST", `start_char ${request.startChar} is past the end of line ${lineNo} (${seen} characters with its line break)`);
+    }
   };
 
   for (;;) {
     if (request.signal.aborted || Date.now() > request.deadline) {
+      if (notTextReason) throw notText(notTextReason, { size: fstatSync(fd).size }); // no time left for the hash
       throw new ActionError("TOO_LARGE", "the file is too large to read within the time limit", {
         hint: "Use exec_command with a tool such as sed -n 'A,Bp' FILE for a part of a very large file.",
       });
@@ -103,7 +164,10 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
     const { bytesRead } = await readAsync(fd, buffer, 0, CHUNK, position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
-    if (position === 0) sniff(chunk);
+    if (position === 0) {
+      notTextReason = sniff(chunk);
+      if (notTextReason) collecting = false;
+    }
     position += bytesRead;
     hash.update(chunk);
     lastByte = chunk[bytesRead - 1]!;
@@ -116,13 +180,18 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
     while (from < bytesRead) {
       const nl = chunk.indexOf(10, from);
       const stop = nl === -1 ? bytesRead : nl + 1;
-      if (collecting && lineNo >= request.start) {
+      const wanted = collecting && lineNo >= request.start;
+      if (wanted && charMode) {
+        lineBytes += stop - from;
+        takeChars(chunk.subarray(from, stop), nl !== -1);
+        if (truncated || (collecting && nl !== -1)) finishChars();
+      } else if (wanted) {
         const room = lineCap - lineBytes;
         if (room > 0) lineParts.push(Buffer.from(chunk.subarray(from, Math.min(stop, from + room))));
         lineBytes += stop - from;
+        if (nl !== -1) finishLine();
       }
       if (nl === -1) break;
-      if (collecting && lineNo >= request.start) finishLine();
       lineNo++;
       from = stop;
       if (!collecting) {
@@ -132,11 +201,23 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
     }
   }
   // A last line without a final newline.
-  if (collecting && lineNo >= request.start && lineBytes > 0) finishLine();
+  if (collecting && lineNo >= request.start) {
+    if (charMode) {
+      if (lineBytes > 0) {
+        takeChars(Buffer.alloc(0), true);
+        if (truncated || collecting) finishChars();
+      }
+    } else if (lineBytes > 0) finishLine();
+  }
   const totalLines = position === 0 ? 0 : lastByte === 10 ? lineNo - 1 : lineNo;
+  const sha256 = hash.digest("hex");
+  if (notTextReason) throw notText(notTextReason, { sha256, size: position });
 
   if (totalLines > 0 && request.start > totalLines) {
     throw new ActionError("BAD_REQUEST", `start_line ${request.start} is past the end of the file (${totalLines} lines)`);
+  }
+  if (charMode && totalLines === 0 && request.startChar! > 0) {
+    throw new ActionError("BAD_REQUEST", `start_char ${request.startChar} is past the end of the file (it is empty)`);
   }
   return {
     content,
@@ -144,27 +225,40 @@ export async function readRange(fd: number, request: RangeRequest): Promise<Rang
     endLine: Math.min(endLine, totalLines),
     totalLines,
     size: position,
-    sha256: hash.digest("hex"),
+    sha256,
     truncated,
     ...(nextStartLine !== undefined && nextStartLine <= totalLines ? { nextStartLine } : {}),
+    ...(nextStartChar !== undefined ? { nextStartChar } : {}),
     ...(note ? { note } : {}),
   };
 }
 
-/** A NUL byte or invalid UTF-8 near the start means binary (an incomplete last character is fine). */
-function sniff(chunk: Buffer): void {
+function partNote(line: number, from: number, length: number): string {
+  const next = from + length;
+  return (
+    `line ${line} is too long for one answer: this is characters ${from}-${next - 1} of it. ` +
+    `Read on with start_line=${line}, end_line=${line}, start_char=${next}.`
+  );
+}
+
+/** Why the start of the file is not text (a NUL byte, invalid UTF-8), or null; an incomplete last character is fine. */
+function sniff(chunk: Buffer): string | null {
   const head = chunk.subarray(0, SNIFF_BYTES);
-  if (head.includes(0)) throw notText("it contains NUL bytes");
+  if (head.includes(0)) return "it contains NUL bytes";
   try {
     new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(head, { stream: true });
   } catch {
-    throw notText("it is not valid UTF-8");
+    return "it is not valid UTF-8";
   }
+  return null;
 }
 
-function notText(reason: string): ActionError {
+function notText(reason: string, details: { sha256?: string; size: number }): ActionError {
   return new ActionError("BINARY_FILE", `not a text file: ${reason}`, {
-    hint: "Only UTF-8 text can be read. Use exec_command (e.g. `file`, `xxd | head`) to inspect binary files.",
+    hint:
+      "Only UTF-8 text can be read. details has the file's sha256 and size: pass the sha256 as expected_sha256 to write_file to replace it safely. " +
+      "Use exec_command (e.g. `file`, `xxd | head`, `iconv`) to inspect or convert it.",
+    details,
   });
 }
 

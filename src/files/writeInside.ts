@@ -19,6 +19,8 @@ export interface WriteOutcome {
   sha256: string;
   created: boolean;
   previousSha256?: string;
+  /** The file already held exactly these bytes: nothing was written (a retried write lands here). */
+  unchanged?: boolean;
 }
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
@@ -30,6 +32,12 @@ const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
  * in cannot redirect it), fsynced, given the old file's mode, and renamed over
  * the target - a rename replaces a symlink instead of writing through it.
  * `expected_sha256` is checked before writing and again just before the rename.
+ *
+ * A file that already holds exactly `data` is left alone and reported
+ * `unchanged`, whatever `expected_sha256` or `createOnly` say: writing would
+ * not change a byte, so no unseen change can be lost. This makes a retried
+ * write (the first answer was lost to a timeout) succeed instead of failing
+ * with a conflict whose "current sha256" is that of its own content.
  */
 export async function writeInside(root: string, target: InsidePath, data: Buffer, options: WriteOptions): Promise<WriteOutcome> {
   const { parts, name } = splitInside(root, target);
@@ -43,6 +51,10 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
   }
   try {
     const existing = await inspect(dir, name, target.relative);
+    const sha256 = sha256Hex(data);
+    if (existing && existing.sha256 === sha256) {
+      return { size: data.length, sha256, created: false, previousSha256: existing.sha256, unchanged: true };
+    }
     if (existing && options.createOnly) {
       throw new ActionError("CONFLICT", `"${target.relative}" already exists and create_only is set`, {
         hint: "Read it first and write with expected_sha256 to replace it, or pick another name.",
@@ -71,7 +83,7 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
     dir.sync();
     return {
       size: data.length,
-      sha256: sha256Hex(data),
+      sha256,
       created: !existing,
       ...(existing ? { previousSha256: existing.sha256 } : {}),
     };

@@ -1,6 +1,8 @@
 import { closestRegion } from "./closest.js";
+import { detectFileStyle, reindentAdded, type FileIndentStyle } from "./indent.js";
 import { patchFailed, REREAD_HINT, showExpected, showRegion } from "./errors.js";
 import { LineIndex, type SeekResult } from "./matcher.js";
+import type { MatchLevel } from "./normalize.js";
 import type { FileText } from "./text.js";
 import { oldSide, type Chunk, type ChunkLine } from "./types.js";
 
@@ -8,6 +10,15 @@ export interface ChunkResult {
   text: FileText;
   added: number;
   removed: number;
+  /** The loosest level any chunk (or its @@ line) needed: 0 when everything matched exactly. */
+  level: MatchLevel;
+  /** Added lines whose indentation was rewritten to the file's style. */
+  reindented: number;
+  /**
+   * Every chunk only inserts lines, and those lines are already where it
+   * would insert them: applying would duplicate them (a re-sent patch).
+   */
+  alreadyHere: boolean;
 }
 
 interface Replacement {
@@ -29,6 +40,10 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
   let cursor = 0;
   let added = 0;
   let removed = 0;
+  let level: MatchLevel = 0;
+  let reindented = 0;
+  let style: FileIndentStyle | null = null;
+  let alreadyHere = chunks.length > 0;
   chunks.forEach((chunk, i) => {
     const where: Where = {
       label: `${path}: chunk ${i + 1} of ${chunks.length} (patch line ${chunk.patchLine})`,
@@ -38,6 +53,7 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
     for (const context of chunk.contexts) {
       const found = index.seek([context], cursor);
       if (!found) throw contextMissing(where, context, cursor, index);
+      if (found.level > level) level = found.level;
       contextAt = found.start;
       cursor = found.start + 1;
     }
@@ -47,6 +63,9 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
       // Upstream rule: a chunk of added lines only goes at the end of the file.
       const end = file.lines.length;
       const at = chunk.insertAt === undefined ? end : Math.min(Math.max(chunk.insertAt, cursor), end);
+      // Appended at the end the first time, the lines end the file; inserted at a line, they start there.
+      const texts = body.map((l) => l.text);
+      if (!telling(body) || !index.matchesAtAnyLevel(texts, chunk.insertAt === undefined ? end - texts.length : at)) alreadyHere = false;
       replacements.push({ start: at, remove: 0, body });
       added += body.length;
       return;
@@ -69,7 +88,16 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
         }
       }
     }
-    if (!found) throw bodyMissing(where, old, cursor, chunk.eof, index);
+    if (!found) throw bodyMissing(where, chunk.lines, old, cursor, chunk.eof, index);
+    if (found.level > level) level = found.level;
+    if (found.level >= 2) {
+      // Leading whitespace differed: write the added lines the way the file indents the lines they matched.
+      style ??= detectFileStyle(file.lines);
+      const result = reindentFor(body, found.start, file.lines, style);
+      body = result.body;
+      reindented += result.changed;
+    }
+    if (body.some((l) => l.tag === "-") || !telling(body) || !index.matchesAtAnyLevel(newSide(body), found.start)) alreadyHere = false;
     replacements.push({ start: found.start, remove: old.length, body });
     for (const line of body) {
       if (line.tag === "+") added++;
@@ -77,7 +105,26 @@ export function applyChunks(file: FileText, chunks: readonly Chunk[], path: stri
     }
     cursor = found.start + old.length;
   });
-  return { text: splice(file, replacements), added, removed };
+  return { text: splice(file, replacements), added, removed, level, reindented, alreadyHere };
+}
+
+function newSide(body: readonly ChunkLine[]): string[] {
+  return body.filter((l) => l.tag !== "-").map((l) => l.text);
+}
+
+/** Added lines that say something (a blank line or a lone brace could be there by chance). */
+function telling(body: readonly ChunkLine[]): boolean {
+  return body.some((l) => l.tag === "+" && /[A-Za-z0-9]/.test(l.text));
+}
+
+/** The chunk body with its '+' lines in the file's indentation (old lines are paired with the file lines they matched). */
+function reindentFor(body: ChunkLine[], start: number, lines: readonly string[], style: FileIndentStyle): { body: ChunkLine[]; changed: number } {
+  let at = start;
+  const paired = body.map((line) => (line.tag === "+" ? line : { ...line, fileText: lines[at++] }));
+  const { texts, changed } = reindentAdded(paired, style);
+  if (changed === 0) return { body, changed };
+  let next = 0;
+  return { body: body.map((line) => (line.tag === "+" ? { tag: line.tag, text: texts[next++]! } : line)), changed };
 }
 
 function dropTrailingBlank(lines: readonly ChunkLine[]): ChunkLine[] {
@@ -144,10 +191,18 @@ function contextMissing(where: Where, context: string, cursor: number, index: Li
   return patchFailed(parts.join("\n"), { ...where.details, closest_line: region ? region.start + 1 : null }, REREAD_HINT);
 }
 
-function bodyMissing(where: Where, expected: readonly string[], cursor: number, eof: boolean, index: LineIndex) {
+function bodyMissing(where: Where, body: readonly ChunkLine[], expected: readonly string[], cursor: number, eof: boolean, index: LineIndex) {
   const place = eof ? "at the end of the file (*** End of File)" : cursor > 0 ? `after line ${cursor}` : "anywhere";
   const what = expected.length === 1 ? "this line (its context and '-' lines) was" : `these ${expected.length} lines (its context and '-' lines) were`;
   const parts = [`${where.label} did not apply: ${what} not found ${place} in the file (${index.length} lines):`, showExpected(expected)];
+  const applied = appliedAt(body, cursor, eof, index);
+  if (applied !== null) {
+    const newSide = body.filter((l) => l.tag !== "-").length;
+    parts.push(
+      `This chunk looks already applied: its result (context and '+' lines) is in the file at lines ${applied + 1}-${applied + newSide}. ` +
+        "If an earlier attempt of this patch went through, leave this chunk out.",
+    );
+  }
   if (cursor > 0 && !eof) {
     const earlier = index.seek(expected, 0);
     if (earlier && earlier.start < cursor) {
@@ -165,5 +220,20 @@ function bodyMissing(where: Where, expected: readonly string[], cursor: number, 
   } else {
     parts.push("No similar lines were found in the file.");
   }
-  return patchFailed(parts.join("\n"), { ...where.details, closest_line: region ? region.start + 1 : null }, REREAD_HINT);
+  return patchFailed(
+    parts.join("\n"),
+    { ...where.details, closest_line: region ? region.start + 1 : null, ...(applied !== null ? { chunk_already_applied: true } : {}) },
+    REREAD_HINT,
+  );
+}
+
+/**
+ * Where a chunk that did not apply shows its result instead: its new side
+ * (context and '+' lines) found from the cursor on. Only for chunks that add
+ * or remove something and whose new side has a line to find.
+ */
+export function appliedAt(body: readonly ChunkLine[], cursor: number, eof: boolean, index: LineIndex): number | null {
+  const newSide = body.filter((l) => l.tag !== "-").map((l) => l.text);
+  if (newSide.length === 0 || !body.some((l) => l.tag !== " ")) return null;
+  return index.seek(newSide, cursor, { eof })?.start ?? null;
 }

@@ -79,6 +79,12 @@ export class LineIndex {
     return null;
   }
 
+  /** Whether `pattern` sits at `start` at any level (for the "already applied" check). */
+  matchesAtAnyLevel(pattern: readonly string[], start: number): boolean {
+    if (start < 0 || start + pattern.length > this.lines.length) return false;
+    return LEVELS.some((level) => this.matchesAt(pattern, start, level));
+  }
+
   private matchesAt(pattern: readonly string[], start: number, level: MatchLevel): boolean {
     const keys = this.keysAt(level);
     for (let j = 0; j < pattern.length; j++) {

@@ -3,6 +3,7 @@ import { lstatSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { InsidePath } from "../workspace/resolveInside.js";
 import { applyChunks } from "./applyChunks.js";
+import type { MatchLevel } from "./normalize.js";
 import { patchFailed } from "./errors.js";
 import { countLines, decodeText, hasFinalNewline, joinText, splitText } from "./text.js";
 import type { PatchOp, ParsedPatch } from "./types.js";
@@ -24,6 +25,13 @@ export interface PlannedFile {
   carryMode: number | null;
 }
 
+/** How loosely a file's chunks matched: contract §8 names. */
+export type Fuzz = "exact" | "whitespace" | "unicode";
+
+export function fuzzOf(level: MatchLevel): Fuzz {
+  return level === 0 ? "exact" : level === 3 ? "unicode" : "whitespace";
+}
+
 export interface FileSummary {
   path: string;
   op: "add" | "update" | "delete" | "move";
@@ -31,6 +39,9 @@ export interface FileSummary {
   added_lines: number;
   removed_lines: number;
   sha256?: string;
+  fuzz: Fuzz;
+  /** Added lines written in the file's indentation instead of the patch's (only when some were). */
+  reindented_lines?: number;
 }
 
 export interface Plan {
@@ -39,6 +50,12 @@ export interface Plan {
   changes: PlannedFile[];
   /** Line counts over the whole patch, for the audit log. */
   totals: { added: number; removed: number };
+  /**
+   * The patch is already on disk: every section either leaves its file exactly
+   * as it is (an Add File of the content already there) or only inserts lines
+   * that are already where it would insert them.
+   */
+  alreadyApplied: boolean;
 }
 
 /** Files above this are refused: the whole patch is computed in memory. */
@@ -54,9 +71,14 @@ export function planPatch(parsed: ParsedPatch, resolve: Resolve, signal?: AbortS
   const vfs = new VirtualFiles(resolve);
   const files: Array<FileSummary & { target: PlannedFile }> = [];
   const totals = { added: 0, removed: 0 };
+  let alreadyApplied = parsed.ops.length > 0;
   for (const op of parsed.ops) {
     if (signal?.aborted) throw patchFailed("the patch took too long to compute");
+    const before = op.kind === "delete" || (op.kind === "update" && op.moveTo !== undefined) ? null : vfs.get(op.path).next;
     const summary = planOp(op, vfs);
+    const unchanged = before !== null && summary.target.next !== null && before.equals(summary.target.next);
+    if (!unchanged && !summary.alreadyHere) alreadyApplied = false;
+    delete summary.alreadyHere;
     totals.added += summary.added_lines;
     totals.removed += summary.removed_lines;
     files.push(summary);
@@ -69,10 +91,11 @@ export function planPatch(parsed: ParsedPatch, resolve: Resolve, signal?: AbortS
     }),
     changes: vfs.changes(),
     totals,
+    alreadyApplied,
   };
 }
 
-function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: PlannedFile } {
+function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: PlannedFile; alreadyHere?: boolean } {
   switch (op.kind) {
     case "add": {
       const file = vfs.get(op.path);
@@ -81,11 +104,12 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
       const removed = file.next ? countLines(file.next) : 0;
       file.next = joinText(text, op.finalNewline);
       vfs.claimParents(file);
-      return { path: file.relative, op: "add", added_lines: op.lines.length, removed_lines: removed, target: file };
+      return { path: file.relative, op: "add", added_lines: op.lines.length, removed_lines: removed, fuzz: "exact", target: file };
     }
     case "delete": {
       const file = vfs.existing(op.path, "Delete File", { deletes: true });
       let removed = countLines(file.next!);
+      let level: MatchLevel = 0;
       if (op.expect) {
         const text = vfs.text(file);
         const result = applyChunks(text, op.expect, file.relative);
@@ -97,33 +121,41 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
           );
         }
         removed = result.removed;
+        level = result.level;
       }
       file.next = null;
-      return { path: file.relative, op: "delete", added_lines: 0, removed_lines: removed, target: file };
+      return { path: file.relative, op: "delete", added_lines: 0, removed_lines: removed, fuzz: fuzzOf(level), target: file };
     }
     case "update": {
       const source = vfs.existing(op.path, "Update File", { deletes: op.moveTo !== undefined && !op.copy });
       // A pure rename (no chunks) moves the bytes untouched, so it works for any file.
       let bytes = source.next!;
-      let counts = { added_lines: 0, removed_lines: 0 };
+      let counts: Pick<FileSummary, "added_lines" | "removed_lines" | "fuzz" | "reindented_lines"> = { added_lines: 0, removed_lines: 0, fuzz: "exact" };
       let lineCount = countLines(bytes);
+      let alreadyHere = false;
       if (op.chunks.length > 0) {
         const text = vfs.text(source);
         const result = applyChunks(text, op.chunks, source.relative);
         bytes = joinText(result.text, op.finalNewline ?? hasFinalNewline(text));
-        counts = { added_lines: result.added, removed_lines: result.removed };
+        counts = {
+          added_lines: result.added,
+          removed_lines: result.removed,
+          fuzz: fuzzOf(result.level),
+          ...(result.reindented > 0 ? { reindented_lines: result.reindented } : {}),
+        };
+        alreadyHere = result.alreadyHere;
         lineCount = result.text.lines.length;
       }
       const dest = op.moveTo === undefined ? source : vfs.get(op.moveTo);
       if (dest === source) {
         source.next = bytes;
-        return { path: source.relative, op: "update", ...counts, target: source };
+        return { path: source.relative, op: "update", ...counts, target: source, alreadyHere };
       }
       vfs.mustBeWritable(dest, "Move to");
       dest.next = bytes;
       dest.carryMode = source.originalMode ?? source.carryMode;
       vfs.claimParents(dest);
-      if (op.copy) return { path: dest.relative, op: "add", added_lines: lineCount, removed_lines: 0, target: dest };
+      if (op.copy) return { path: dest.relative, op: "add", added_lines: lineCount, removed_lines: 0, fuzz: counts.fuzz, target: dest };
       source.next = null;
       return { path: source.relative, op: "move", moved_to: dest.relative, ...counts, target: dest };
     }

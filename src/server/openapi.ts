@@ -13,12 +13,21 @@ export function toOpenApiSchema(schema: z.ZodType, io: "input" | "output"): Json
   return tidy(json) as JsonObject;
 }
 
-/** Builder wants `properties` on every object schema. */
+/**
+ * Builder wants `properties` on every object schema. Zod's `.int()` writes
+ * the safe-integer range (±9007199254740991) as bounds; those say nothing a
+ * model can use, so they are dropped and only the bounds an action declared
+ * (`.min(1)`, `.nonnegative()`) stay. Integers above a documented maximum are
+ * clamped, not refused, so maximums live in descriptions, not in `maximum`.
+ */
 function tidy(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(tidy);
   if (node === null || typeof node !== "object") return node;
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(node as JsonObject)) out[key] = tidy(value);
+  for (const [key, value] of Object.entries(node as JsonObject)) {
+    if ((key === "minimum" || key === "maximum") && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
+    out[key] = tidy(value);
+  }
   if (out.type === "object" && out.properties === undefined) out.properties = {};
   return out;
 }
@@ -71,7 +80,7 @@ export function buildOpenApi(actions: readonly AnyAction[], config: Config, loca
     throw new Error(`too many operations for GPT Builder: ${actions.length + 3} > ${LIMITS.maxOperations}`);
   }
   const paths: JsonObject = {
-    "/health": publicGet("getHealth", "Check that the local server is running and whether access is active.", "application/json", {
+    "/health": publicGet("health", "Check that the local server is running and whether access is active.", "application/json", {
       type: "object",
       properties: { ok: { type: "boolean" }, name: { type: "string" }, version: { type: "string" }, active_workspace: { type: ["string", "null"] } },
     }),
@@ -79,7 +88,7 @@ export function buildOpenApi(actions: readonly AnyAction[], config: Config, loca
   for (const action of actions) {
     paths[`/${action.name}`] = {
       post: {
-        operationId: action.operationId,
+        operationId: action.name, // one name: the path, the operationId and the MCP tool are the same
         summary: action.summary,
         "x-openai-isConsequential": isConsequential(action, config),
         requestBody: {
