@@ -2,6 +2,7 @@ import { realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { z } from "zod";
 import { ActionError } from "../core/errors.js";
+import { boundedNumberWithDefault } from "../exec/bounds.js";
 import { clamp } from "../core/limits.js";
 import { commandEnvironment } from "../exec/environment.js";
 import { JobOutput, viewJob } from "../exec/jobView.js";
@@ -10,6 +11,7 @@ import {
   DEFAULT_WAIT_SECONDS,
   MAX_TIMEOUT_SECONDS,
   MAX_WAIT_SECONDS,
+  QUIET_MS,
   jobTable,
   waitMs,
 } from "../exec/jobs.js";
@@ -20,7 +22,7 @@ export default defineAction({
   name: "exec_command",
   operationId: "execCommand",
   summary:
-    "Run a shell command (bash) in the workspace, e.g. tests, builds, git. Waits up to wait_seconds; a longer command answers status running + job_id: then call command_output. Destructive commands are refused by a policy.",
+    "Run a shell command (bash) in the workspace: tests, builds, git. A long command answers status running + job_id: call command_output. Output is head + tail; on a failure look at highlights, then command_output with pattern. Destructive commands are refused by a policy.",
   readOnly: false,
   consequential: true,
   destructive: true,
@@ -30,19 +32,17 @@ export default defineAction({
       .min(1)
       .max(100_000)
       .describe(
-        "The command line, run by bash with stdin closed and no terminal (no interactive prompts). Pipes, && and quoting work as in a terminal. Commands that would destroy work (rm -rf outside the workspace, git reset --hard, sudo, curl | sh …) are refused with 403 BLOCKED_BY_POLICY.",
+        "The command line, run by bash without a terminal and with stdin closed (see stdin); no editor can open (git commit needs -m). Pipes, && and quoting work as in a terminal. Commands that would destroy work (rm -rf outside the workspace, git reset --hard, sudo, curl | sh …) are refused with 403 BLOCKED_BY_POLICY.",
       ),
     cwd: z.string().default(".").describe("Folder to run in, relative to the workspace root (default: the root). Must stay inside the workspace."),
-    wait_seconds: z
-      .number()
-      .min(0)
-      .default(DEFAULT_WAIT_SECONDS)
+    wait_seconds: boundedNumberWithDefault(0, MAX_WAIT_SECONDS, DEFAULT_WAIT_SECONDS)
       .describe(`How long to wait for the command before answering status running (default ${DEFAULT_WAIT_SECONDS}, max ${MAX_WAIT_SECONDS}; larger values are clamped). The command keeps running afterwards.`),
-    timeout_seconds: z
-      .number()
-      .min(1)
-      .default(DEFAULT_TIMEOUT_SECONDS)
-      .describe(`Hard limit after which the command and all its children are killed (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`),
+    timeout_seconds: boundedNumberWithDefault(1, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS)
+      .describe(`Hard limit after which the command and all its children are killed, background ones included (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`),
+    stdin: z
+      .enum(["closed", "open"])
+      .default("closed")
+      .describe('"closed" (default): the command reads nothing, so it never waits for input. "open": an interactive program; answer its prompts with write_stdin, and this call returns once it printed something and went quiet.'),
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
@@ -79,9 +79,11 @@ export default defineAction({
       env,
       timeoutMs: clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000,
       secret: ctx.config.token,
+      stdin: input.stdin,
     });
-    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
-    await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
+    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
+    if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal);
+    else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) {
       // The answer is logged now; how the job ends (exit, timeout, kill) gets a line of its own.
       void job.finished.then(() =>
