@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { answerInt } from "../exec/bounds.js";
 import { JOB_STATUSES } from "../exec/job.js";
 import { describeJob } from "../exec/jobManager.js";
 import { jobTable } from "../exec/jobs.js";
@@ -24,8 +25,8 @@ export default defineAction({
           command: z.string().describe("The command line (cut at 200 characters)."),
           status: z.enum(JOB_STATUSES),
           started_at: z.string().describe("ISO 8601 time the command started."),
-          duration_ms: z.number().int().describe("Run time so far, or in all once finished."),
-          exit_code: z.number().int().optional().describe("When status is exited."),
+          duration_ms: answerInt(0).describe("Run time so far, or in all once finished."),
+          exit_code: answerInt().optional().describe("When status is exited."),
         }),
       )
       .describe("Running first (newest first), then finished (most recent first)."),

@@ -22,3 +22,10 @@ export function boundedNumberWithDefault(min: number, max: number, fallback: num
     .transform((value) => Math.min(value, max))
     .default(fallback);
 }
+
+/** An integer in an answer: `minimum` (when given) and no made-up ±2^53 bounds in the document. */
+export function answerInt(minimum?: number) {
+  return minimum === undefined
+    ? z.number().int().meta({ minimum: undefined, maximum: undefined })
+    : z.number().int().min(minimum).meta({ maximum: undefined });
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { answerInt } from "./bounds.js";
 import { MAX_HIGHLIGHTS } from "./highlights.js";
 import { JOB_STATUSES, type Job } from "./job.js";
 import { fitJson, jsonSize } from "./jsonBudget.js";
@@ -20,7 +21,7 @@ export const JobOutput = z.object({
     .describe(
       "exited: finished by itself (see exit_code); running: still going, also while processes it started in the background live (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds.",
     ),
-  exit_code: z.number().int().optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
+  exit_code: answerInt().optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
   stdout: z
     .string()
     .describe(
@@ -31,13 +32,13 @@ export const JobOutput = z.object({
     .boolean()
     .describe("true when this answer leaves out part of the output it covers (a marker or next_start_line says which lines; read them with command_output start_line/end_line or pattern)."),
   job_id: z.string().optional().describe("Id for command_output, write_stdin and kill_command."),
-  duration_ms: z.number().int().describe("Time since the command started, or its total run time once finished."),
+  duration_ms: answerInt(0).describe("Time since the command started, or its total run time once finished."),
   has_more_output: z.boolean().describe("A follow-up read continues this one: call command_output with the same job_id (and next_start_line when given)."),
-  output_lines: z.number().int().describe("Lines of output so far (stdout and stderr together, numbered 1 … output_lines in the order they were written)."),
+  output_lines: answerInt(0).describe("Lines of output so far (stdout and stderr together, numbered 1 … output_lines in the order they were written)."),
   highlights: z
     .array(
       z.object({
-        line: z.number().int().describe("Line number in the whole output."),
+        line: answerInt(1).describe("Line number in the whole output."),
         stream: z.enum(["stdout", "stderr"]),
         text: z.string().describe("The line (cut at 300 characters)."),
       }),
@@ -45,13 +46,13 @@ export const JobOutput = z.object({
     .describe(
       "Up to 20 lines from anywhere in the output that look like failures (not ok, FAIL, Error:, Traceback, npm ERR! …), in output order, also from parts this answer leaves out. On a failure look here first, then read around a line with command_output start_line/end_line or pattern.",
     ),
-  highlights_total: z.number().int().describe("How many lines looked like failures in all (highlights shows the first 14 and the last 6 when there are more)."),
+  highlights_total: answerInt(0).describe("How many lines looked like failures in all (highlights shows the first 14 and the last 6 when there are more)."),
   output: z
     .string()
     .optional()
     .describe('For start_line/end_line and pattern reads: the lines, each as "N: text" (a pattern\'s match) or "N- text" (context); stderr lines carry "[stderr] "; "--" separates groups.'),
-  next_start_line: z.number().int().optional().describe("The read stopped early (answer size or search time): call command_output again with start_line set to this (same pattern) to continue."),
-  matches: z.number().int().optional().describe("Pattern reads: matching lines found in the searched range."),
+  next_start_line: answerInt(1).optional().describe("The read stopped early (answer size or search time): call command_output again with start_line set to this (same pattern) to continue."),
+  matches: answerInt(0).optional().describe("Pattern reads: matching lines found in the searched range."),
   message: z.string().optional().describe("What to do next, for the model."),
 });
 
@@ -84,7 +85,7 @@ function base(job: Job): { view: Base; highlightCost: number } {
 }
 
 function lineCost(line: LogLine): number {
-  return jsonSize(line.text) + (line.partial ? 0 : 2);
+  return jsonSize(line.text) + (line.partial || line.unterminated ? 0 : 2);
 }
 
 interface StreamPart {
@@ -207,7 +208,7 @@ function cutLine(line: LogLine, budget: number, keepEnd = false): LogLine {
 }
 
 function renderStream(job: Job, part: StreamPart): string {
-  const text = (lines: LogLine[]) => lines.map((line) => (line.partial ? line.text : `${line.text}\n`)).join("");
+  const text = (lines: LogLine[]) => lines.map((line) => (line.partial || line.unterminated ? line.text : `${line.text}\n`)).join("");
   if (!part.gap) return text(part.head);
   const { from, to } = part.gap;
   const marker = `[… output lines ${from}–${to} are not shown here; read them with command_output {"job_id": "${job.id}", "start_line": ${from}, "end_line": ${Math.min(to, from + 199)}} or search them with "pattern" …]\n`;

@@ -32,6 +32,8 @@ export interface LogLine {
   text: string;
   /** Not complete yet: may still grow or be rewritten. */
   partial?: boolean;
+  /** The stream ended without a newline after this line. */
+  unterminated?: boolean;
 }
 
 export interface LogLimits {
@@ -85,6 +87,8 @@ export class OutputLog {
     stdout: { pending: "", rewrite: false },
     stderr: { pending: "", rewrite: false },
   };
+  /** Last lines of a stream that ended without a newline (at most one per stream). */
+  private readonly unterminated = new Set<number>();
   /** Bumped on every bit of output (for "wait until quiet"). */
   version = 0;
   lastOutputAt = 0;
@@ -141,7 +145,10 @@ export class OutputLog {
   /** The stream closed: its unfinished line becomes a line. */
   end(stream: Stream): void {
     const state = this.streams[stream];
-    if (state.pending.length > 0) this.commit(stream, state.pending);
+    if (state.pending.length > 0) {
+      this.commit(stream, state.pending);
+      this.unterminated.add(this.committed);
+    }
     state.pending = "";
     state.rewrite = false;
   }
@@ -227,6 +234,7 @@ export class OutputLog {
       const segLast = segment.firstLine + segment.lines - 1;
       if (segLast < from || segment.firstLine > last) continue;
       if (readSegment(segment, Math.max(from, segment.firstLine), Math.min(last, segLast), (line) => {
+        if (this.unterminated.has(line.line)) line.unterminated = true;
         out.push(line);
         return stop?.(line) ?? false;
       })) break;
@@ -247,7 +255,11 @@ export class OutputLog {
       while (high >= low) {
         const blockStart = Math.max(low, segment.firstLine + Math.floor((high - segment.firstLine) / INDEX_EVERY) * INDEX_EVERY);
         const block: LogLine[] = [];
-        readSegment(segment, blockStart, high, (line) => (block.push(line), false));
+        readSegment(segment, blockStart, high, (line) => {
+          if (this.unterminated.has(line.line)) line.unterminated = true;
+          block.push(line);
+          return false;
+        });
         for (let i = block.length - 1; i >= 0; i--) if (stop(block[i]!)) return;
         high = blockStart - 1;
       }
