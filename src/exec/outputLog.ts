@@ -72,6 +72,7 @@ interface StreamState {
 
 export class OutputLog {
   private readonly segments: Segment[] = [];
+  private segmentsMade = 0;
   private fd: number | null = null;
   private written = 0;
   private buffer: string[] = [];
@@ -183,7 +184,7 @@ export class OutputLog {
   private openSegment(firstLine: number): Segment {
     this.flush();
     if (this.fd !== null) closeSync(this.fd);
-    const segment: Segment = { path: `${this.pathPrefix}.${this.segments.length}.log`, firstLine, lines: 0, index: [], bytes: 0 };
+    const segment: Segment = { path: `${this.pathPrefix}.${this.segmentsMade++}.log`, firstLine, lines: 0, index: [], bytes: 0 };
     this.fd = openSync(segment.path, "w", 0o600);
     this.written = 0;
     this.segments.push(segment);
