@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ActionError } from "../core/errors.js";
 import { boundedNumber, boundedNumberWithDefault } from "../exec/bounds.js";
 import { DEFAULT_OUTPUT_CHARS, JobOutput, MAX_OUTPUT_CHARS, MIN_OUTPUT_CHARS, viewJob, viewLines, viewPattern } from "../exec/jobView.js";
-import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, QUIET_MS, findJob, waitMs } from "../exec/jobs.js";
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, QUIET_MS, IDLE_MS, findJob, waitMs } from "../exec/jobs.js";
 import { MAX_PATTERN_CHARS, checkPattern } from "../exec/search.js";
 import { defineAction } from "./define.js";
 
@@ -49,7 +49,7 @@ export default defineAction({
     if (input.pattern !== undefined) checkPattern(input.pattern);
     const explicit = input.pattern !== undefined || input.start_line !== undefined || input.end_line !== undefined;
     const wait = waitMs(ctx, input.wait_seconds ?? (explicit ? 0 : DEFAULT_WAIT_SECONDS));
-    if (job.stdinMode === "open") await job.waitQuiet(wait, QUIET_MS, ctx.signal);
+    if (job.stdinMode === "open") await job.waitQuiet(wait, QUIET_MS, ctx.signal, IDLE_MS);
     else await job.wait(wait, ctx.signal);
     if (!explicit) return viewJob(job, { fromStart: input.from_start, budget: input.max_chars });
     const start = input.start_line ?? 1;

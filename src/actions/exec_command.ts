@@ -12,6 +12,7 @@ import {
   MAX_TIMEOUT_SECONDS,
   MAX_WAIT_SECONDS,
   QUIET_MS,
+  IDLE_MS,
   jobTable,
   waitMs,
 } from "../exec/jobs.js";
@@ -42,7 +43,7 @@ export default defineAction({
     stdin: z
       .enum(["closed", "open"])
       .default("closed")
-      .describe('"closed" (default): the command reads nothing, so it never waits for input. "open": an interactive program; answer its prompts with write_stdin, and this call returns once it printed something and went quiet.'),
+      .describe('"closed" (default): the command reads nothing, so it never waits for input. "open": an interactive program; answer its prompts with write_stdin; this call returns once it printed something and went quiet (or printed nothing for 3 s).'),
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
@@ -82,7 +83,7 @@ export default defineAction({
       stdin: input.stdin,
     });
     ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
-    if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal);
+    if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal, IDLE_MS);
     else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) {
       // The answer is logged now; how the job ends (exit, timeout, kill) gets a line of its own.

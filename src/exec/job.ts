@@ -202,13 +202,15 @@ export class Job {
   /**
    * For programs that talk with the model (stdin open): wait until the job
    * ends, or it printed something and then went quiet for `quietMs` (it may
-   * be waiting for input), or `ms` pass.
+   * be waiting for input), or printed nothing at all for `idleMs`, or `ms` pass.
    */
-  async waitQuiet(ms: number, quietMs: number, signal?: AbortSignal): Promise<void> {
-    const until = Date.now() + ms;
+  async waitQuiet(ms: number, quietMs: number, signal?: AbortSignal, idleMs = Infinity): Promise<void> {
+    const started = Date.now();
+    const until = started + ms;
     const startVersion = this.log.version;
     while (this.running && !signal?.aborted && Date.now() < until) {
       if (this.log.version !== startVersion && Date.now() - this.log.lastOutputAt >= quietMs) return;
+      if (this.log.version === startVersion && Date.now() - started >= idleMs) return;
       await this.wait(Math.min(50, until - Date.now()), signal);
     }
   }

@@ -79,6 +79,8 @@ export class OutputLog {
   private bufferBytes = 0;
   private committed = 0;
   private disposed = false;
+  /** Storing failed (disk full, folder gone): later lines are counted and highlighted, not kept. */
+  writeFailed = false;
   /** Lines dropped from the middle (inclusive range), and their size. */
   dropped: { from: number; to: number; bytes: number } | null = null;
   /** Bytes of text committed (whole output, kept or not). */
@@ -171,19 +173,28 @@ export class OutputLog {
     const record = `${stream === "stdout" ? "o" : "e"}${text}\n`;
     const bytes = Buffer.byteLength(record);
     this.totalBytes += bytes - 2;
-    let segment = this.segments.at(-1);
-    if (!segment || segment.bytes >= this.limits.segmentBytes) segment = this.openSegment(line);
-    if (segment.lines % INDEX_EVERY === 0) segment.index.push(segment.bytes);
-    segment.lines++;
-    segment.bytes += bytes;
-    this.buffer.push(record);
-    this.bufferBytes += bytes;
-    if (this.bufferBytes >= WRITE_BUFFER_BYTES) this.flush();
+    if (this.writeFailed) return;
+    try {
+      let segment = this.segments.at(-1);
+      if (!segment || segment.bytes >= this.limits.segmentBytes) segment = this.openSegment(line);
+      if (segment.lines % INDEX_EVERY === 0) segment.index.push(segment.bytes);
+      segment.lines++;
+      segment.bytes += bytes;
+      this.buffer.push(record);
+      this.bufferBytes += bytes;
+      if (this.bufferBytes >= WRITE_BUFFER_BYTES) this.flush();
+    } catch {
+      // Disk full or the folder removed underneath: keep counting lines, stop storing them (never crash the server).
+      this.writeFailed = true;
+      this.buffer = [];
+      this.bufferBytes = 0;
+    }
   }
 
   private openSegment(firstLine: number): Segment {
     this.flush();
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd !== null) closeQuietly(this.fd);
+    this.fd = null;
     const segment: Segment = { path: `${this.pathPrefix}.${this.segmentsMade++}.log`, firstLine, lines: 0, index: [], bytes: 0 };
     this.fd = openSync(segment.path, "w", 0o600);
     this.written = 0;
@@ -211,9 +222,13 @@ export class OutputLog {
     const data = Buffer.from(this.buffer.join(""));
     this.buffer = [];
     this.bufferBytes = 0;
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.written + done);
-    this.written += data.length;
+    try {
+      let done = 0;
+      while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.written + done);
+      this.written += data.length;
+    } catch {
+      this.writeFailed = true;
+    }
   }
 
   /** Segment files and their line ranges (for a search in another thread; flushes first). */
@@ -272,7 +287,7 @@ export class OutputLog {
     this.end("stdout");
     this.end("stderr");
     this.flush();
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd !== null) closeQuietly(this.fd);
     this.fd = null;
   }
 
@@ -280,7 +295,7 @@ export class OutputLog {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd !== null) closeQuietly(this.fd);
     this.fd = null;
     this.buffer = [];
     for (const segment of this.segments) rmSync(segment.path, { force: true });
@@ -331,6 +346,14 @@ export function readSegment(segment: SegmentInfo, from: number, to: number, each
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }
 
