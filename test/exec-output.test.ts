@@ -26,34 +26,44 @@ after(async () => {
   await server.close();
 });
 
-test("10 MB of output stays within the response budget on every read, with an omitted-bytes marker", async () => {
-  const started = await server.post("exec_command", { command: "yes 'line of output' | head -c 10485760; echo tail-end", wait_seconds: 20 });
+test("10 MB of output: each answer stays small (head + tail + marker), and every line stays readable by number", async () => {
+  const started = await server.post("exec_command", { command: "yes 'line of output' | head -c 10485760; echo tail-end", wait_seconds: 30 });
   assert.equal(started.status, 200, started.text.slice(0, 300));
-  assert.ok(started.text.length < RESPONSE_LIMIT, `first answer is ${started.text.length} characters`);
+  assert.equal(started.json.status, "exited");
+  assert.ok(started.text.length < 26_000, `the default answer is ${started.text.length} characters`);
   assert.equal(started.json.truncated, true);
-  assert.equal(started.json.has_more_output, true);
+  assert.equal(started.json.has_more_output, false);
+  assert.equal(started.json.output_lines, 699051);
+  const stdout = started.json.stdout as string;
+  assert.ok(stdout.startsWith("line of output\n"), "the start of the output is kept");
+  assert.ok(stdout.trimEnd().endsWith("tail-end"), "the end of the output is kept");
+  const marker = /\[… output lines (\d+)–(\d+) are not shown here; read them with command_output \{"job_id": "job_\w+", "start_line": \d+, "end_line": \d+\}/.exec(stdout);
+  assert.ok(marker, "the left-out middle is one marker naming its lines");
   assert.match(started.json.message, /command_output/);
 
-  let stdout = started.json.stdout as string;
-  let reply = started;
-  for (let calls = 0; calls < 20 && (reply.json.has_more_output || reply.json.status === "running"); calls++) {
-    reply = await server.post("command_output", { job_id: started.json.job_id, wait_seconds: 5 });
-    assert.ok(reply.text.length < RESPONSE_LIMIT, `a page is ${reply.text.length} characters`);
-    stdout += reply.json.stdout;
-  }
-  assert.equal(reply.json.status, "exited");
-  assert.equal(reply.json.has_more_output, false);
-  assert.match(stdout, /\[… \d+ bytes omitted …\]/, "the dropped middle is shown as one marker");
-  assert.ok(stdout.trimEnd().endsWith("tail-end"), "the end of the output is kept");
-  assert.ok(stdout.startsWith("line of output\n"), "the start of the output is kept");
-  assert.ok(stdout.length < 1_000_000, "only head and tail are kept in memory");
+  // The middle is on disk: any line can be read by number, pages continue with next_start_line.
+  const middle = await server.post("command_output", { job_id: started.json.job_id, start_line: 350_000, end_line: 350_002 });
+  assert.equal(middle.json.output, "350000: line of output\n350001: line of output\n350002: line of output");
+  assert.equal(middle.json.stdout, "");
+  const page = await server.post("command_output", { job_id: started.json.job_id, start_line: 1, max_chars: 10 ** 9 });
+  assert.ok(page.text.length < RESPONSE_LIMIT, `a page asked as large as possible is ${page.text.length} characters`);
+  assert.equal(page.json.truncated, true);
+  assert.ok(page.json.next_start_line > 1000);
+  const next = await server.post("command_output", { job_id: started.json.job_id, start_line: page.json.next_start_line, end_line: page.json.next_start_line });
+  assert.equal(next.json.output, `${page.json.next_start_line}: line of output`);
+  const last = await server.post("command_output", { job_id: started.json.job_id, start_line: 699051 });
+  assert.equal(last.json.output, "699051: line of outail-end", "head -c cut the last line; echo completed it");
+  assert.equal(last.json.next_start_line, undefined);
 });
 
 test("output full of characters JSON must escape still fits the budget", async () => {
   const reply = await server.post("exec_command", { command: `yes '"\\\\"\\\\' | head -c 400000`, wait_seconds: 20 });
   assert.equal(reply.status, 200);
-  assert.ok(reply.text.length < RESPONSE_LIMIT, `answer is ${reply.text.length} characters`);
-  assert.equal(reply.json.has_more_output, true);
+  assert.ok(reply.text.length < 26_000, `answer is ${reply.text.length} characters`);
+  assert.equal(reply.json.truncated, true);
+  const wide = await server.post("command_output", { job_id: reply.json.job_id, from_start: true, max_chars: 80_000 });
+  assert.ok(wide.text.length < RESPONSE_LIMIT, `a wide answer is ${wide.text.length} characters`);
+  assert.ok(wide.text.length > 60_000, "max_chars gives a larger answer when asked");
 });
 
 test("invalid UTF-8 becomes replacement characters, also across chunk boundaries", async () => {

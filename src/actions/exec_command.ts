@@ -4,6 +4,7 @@ import { z } from "zod";
 import { accessState } from "../access/state.js";
 import { holdForApproval } from "../approvals/held.js";
 import { ActionError } from "../core/errors.js";
+import { boundedNumberWithDefault } from "../exec/bounds.js";
 import { clamp } from "../core/limits.js";
 import { commandEnvironment } from "../exec/environment.js";
 import type { Job } from "../exec/job.js";
@@ -13,6 +14,8 @@ import {
   DEFAULT_WAIT_SECONDS,
   MAX_TIMEOUT_SECONDS,
   MAX_WAIT_SECONDS,
+  QUIET_MS,
+  IDLE_MS,
   jobTable,
   waitMs,
 } from "../exec/jobs.js";
@@ -22,7 +25,7 @@ import { defineAction } from "./define.js";
 export default defineAction({
   name: "exec_command",
   summary:
-    "Run a shell command (bash) in the workspace, e.g. tests, builds, git. Waits up to wait_seconds; a longer command answers status running + job_id: then call command_output. Destructive commands are refused by a policy.",
+    "Run a shell command (bash) in the workspace: tests, builds, git. A long command answers status running + job_id: call command_output. Output is head + tail; on a failure look at highlights, then command_output with pattern. Destructive commands are refused by a policy.",
   readOnly: false,
   consequential: true,
   destructive: true,
@@ -32,19 +35,17 @@ export default defineAction({
       .min(1)
       .max(100_000)
       .describe(
-        "The command line, run by bash with stdin closed and no terminal (no interactive prompts). Pipes, && and quoting work as in a terminal. Commands that would destroy work (rm -rf outside the workspace, git reset --hard, sudo, curl | sh …) are refused with 403 BLOCKED_BY_POLICY.",
+        "The command line, run by bash without a terminal and with stdin closed (see stdin); no editor can open (git commit needs -m). Pipes, && and quoting work as in a terminal. Commands that would destroy work (rm -rf outside the workspace, git reset --hard, sudo, curl | sh …) are refused with 403 BLOCKED_BY_POLICY.",
       ),
     cwd: z.string().default(".").describe("Folder to run in, relative to the workspace root (default: the root). Must stay inside the workspace."),
-    wait_seconds: z
-      .number()
-      .min(0)
-      .default(DEFAULT_WAIT_SECONDS)
+    wait_seconds: boundedNumberWithDefault(0, MAX_WAIT_SECONDS, DEFAULT_WAIT_SECONDS)
       .describe(`How long to wait for the command before answering status running (default ${DEFAULT_WAIT_SECONDS}, max ${MAX_WAIT_SECONDS}; larger values are clamped). The command keeps running afterwards.`),
-    timeout_seconds: z
-      .number()
-      .min(1)
-      .default(DEFAULT_TIMEOUT_SECONDS)
-      .describe(`Hard limit after which the command and all its children are killed (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`),
+    timeout_seconds: boundedNumberWithDefault(1, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS)
+      .describe(`Hard limit after which the command and all its children are killed, background ones included (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`),
+    stdin: z
+      .enum(["closed", "open"])
+      .default("closed")
+      .describe('"closed" (default): the command reads nothing, so it never waits for input. "open": an interactive program; answer its prompts with write_stdin; this call returns once it printed something and went quiet (or printed nothing for 3 s).'),
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
@@ -77,7 +78,7 @@ export default defineAction({
     }
     const timeoutMs = clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000;
     const launch = (id?: string) =>
-      jobTable(ctx).start({ command: input.command, cwd: cwd.real, env, timeoutMs, secret: ctx.config.token, ...(id ? { id } : {}) });
+      jobTable(ctx).start({ command: input.command, cwd: cwd.real, env, timeoutMs, secret: ctx.config.token, stdin: input.stdin, ...(id ? { id } : {}) });
     // The job's end (exit, timeout, kill) after the answer gets an audit line of its own.
     const auditEnd = (job: Job) =>
       void job.finished.then(() =>
@@ -102,8 +103,9 @@ export default defineAction({
       });
     }
     const job = launch();
-    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
-    await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
+    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
+    if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal, IDLE_MS);
+    else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) auditEnd(job);
     return viewJob(job);
   },

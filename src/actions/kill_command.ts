@@ -7,12 +7,12 @@ import { defineAction } from "./define.js";
 export default defineAction({
   name: "kill_command",
   summary:
-    "Stop a command started by exec_command (by job_id) together with every process it started: SIGTERM, then SIGKILL after a short grace period. Returns its last output; status killed, or its final status if it had already ended.",
+    "Stop a command started by exec_command (job_id) and every process it started, background ones included: SIGTERM, then SIGKILL after a short grace. Returns its last output and highlights; status killed, or its final status if it had ended.",
   readOnly: false,
   consequential: false,
   destructive: false,
   input: z.object({
-    job_id: z.string().min(1).describe("The job_id exec_command returned."),
+    job_id: z.string().min(1).describe("The job_id exec_command returned (list_commands shows them all)."),
   }),
   output: JobOutput,
   handler: async (input, ctx) => {

@@ -10,6 +10,8 @@ import applyPatch from "./apply_patch.js";
 import execCommand from "./exec_command.js";
 import commandOutput from "./command_output.js";
 import killCommand from "./kill_command.js";
+import listCommands from "./list_commands.js";
+import writeStdin from "./write_stdin.js";
 import gitStatus from "./git_status.js";
 import gitDiff from "./git_diff.js";
 
@@ -29,6 +31,8 @@ export const ACTIONS: readonly AnyAction[] = [
   execCommand,
   commandOutput,
   killCommand,
+  listCommands,
+  writeStdin,
   gitStatus,
   gitDiff,
 ] as unknown as readonly AnyAction[];

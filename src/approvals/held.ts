@@ -41,6 +41,9 @@ export function heldView(held: HeldCommand): JobOutput {
     job_id: held.id,
     duration_ms: Math.max(0, Date.now() - Date.parse(held.created_at)),
     has_more_output: false,
+    output_lines: 0,
+    highlights: [],
+    highlights_total: 0,
     message,
   };
 }

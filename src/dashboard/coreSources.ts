@@ -19,6 +19,7 @@ export interface CoreParts {
 
 const FEED_KEEP = 300;
 const TAIL_CHARS = 4_000;
+const TAIL_LINES = 80;
 const FINISHED_SHOWN = 15;
 
 /** The providers backed by the running server: jobs, access, workspaces, feed, approvals, public fields. */
@@ -47,9 +48,9 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     jobs: {
       list: () => {
         const all = jobs().list();
-        const running = all.filter((j) => j.running || j.lingering).sort((a, b) => a.startedAt - b.startedAt);
+        const running = all.filter((j) => j.running).sort((a, b) => a.startedAt - b.startedAt);
         const finished = all
-          .filter((j) => !j.running && !j.lingering)
+          .filter((j) => !j.running)
           .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
           .slice(0, FINISHED_SHOWN);
         return [...running, ...finished].map(summarize);
@@ -136,15 +137,17 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
 }
 
 function summarize(job: Job): JobSummary {
-  const tail = (buffer: Job["stdout"]) => buffer.read(Math.max(0, buffer.length - TAIL_CHARS), TAIL_CHARS * 2).text;
+  // The last lines of the job's one numbered log (both streams), as much as fits the tail.
+  const lines = [...job.log.read(Math.max(1, job.log.lines - TAIL_LINES + 1), job.log.lines), ...job.log.partials()];
+  const tail = (stream: "stdout" | "stderr") => lines.filter((line) => line.stream === stream).map((line) => line.text).join("\n").slice(-TAIL_CHARS);
   return {
     id: job.id,
     command: job.command,
-    status: job.lingering && !job.running ? "running" : job.status,
+    status: job.status,
     started_at: new Date(job.startedAt).toISOString(),
     duration_ms: job.durationMs(),
     exit_code: job.exitCode,
-    tail: { stdout: tail(job.stdout), stderr: tail(job.stderr) },
+    tail: { stdout: tail("stdout"), stderr: tail("stderr") },
   };
 }
 

@@ -6,11 +6,25 @@
 
 const OWN_VARIABLE = /^CHATGPT_CODEX/i;
 
-/** Settings so a command never waits for a person: there is no terminal and stdin is closed. */
+/**
+ * What an editor invocation runs instead: it fails at once, saying why and
+ * what to do. Programs run the editor through a shell with the file name
+ * appended (`sh -c '<editor> "$@"'`), so the text ends in a command that
+ * takes (and ignores) arguments.
+ */
+export const NO_EDITOR =
+  "echo 'chatgpt-codex: no editor can open here (commands run without a terminal). Give the text on the command line instead, e.g. git commit -m \"message\", git merge --no-edit, or GIT_EDITOR=true to keep the default text.' >&2; false";
+
+/** Settings so a command never waits for a person: there is no terminal, stdin is closed unless asked for, no editor opens. */
 const NON_INTERACTIVE: Record<string, string> = {
   GIT_TERMINAL_PROMPT: "0",
   GIT_PAGER: "cat",
   PAGER: "cat",
+  GIT_EDITOR: NO_EDITOR,
+  GIT_SEQUENCE_EDITOR: NO_EDITOR,
+  EDITOR: NO_EDITOR,
+  VISUAL: NO_EDITOR,
+  GIT_MERGE_AUTOEDIT: "no",
 };
 
 export function commandEnvironment(secrets: readonly string[], base: NodeJS.ProcessEnv = process.env): Record<string, string> {

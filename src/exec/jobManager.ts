@@ -1,8 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ActionError } from "../core/errors.js";
 import type { Closable } from "../core/resources.js";
-import { Job } from "./job.js";
-import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from "./outputBuffer.js";
+import { Job, type StdinMode } from "./job.js";
+import type { SpawnArgv } from "./shell.js";
+import { DEFAULT_LOG_LIMITS, type LogLimits } from "./outputLog.js";
 
 export interface JobLimits {
   /** Jobs running at once; one more is refused until one ends. */
@@ -15,7 +19,10 @@ export interface JobLimits {
   graceMs: number;
   /** SIGTERM → SIGKILL grace when the server shuts down (it must exit quickly). */
   shutdownGraceMs: number;
-  output: OutputLimits;
+  /** How each job's output log is kept on disk. */
+  log: LogLimits;
+  /** Disk all finished jobs' logs may take together; the oldest finished jobs are forgotten beyond it. */
+  finishedDiskBytes: number;
 }
 
 export const DEFAULT_JOB_LIMITS: JobLimits = {
@@ -24,7 +31,8 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
   finishedTtlMs: 60 * 60 * 1000,
   graceMs: 2_000,
   shutdownGraceMs: 500,
-  output: DEFAULT_OUTPUT_LIMITS,
+  log: DEFAULT_LOG_LIMITS,
+  finishedDiskBytes: 256 * 1024 * 1024,
 };
 
 export interface StartOptions {
@@ -33,18 +41,27 @@ export interface StartOptions {
   env: Record<string, string>;
   timeoutMs: number;
   secret: string;
+  stdin?: StdinMode;
+  argv?: SpawnArgv;
 }
+
+/** The longest command text a listing shows. */
+const LISTED_COMMAND_CHARS = 200;
 
 /**
  * The server's table of commands. Lives in the server's resource bag, so
  * closing the server kills every job; a last-chance exit hook SIGKILLs the
- * groups if the process ends without closing.
+ * groups if the process ends without closing. Output logs live in one
+ * private temporary folder (0700), removed at shutdown; a job's files go
+ * when the job is forgotten.
  */
 export class JobManager implements Closable {
   private readonly jobs = new Map<string, Job>();
   private closed = false;
+  private folder: string | null = null;
   private readonly onProcessExit = () => {
     for (const job of this.jobs.values()) job.killNow();
+    this.removeFolder();
   };
 
   constructor(private readonly limits: JobLimits = DEFAULT_JOB_LIMITS) {
@@ -57,11 +74,14 @@ export class JobManager implements Closable {
     this.prune();
     const running = [...this.jobs.values()].filter((job) => job.running);
     if (running.length >= this.limits.maxRunning) {
+      const listed = running.map((job) => describeJob(job));
       throw new ActionError("RATE_LIMITED", `${running.length} commands are already running (the limit is ${this.limits.maxRunning})`, {
-        hint: `Wait for one to finish (command_output) or stop one with kill_command. Running: ${running.map((j) => j.id).join(", ")}`,
+        hint: `Wait for one to finish (command_output) or stop one you no longer need with kill_command. Running: ${listed.map((j) => `${j.job_id} (${Math.round(j.duration_ms / 1000)} s): ${j.command}`).join("; ")}`,
+        details: { running: listed },
       });
     }
-    const job = new Job({ ...options, id: options.id ?? newJobId(), graceMs: this.limits.graceMs, output: this.limits.output });
+    const id = options.id ?? newJobId();
+    const job = new Job({ ...options, id, graceMs: this.limits.graceMs, log: this.limits.log, logPrefix: join(this.ensureFolder(), id) });
     this.jobs.set(job.id, job);
     return job;
   }
@@ -71,21 +91,49 @@ export class JobManager implements Closable {
     return this.jobs.get(id);
   }
 
-  /** Every job in the table (the dashboard lists them). */
-  list(): Job[] {
+  /** Running jobs first (newest first), then the most recently finished; at most `limit`. */
+  list(limit = 50): Job[] {
     this.prune();
-    return [...this.jobs.values()];
+    const jobs = [...this.jobs.values()];
+    const running = jobs.filter((job) => job.running).sort((a, b) => b.startedAt - a.startedAt);
+    const finished = jobs.filter((job) => !job.running).sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0));
+    return [...running, ...finished].slice(0, limit);
   }
 
-  /** Drop finished jobs past their time, then the oldest finished ones beyond the count. */
+  /** Drop finished jobs past their time, then the oldest finished ones beyond the count or the disk budget. */
   private prune(): void {
     const now = Date.now();
-    const finished = [...this.jobs.values()].filter((job) => !job.running && !job.lingering);
+    const finished = [...this.jobs.values()].filter((job) => !job.running);
     for (const job of finished) {
-      if (now - (job.endedAt ?? now) > this.limits.finishedTtlMs) this.jobs.delete(job.id);
+      if (now - (job.endedAt ?? now) > this.limits.finishedTtlMs) this.forget(job);
     }
     const kept = finished.filter((job) => this.jobs.has(job.id)).sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0));
-    for (const job of kept.slice(0, Math.max(0, kept.length - this.limits.keepFinished))) this.jobs.delete(job.id);
+    let disk = kept.reduce((sum, job) => sum + job.log.diskBytes, 0);
+    let count = kept.length;
+    for (const job of kept) {
+      if (count <= this.limits.keepFinished && disk <= this.limits.finishedDiskBytes) break;
+      disk -= job.log.diskBytes;
+      count--;
+      this.forget(job);
+    }
+  }
+
+  private forget(job: Job): void {
+    this.jobs.delete(job.id);
+    job.log.dispose();
+  }
+
+  private ensureFolder(): string {
+    if (this.folder === null) {
+      this.folder = mkdtempSync(join(tmpdir(), "chatgpt-codex-jobs-"));
+      chmodSync(this.folder, 0o700);
+    }
+    return this.folder;
+  }
+
+  private removeFolder(): void {
+    if (this.folder !== null) rmSync(this.folder, { recursive: true, force: true });
+    this.folder = null;
   }
 
   async close(): Promise<void> {
@@ -93,8 +141,23 @@ export class JobManager implements Closable {
     process.off("exit", this.onProcessExit);
     const jobs = [...this.jobs.values()];
     await Promise.allSettled(jobs.map((job) => job.kill("killed", this.limits.shutdownGraceMs)));
+    for (const job of jobs) job.log.dispose();
     this.jobs.clear();
+    this.removeFolder();
   }
+}
+
+/** One row of list_commands (and of the 429 listing). */
+export function describeJob(job: Job): { job_id: string; command: string; status: Job["status"]; started_at: string; duration_ms: number; exit_code?: number } {
+  const row: ReturnType<typeof describeJob> = {
+    job_id: job.id,
+    command: job.command.length > LISTED_COMMAND_CHARS ? `${job.command.slice(0, LISTED_COMMAND_CHARS - 1)}…` : job.command,
+    status: job.status,
+    started_at: new Date(job.startedAt).toISOString(),
+    duration_ms: job.durationMs(),
+  };
+  if (job.status === "exited" && job.exitCode !== null) row.exit_code = job.exitCode;
+  return row;
 }
 
 function newJobId(): string {

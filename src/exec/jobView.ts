@@ -1,73 +1,218 @@
 import { z } from "zod";
-import type { Job } from "./job.js";
-import { jsonSize } from "./jsonBudget.js";
+import { answerInt } from "./bounds.js";
+import { MAX_HIGHLIGHTS } from "./highlights.js";
+import { JOB_STATUSES, type Job } from "./job.js";
+import { fitJson, jsonSize } from "./jsonBudget.js";
+import type { LogLine, Stream } from "./outputLog.js";
+import { searchLog } from "./search.js";
 
-/** The answer of exec_command, command_output and kill_command (API contract: one shape for all three). */
+/**
+ * What exec_command, command_output, kill_command and write_stdin answer
+ * (one shape for all). How output is numbered: the job's stdout and stderr
+ * form ONE log of lines, numbered 1, 2, 3 … in the order each line was
+ * completed; every line keeps its stream. `stdout`/`stderr` show the new
+ * lines of each stream (v1), `output` shows numbered lines of both streams
+ * for line-range and pattern reads, `highlights` point into the same
+ * numbering.
+ */
 export const JobOutput = z.object({
   status: z
-    .enum(["exited", "running", "killed", "timed_out", "awaiting_approval", "denied"])
-    .describe("exited: finished by itself (see exit_code); running: still going (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds; awaiting_approval: not started, the owner must approve it (call command_output); denied: the owner refused it, it never ran."),
-  exit_code: z.number().int().optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
-  stdout: z.string().describe("Standard output since the previous read of this job (colour codes removed)."),
-  stderr: z.string().describe("Standard error since the previous read of this job."),
+    .enum([...JOB_STATUSES, "awaiting_approval", "denied"])
+    .describe(
+      "exited: finished by itself (see exit_code); running: still going, also while processes it started in the background live (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds; awaiting_approval: not started, the owner must approve it (call command_output); denied: the owner refused it, it never ran.",
+    ),
+  exit_code: answerInt().optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
+  stdout: z
+    .string()
+    .describe(
+      "Standard output not read before (all of it with from_start), colour codes removed, progress-bar rewrites collapsed. A long part in the middle is left out with a marker naming the line numbers to read. Empty in a start_line/end_line/pattern read: see output.",
+    ),
+  stderr: z.string().describe("Standard error, the same way as stdout."),
   truncated: z
     .boolean()
-    .describe("true when this answer does not hold all output: the rest is readable with command_output (has_more_output), or the middle of a huge output was not kept (a marker says how many bytes)."),
-  job_id: z.string().optional().describe("Id for command_output (more output, final status) and kill_command."),
-  duration_ms: z.number().int().describe("Time since the command started, or its total run time once finished."),
-  has_more_output: z.boolean().describe("More output is already waiting: call command_output with job_id."),
+    .describe("true when this answer leaves out part of the output it covers (a marker or next_start_line says which lines; read them with command_output start_line/end_line or pattern)."),
+  job_id: z.string().optional().describe("Id for command_output, write_stdin and kill_command."),
+  duration_ms: answerInt(0).describe("Time since the command started, or its total run time once finished."),
+  has_more_output: z.boolean().describe("A follow-up read continues this one: call command_output with the same job_id (and next_start_line when given)."),
+  output_lines: answerInt(0).describe("Lines of output so far (stdout and stderr together, numbered 1 … output_lines in the order they were written)."),
+  highlights: z
+    .array(
+      z.object({
+        line: answerInt(1).describe("Line number in the whole output."),
+        stream: z.enum(["stdout", "stderr"]),
+        text: z.string().describe("The line (cut at 300 characters)."),
+      }),
+    )
+    .describe(
+      "Up to 20 lines from anywhere in the output that look like failures (not ok, FAIL, Error:, Traceback, npm ERR! …), in output order, also from parts this answer leaves out. On a failure look here first, then read around a line with command_output start_line/end_line or pattern.",
+    ),
+  highlights_total: answerInt(0).describe("How many lines looked like failures in all (highlights shows the first 14 and the last 6 when there are more)."),
+  output: z
+    .string()
+    .optional()
+    .describe('For start_line/end_line and pattern reads: the lines, each as "N: text" (a pattern\'s match) or "N- text" (context); stderr lines carry "[stderr] "; "--" separates groups.'),
+  next_start_line: answerInt(1).optional().describe("The read stopped early (answer size or search time): call command_output again with start_line set to this (same pattern) to continue."),
+  matches: answerInt(0).optional().describe("Pattern reads: matching lines found in the searched range."),
   message: z.string().optional().describe("What to do next, for the model."),
 });
 
 export type JobOutput = z.input<typeof JobOutput>;
 
-/** What stdout and stderr together may take in one answer, JSON-escaped (the response limit is 100,000 characters). */
-export const OUTPUT_BUDGET_CHARS = 80_000;
+/** Output characters an answer spends by default (head + tail + highlights): the model's context is the scarce resource. */
+export const DEFAULT_OUTPUT_CHARS = 24_000;
+/** The most an answer may spend on output when asked (max_chars), keeping the whole answer under ChatGPT's 100,000. */
+export const MAX_OUTPUT_CHARS = 80_000;
+export const MIN_OUTPUT_CHARS = 2_000;
+/** Share of a cut stream given to its start; the rest goes to its end (where summaries are). */
+const HEAD_SHARE = 1 / 3;
+/** Matches a pattern read collects before it stops (and offers next_start_line). */
+const MAX_MATCHES = 400;
 
-/**
- * Build the answer for a job and move its read cursors past what is shown.
- * The budget is shared: a stream needing less than half leaves the rest to the other.
- */
-export function viewJob(job: Job, options: { fromStart?: boolean; budget?: number } = {}): JobOutput {
-  if (options.fromStart) {
-    job.cursor.stdout = 0;
-    job.cursor.stderr = 0;
-  }
-  const budget = options.budget ?? OUTPUT_BUDGET_CHARS;
-  const [outBudget, errBudget] = shareBudget(
-    jsonSize(job.stdout.read(job.cursor.stdout, Infinity).text),
-    jsonSize(job.stderr.read(job.cursor.stderr, Infinity).text),
-    budget,
-  );
-  const stdout = job.stdout.read(job.cursor.stdout, outBudget);
-  const stderr = job.stderr.read(job.cursor.stderr, errBudget);
-  job.cursor.stdout = stdout.next;
-  job.cursor.stderr = stderr.next;
+type Base = Omit<JobOutput, "stdout" | "stderr" | "truncated" | "has_more_output">;
 
-  const more = stdout.more || stderr.more;
-  const omitted = stdout.omittedBytes + stderr.omittedBytes > 0;
-  const view: JobOutput = {
+function base(job: Job): { view: Base; highlightCost: number } {
+  const highlights = job.log.highlights.list();
+  const view: Base = {
     status: job.status,
-    stdout: stdout.text,
-    stderr: stderr.text,
-    truncated: more || omitted,
     job_id: job.id,
     duration_ms: job.durationMs(),
-    has_more_output: more,
+    output_lines: job.log.totalLines,
+    highlights,
+    highlights_total: job.log.highlights.count,
   };
   if (job.status === "exited" && job.exitCode !== null) view.exit_code = job.exitCode;
-  const message = nextStep(job, more);
-  if (message) view.message = message;
-  return view;
+  return { view, highlightCost: JSON.stringify(highlights).length };
 }
 
-function nextStep(job: Job, more: boolean): string | undefined {
-  const call = `call command_output with {"job_id": "${job.id}"}`;
-  if (more) return `More output is waiting: ${call} to read it${job.running ? " (the command is still running)" : ""}.`;
-  if (job.running) {
-    return `The command is still running. It does not report back by itself: ${call} to get new output and the final status, or kill_command to stop it.`;
+function lineCost(line: LogLine): number {
+  return jsonSize(line.text) + (line.partial || line.unterminated ? 0 : 2);
+}
+
+interface StreamPart {
+  head: LogLine[];
+  tail: LogLine[];
+  /** Lines left out between head and tail (first and last line number), when cut. */
+  gap: { from: number; to: number } | null;
+}
+
+/**
+ * The default read: each stream's lines after the read cursor (all with
+ * fromStart), whole when they fit, else head + marker + tail; the cursor
+ * moves to the end.
+ */
+export function viewJob(job: Job, options: { fromStart?: boolean; budget?: number } = {}): JobOutput {
+  const { view, highlightCost } = base(job);
+  const budget = Math.max(MIN_OUTPUT_CHARS / 2, (options.budget ?? DEFAULT_OUTPUT_CHARS) - highlightCost);
+  const log = job.log;
+  const from = options.fromStart ? 1 : job.cursor + 1;
+  const to = log.lines;
+  const partials = log.partials();
+
+  // One forward pass measures both streams (up to the whole budget each) and keeps their heads.
+  const seen: Record<Stream, { lines: LogLine[]; cost: number }> = { stdout: { lines: [], cost: 0 }, stderr: { lines: [], cost: 0 } };
+  const full = (stream: Stream) => seen[stream].cost > budget;
+  log.read(from, to, (line) => {
+    const entry = seen[line.stream];
+    if (entry.cost <= budget) {
+      entry.lines.push(line);
+      entry.cost += lineCost(line);
+    }
+    return full("stdout") && full("stderr");
+  });
+  for (const partial of partials) {
+    seen[partial.stream].lines.push(partial);
+    seen[partial.stream].cost += lineCost(partial);
   }
-  return undefined;
+  const [outBudget, errBudget] = shareBudget(seen.stdout.cost, seen.stderr.cost, budget);
+  const parts: Record<Stream, StreamPart> = {
+    stdout: cutStream(job, "stdout", seen.stdout, outBudget, from, to, partials),
+    stderr: cutStream(job, "stderr", seen.stderr, errBudget, from, to, partials),
+  };
+  job.cursor = to;
+
+  const dropped = log.dropped && log.dropped.to >= from ? log.dropped : null;
+  const truncated = parts.stdout.gap !== null || parts.stderr.gap !== null || dropped !== null;
+  const result: JobOutput = {
+    ...view,
+    stdout: renderStream(job, parts.stdout),
+    stderr: renderStream(job, parts.stderr),
+    truncated,
+    has_more_output: false,
+  };
+  const gaps = [parts.stdout.gap, parts.stderr.gap].filter((gap) => gap !== null);
+  const message = nextStep(job, result, gaps.length > 0 ? { from: Math.min(...gaps.map((g) => g.from)), to: Math.max(...gaps.map((g) => g.to)) } : null);
+  if (message) result.message = message;
+  return result;
+}
+
+function cutStream(
+  job: Job,
+  stream: Stream,
+  seen: { lines: LogLine[]; cost: number },
+  budget: number,
+  from: number,
+  to: number,
+  partials: LogLine[],
+): StreamPart {
+  if (seen.cost <= budget) return { head: seen.lines, tail: [], gap: null };
+  // Head: the first lines within its share (a single huge line is cut to fit).
+  const headBudget = Math.floor(budget * HEAD_SHARE);
+  const head: LogLine[] = [];
+  let used = 0;
+  for (const line of seen.lines) {
+    if (line.partial) break;
+    const cost = lineCost(line);
+    if (used + cost > headBudget) {
+      if (head.length === 0) head.push(cutLine(line, headBudget));
+      break;
+    }
+    head.push(line);
+    used += cost;
+  }
+  // Tail: the last lines, read backwards, within the rest.
+  const tailBudget = budget - headBudget - 260; // room for the marker
+  const tail: LogLine[] = [];
+  let tailUsed = 0;
+  const partial = partials.find((line) => line.stream === stream);
+  if (partial) {
+    const cost = lineCost(partial);
+    tail.push(cost > tailBudget ? cutLine(partial, tailBudget, true) : partial);
+    tailUsed += Math.min(cost, tailBudget);
+  }
+  const headEnd = head.at(-1)?.line ?? from - 1;
+  job.log.readBackward(headEnd + 1, to, (line) => {
+    if (line.stream !== stream) return false;
+    const cost = lineCost(line);
+    if (tailUsed + cost > tailBudget) {
+      if (tail.length === 0) tail.unshift(cutLine(line, tailBudget, true));
+      return true;
+    }
+    tail.unshift(line);
+    tailUsed += cost;
+    return false;
+  });
+  const firstTail = tail[0]?.line ?? to + 1;
+  const gap = firstTail - 1 >= headEnd + 1 ? { from: headEnd + 1, to: firstTail - 1 } : null;
+  return { head, tail, gap };
+}
+
+/** A line cut to `budget` characters (its start, or its end for a tail line). */
+function cutLine(line: LogLine, budget: number, keepEnd = false): LogLine {
+  const room = Math.max(0, budget - 40);
+  if (keepEnd) {
+    const reversed = [...line.text].reverse().join("");
+    const fit = fitJson(reversed, room);
+    return { ...line, text: `[… line cut …]${[...reversed.slice(0, fit)].reverse().join("")}` };
+  }
+  return { ...line, text: `${line.text.slice(0, fitJson(line.text, room))}[… line cut …]` };
+}
+
+function renderStream(job: Job, part: StreamPart): string {
+  const text = (lines: LogLine[]) => lines.map((line) => (line.partial || line.unterminated ? line.text : `${line.text}\n`)).join("");
+  if (!part.gap) return text(part.head);
+  const { from, to } = part.gap;
+  const marker = `[… output lines ${from}–${to} are not shown here; read them with command_output {"job_id": "${job.id}", "start_line": ${from}, "end_line": ${Math.min(to, from + 199)}} or search them with "pattern" …]\n`;
+  return text(part.head) + marker + text(part.tail);
 }
 
 /** Split the budget between two streams: whichever needs less than half gets what it needs, the other the rest. */
@@ -76,4 +221,178 @@ function shareBudget(outNeed: number, errNeed: number, budget: number): [number,
   if (errNeed <= budget / 2) return [budget - errNeed, errNeed];
   if (outNeed <= budget / 2) return [outNeed, budget - outNeed];
   return [Math.floor(budget / 2), Math.floor(budget / 2)];
+}
+
+function numbered(line: LogLine, match: boolean): string {
+  return `${line.line}${match ? ":" : "-"} ${line.stream === "stderr" ? "[stderr] " : ""}${line.text}`;
+}
+
+/** Lines start..end (1-based, inclusive; complete lines and lines still being written) numbered, within the budget. */
+export function viewLines(job: Job, options: { start: number; end?: number; budget?: number }): JobOutput {
+  const { view, highlightCost } = base(job);
+  const budget = Math.max(MIN_OUTPUT_CHARS / 2, (options.budget ?? DEFAULT_OUTPUT_CHARS) - highlightCost);
+  const log = job.log;
+  const total = log.totalLines;
+  const end = Math.min(options.end ?? total, total);
+  const pieces: string[] = [];
+  let used = 0;
+  let next: number | undefined;
+  let dropNoted = false;
+  const take = (line: LogLine): boolean => {
+    if (log.dropped && !dropNoted && line.line > log.dropped.to && options.start <= log.dropped.to) {
+      dropNoted = true;
+      const note = `[lines ${log.dropped.from}–${log.dropped.to} were not kept: the output passed the size kept per job; its start and end are kept]`;
+      pieces.push(note);
+      used += jsonSize(note) + 2;
+    }
+    let text = numbered(line, true);
+    const cost = jsonSize(text) + 2;
+    if (used + cost > budget) {
+      if (pieces.length > 0) {
+        next = line.line;
+        return true;
+      }
+      text = `${text.slice(0, fitJson(text, budget - 40))}[… line cut …]`;
+    }
+    pieces.push(text);
+    used += cost;
+    return false;
+  };
+  let stopped = false;
+  if (options.start <= log.lines) log.read(options.start, Math.min(end, log.lines), (line) => (stopped = take(line)));
+  if (!stopped) for (const line of log.partials()) if (line.line >= options.start && line.line <= end && take(line)) break;
+  const result: JobOutput = {
+    ...view,
+    stdout: "",
+    stderr: "",
+    output: pieces.join("\n"),
+    truncated: next !== undefined || dropNoted,
+    has_more_output: next !== undefined,
+  };
+  if (next !== undefined) result.next_start_line = next;
+  if (options.start > total) result.message = `The output has ${total} lines so far; start_line ${options.start} is past its end.`;
+  else {
+    const message = nextStep(job, result, null, next !== undefined ? `{"job_id": "${job.id}", "start_line": ${next}${options.end !== undefined ? `, "end_line": ${options.end}` : ""}}` : undefined);
+    if (message) result.message = message;
+  }
+  return result;
+}
+
+/** Lines matching `pattern` (case-insensitive) in start..end, each with `context` lines around it, within the budget. */
+export async function viewPattern(
+  job: Job,
+  options: { pattern: string; start: number; end?: number; context: number; budget?: number; timeLeftMs: number },
+): Promise<JobOutput> {
+  const log = job.log;
+  const total = log.totalLines;
+  const end = Math.min(options.end ?? total, total);
+  const partials = log.partials();
+  const found = await searchLog(
+    {
+      segments: log.segmentInfo(),
+      extra: partials.map((line) => ({ line: line.line, text: line.text })),
+      pattern: options.pattern,
+      from: options.start,
+      to: end,
+      maxMatches: MAX_MATCHES,
+    },
+    options.timeLeftMs,
+  );
+  const { view, highlightCost } = base(job); // after the search: the freshest state
+  const budget = Math.max(MIN_OUTPUT_CHARS / 2, (options.budget ?? DEFAULT_OUTPUT_CHARS) - highlightCost);
+
+  const pieces: string[] = [];
+  let used = 0;
+  let next: number | undefined;
+  let lastShown = 0;
+  const matchSet = new Set(found.matches);
+  const lineAt = (from: number, to: number): LogLine[] => [
+    ...(from <= log.lines ? log.read(from, Math.min(to, log.lines)) : []),
+    ...partials.filter((line) => line.line >= from && line.line <= to),
+  ];
+  for (let i = 0; i < found.matches.length; i++) {
+    const match = found.matches[i]!;
+    if (match <= lastShown) continue;
+    // The group: this match's context, extended while the next match's context touches it.
+    const groupStart = Math.max(lastShown + 1, match - options.context, 1);
+    let groupEnd = Math.min(match + options.context, total);
+    for (let j = i + 1; j < found.matches.length && found.matches[j]! - options.context <= groupEnd + 1; j++) {
+      groupEnd = Math.min(found.matches[j]! + options.context, total);
+    }
+    const lines = lineAt(groupStart, groupEnd).map((line) => numbered(line, matchSet.has(line.line)));
+    if (lastShown > 0 && groupStart > lastShown + 1) lines.unshift("--");
+    const cost = lines.reduce((sum, text) => sum + jsonSize(text) + 2, 0);
+    if (used + cost > budget) {
+      if (pieces.length === 0) {
+        // One group larger than the whole answer: show it cut, go on after it.
+        const fitted: string[] = [];
+        let room = budget;
+        for (const text of lines) {
+          const piece = jsonSize(text) + 2 > room ? `${text.slice(0, fitJson(text, Math.max(0, room - 40)))}[… cut …]` : text;
+          fitted.push(piece);
+          room -= jsonSize(piece) + 2;
+          if (room <= 40) break;
+        }
+        pieces.push(...fitted);
+        lastShown = groupEnd;
+        next = found.matches.find((m) => m > groupEnd);
+      } else {
+        next = match;
+      }
+      break;
+    }
+    pieces.push(...lines);
+    used += cost;
+    lastShown = groupEnd;
+  }
+  if (next === undefined && found.matches.length < found.total) next = found.matches.find((m) => m > lastShown) ?? found.matches.at(-1)! + 1;
+  if (next === undefined && !found.complete) next = found.scannedTo + 1;
+
+  const result: JobOutput = {
+    ...view,
+    stdout: "",
+    stderr: "",
+    output: pieces.join("\n"),
+    matches: found.total,
+    truncated: next !== undefined,
+    has_more_output: next !== undefined,
+  };
+  if (next !== undefined) result.next_start_line = next;
+  const more =
+    next !== undefined
+      ? `{"job_id": "${job.id}", "pattern": ${JSON.stringify(options.pattern)}, "start_line": ${next}${options.end !== undefined ? `, "end_line": ${options.end}` : ""}}`
+      : undefined;
+  let message = nextStep(job, result, null, more);
+  if (found.total === 0) message = `No line matches /${options.pattern}/i in lines ${options.start}–${end}.${message ? ` ${message}` : ""}`;
+  else if (!found.complete) message = `The search stopped at line ${found.scannedTo} to answer in time (${found.total} matches so far). ${message ?? ""}`.trim();
+  if (message) result.message = message;
+  return result;
+}
+
+/** What the model should do next; undefined when there is nothing to say. */
+function nextStep(job: Job, view: JobOutput, gap: { from: number; to: number } | null, more?: string): string | undefined {
+  const notes: string[] = [];
+  const id = `"job_id": "${job.id}"`;
+  if (more) notes.push(`More lines: call command_output with ${more}.`);
+  if (gap) {
+    const failed = (view.status === "exited" && view.exit_code !== 0) || view.status === "timed_out";
+    notes.push(
+      `Output lines ${gap.from}–${gap.to} are left out of this answer.${
+        failed || view.highlights.length > 0
+          ? ` To find what failed: look at highlights, then call command_output with {${id}, "pattern": "not ok|FAIL|Error", "context_lines": 5} or with start_line/end_line around a highlighted line.`
+          : ` Read them with command_output start_line/end_line or search with pattern.`
+      }`,
+    );
+  }
+  if (job.running) {
+    if (job.shellExited) {
+      notes.push(
+        `The shell has exited${job.exitCode !== null ? ` (code ${job.exitCode})` : ""} but processes it started in the background are still running, so the job is still running (and holds a slot) until they end; kill_command stops them.`,
+      );
+    }
+    if (job.stdinOpen) notes.push(`If it is waiting for input, answer with write_stdin {${id}, "input": "…\\n"}.`);
+    notes.push(`The command is still running. It does not report back by itself: call command_output with {${id}} to get new output and the final status, or kill_command to stop it.`);
+  }
+  if (view.highlights_total > MAX_HIGHLIGHTS && !gap) notes.push(`${view.highlights_total} lines look like failures; highlights shows 20. Search for the rest with command_output pattern.`);
+  return notes.length > 0 ? notes.join(" ") : undefined;
 }

@@ -4,12 +4,16 @@ import { clamp } from "../core/limits.js";
 import type { Job } from "./job.js";
 import { JobManager } from "./jobManager.js";
 
-/** Helpers the three command actions share: the job table, lookups and how long a request may wait. */
+/** Helpers the command actions share: the job table, lookups and how long a request may wait. */
 
 export const MAX_WAIT_SECONDS = 40;
 export const DEFAULT_WAIT_SECONDS = 25;
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 export const MAX_TIMEOUT_SECONDS = 4 * 60 * 60;
+/** A job with open stdin answers once it printed something and then stayed quiet this long (it may wait for input). */
+export const QUIET_MS = 400;
+/** A job with open stdin that prints nothing answers after this long (it may be waiting for input without a prompt). */
+export const IDLE_MS = 3_000;
 
 /** Time kept free before the request deadline to build and send the answer. */
 const ANSWER_MARGIN_MS = 1_500;

@@ -10,3 +10,14 @@ export function commandShell(): string {
   chosen ??= ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"].find((path) => existsSync(path)) ?? "/bin/sh";
   return chosen;
 }
+
+/** A program and its arguments, as given to spawn. */
+export interface SpawnArgv {
+  file: string;
+  args: string[];
+}
+
+/** How a command line is started: `bash -c COMMAND`. */
+export function shellArgv(command: string): SpawnArgv {
+  return { file: commandShell(), args: ["-c", command] };
+}

@@ -181,7 +181,8 @@ class FieldBuilder {
       this.pattern += text.replace(/[*?[\]\\]/g, "\\$&");
     } else {
       this.pattern += text;
-      if (/[*?[]/.test(text)) this.glob = true;
+      // A lone `[` (the test command) matches only itself: bash globs a bracket only when a `]` closes it.
+      if (/[*?]|\[.*\]/.test(text)) this.glob = true;
     }
   }
 

@@ -62,6 +62,17 @@ export const BUILT_INPUTS: Readonly<Record<string, InputBuilder>> = {
     );
   },
 
+  write_stdin: async (ctx, action) => {
+    if (!findAction(ctx, "exec_command")) return fail(`POST /${action.name}`, "needs exec_command in the action list to start a job with stdin open");
+    const started = await post(ctx, "exec_command", { command: "read -r line; echo \"got $line\"", stdin: "open", wait_seconds: 1 });
+    const jobId = (started.json as { job_id?: unknown }).job_id;
+    if (started.status !== 200 || typeof jobId !== "string") return fail(`POST /${action.name}`, `exec_command (stdin open) answered ${describeReply(started)}`);
+    const reply = await post(ctx, action.name, { job_id: jobId, input: `${MARKER}\n`, close: true, wait_seconds: 15 });
+    return okRow(action, reply, "built input: a job started with stdin open", (out) =>
+      typeof out.stdout === "string" && out.stdout.includes(`got ${MARKER}`) ? undefined : `the program did not get the input (stdout ${JSON.stringify(out.stdout)})`,
+    );
+  },
+
   // The fresh workspace is an empty git repository: both have only optional fields.
   git_status: async (ctx, action) => okRow(action, await post(ctx, action.name, {}), "built input: {} in an empty git repository"),
   git_diff: async (ctx, action) => okRow(action, await post(ctx, action.name, {}), "built input: {} in an empty git repository"),

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { answerInt } from "../exec/bounds.js";
+import { JOB_STATUSES } from "../exec/job.js";
+import { describeJob } from "../exec/jobManager.js";
+import { jobTable } from "../exec/jobs.js";
+import { defineAction } from "./define.js";
+
+/** At most this many jobs are listed. */
+const LISTED = 50;
+
+export default defineAction({
+  name: "list_commands",
+  summary:
+    "List the commands started by exec_command: running ones first, then the most recently finished (at most 50), with job_id, command, status, start time and exit code. Use it to find a job_id again, or to see what holds the running-command slots.",
+  readOnly: true,
+  consequential: false,
+  destructive: false,
+  input: z.object({}),
+  output: z.object({
+    commands: z
+      .array(
+        z.object({
+          job_id: z.string(),
+          command: z.string().describe("The command line (cut at 200 characters)."),
+          status: z.enum(JOB_STATUSES),
+          started_at: z.string().describe("ISO 8601 time the command started."),
+          duration_ms: answerInt(0).describe("Run time so far, or in all once finished."),
+          exit_code: answerInt().optional().describe("When status is exited."),
+        }),
+      )
+      .describe("Running first (newest first), then finished (most recent first)."),
+  }),
+  example: {},
+  handler: async (_input, ctx) => ({ commands: jobTable(ctx).list(LISTED).map(describeJob) }),
+});
