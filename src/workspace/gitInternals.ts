@@ -33,9 +33,23 @@ export function refuseGitInternals(root: string, target: InsidePath): void {
     if (path.split("/").some(isDotGitName)) throw refused();
   }
   // The repository's git folder under another name (a `.git` file saying `gitdir: meta`).
-  const repo = findRepository(root);
+  const repo = repositoryOf(root);
   if (repo) {
     const rel = relative(repo.gitDir, target.real);
     if (rel === "" || (!rel.startsWith("..") && !rel.startsWith(sep) && rel !== "..")) throw refused();
   }
+}
+
+const REPO_TTL_MS = 1_000;
+const repoCache = new Map<string, { at: number; repo: ReturnType<typeof findRepository> }>();
+
+/** findRepository, re-checked at most once a second per root (a patch may write thousands of files). */
+function repositoryOf(root: string): ReturnType<typeof findRepository> {
+  const now = Date.now();
+  const hit = repoCache.get(root);
+  if (hit && now - hit.at < REPO_TTL_MS) return hit.repo;
+  const repo = findRepository(root);
+  if (repoCache.size > 64) repoCache.clear();
+  repoCache.set(root, { at: now, repo });
+  return repo;
 }
