@@ -14,6 +14,8 @@ import {
   waitMs,
 } from "../exec/jobs.js";
 import { checkCommand } from "../policy/checkCommand.js";
+import { planCommand } from "../sandbox/plan.js";
+import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
 
 export default defineAction({
@@ -43,6 +45,10 @@ export default defineAction({
       .min(1)
       .default(DEFAULT_TIMEOUT_SECONDS)
       .describe(`Hard limit after which the command and all its children are killed (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`),
+    network: z
+      .boolean()
+      .default(false)
+      .describe("Set true only when the command needs the internet (npm install, pip install, git fetch, curl). Commands run in a sandbox without network by default; the user sees this field when approving."),
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
@@ -73,14 +79,32 @@ export default defineAction({
         },
       );
     }
+    const plan = await planCommand({
+      command: input.command,
+      shell: commandShell(),
+      cwd: cwd.real,
+      workspace: workspace.root,
+      home: homedir(),
+      configHome: realOrSame(ctx.store.home),
+      settings: ctx.config.sandbox,
+      networkRequested: input.network,
+    });
+    const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network };
+    ctx.audit.detail = sandboxNote;
     const job = jobTable(ctx).start({
       command: input.command,
       cwd: cwd.real,
-      env,
+      env: { ...env, ...plan.env },
       timeoutMs: clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000,
       secret: ctx.config.token,
+      spawn: { file: plan.file, args: plan.args },
+      sandbox: plan.run,
     });
-    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
+    void job.finished.then(() => {
+      const planted = plan.afterRun();
+      if (planted.length > 0) ctx.auditLater({ outcome: "removed_planted_git_file", duration_ms: 0, command: input.command, detail: { job_id: job.id, files: planted.length } });
+    });
+    ctx.audit.detail = { job_id: job.id, ...sandboxNote, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}) };
     await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) {
       // The answer is logged now; how the job ends (exit, timeout, kill) gets a line of its own.
@@ -89,7 +113,7 @@ export default defineAction({
           outcome: job.status,
           duration_ms: job.durationMs(),
           command: input.command,
-          detail: { event: "job_end", job_id: job.id, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
+          detail: { event: "job_end", job_id: job.id, ...sandboxNote, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
         }),
       );
     }

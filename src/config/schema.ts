@@ -58,6 +58,16 @@ export const TunnelConfig = z.object({
   ngrok_domain: z.string().optional(),
 }).default({});
 
+/** The OS sandbox for commands (API contract §9); see docs/sandbox.md. */
+export const SandboxConfig = z
+  .object({
+    mode: z.enum(["auto", "required", "off"]).default("auto"),
+    network: z.enum(["ask", "on", "off"]).default("ask"),
+    /** More paths replaced by empty mounts: absolute, `~/…`, or relative to the workspace. */
+    hide: z.array(z.string().min(1)).default([]),
+  })
+  .default({ mode: "auto", network: "ask", hide: [] });
+
 export const ConfigSchema = z.object({
   version: z.literal(1).default(1),
   token: z.string().regex(/^[A-Za-z0-9_-]{43,}$/, "token must be 43+ URL-safe characters"),
@@ -76,6 +86,7 @@ export const ConfigSchema = z.object({
   consequential: z.record(z.string(), z.boolean()).default({}),
   policy: PolicyConfig.default({ deny: [], allow: [] }),
   tunnel: TunnelConfig,
+  sandbox: SandboxConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { OutputBuffer, type OutputLimits } from "./outputBuffer.js";
 import { groupAlive, signalGroup, waitForGroupGone } from "./processGroup.js";
+import type { SandboxRun } from "../sandbox/plan.js";
 import { commandShell } from "./shell.js";
 import { OutputDecoder } from "./textStream.js";
 
@@ -19,6 +20,10 @@ export interface JobOptions {
   /** Text never shown in output (the access token). */
   secret: string;
   output: OutputLimits;
+  /** The program to start instead of `bash -c command` (the sandbox's plan). */
+  spawn?: { file: string; args: string[] };
+  /** How the command is sandboxed (for the answers). */
+  sandbox?: SandboxRun;
 }
 
 /** After the shell exits, background children may keep the pipes open; do not wait for them longer than this. */
@@ -44,6 +49,7 @@ export class Job {
   readonly finished: Promise<void>;
   /** Processes of the group were still alive when the shell exited (started with `&`). */
   lingering = false;
+  readonly sandbox: SandboxRun | undefined;
   private ending: "killed" | "timed_out" | null = null;
   private readonly pgid: number | null;
   private readonly timeout: NodeJS.Timeout;
@@ -53,12 +59,13 @@ export class Job {
     this.id = options.id;
     this.command = options.command;
     this.graceMs = options.graceMs;
+    this.sandbox = options.sandbox;
     this.stdout = new OutputBuffer(options.output);
     this.stderr = new OutputBuffer(options.output);
     let done!: () => void;
     this.finished = new Promise((resolve) => (done = resolve));
 
-    const child = spawn(commandShell(), ["-c", options.command], {
+    const child = spawn(options.spawn?.file ?? commandShell(), options.spawn?.args ?? ["-c", options.command], {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", "pipe", "pipe"],

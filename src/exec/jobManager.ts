@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ActionError } from "../core/errors.js";
 import type { Closable } from "../core/resources.js";
+import type { SandboxRun } from "../sandbox/plan.js";
 import { Job } from "./job.js";
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from "./outputBuffer.js";
 
@@ -33,6 +34,8 @@ export interface StartOptions {
   env: Record<string, string>;
   timeoutMs: number;
   secret: string;
+  spawn?: { file: string; args: string[] };
+  sandbox?: SandboxRun;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { homedir } from "node:os";
+import { sandboxHint } from "../sandbox/hints.js";
 import type { Job } from "./job.js";
 import { jsonSize } from "./jsonBudget.js";
 
@@ -17,6 +19,16 @@ export const JobOutput = z.object({
   duration_ms: z.number().int().describe("Time since the command started, or its total run time once finished."),
   has_more_output: z.boolean().describe("More output is already waiting: call command_output with job_id."),
   message: z.string().optional().describe("What to do next, for the model."),
+  sandbox: z
+    .object({
+      active: z.boolean().describe("true: the command ran in an OS sandbox (workspace writable, rest of the disk read-only, secrets hidden)."),
+      kind: z.enum(["bubblewrap", "seatbelt", "none"]),
+      network: z.boolean().describe("Whether the command could reach the network."),
+      note: z.string().optional().describe("Set when there is no sandbox: the command ran with the user's full rights."),
+    })
+    .optional()
+    .describe("How the command ran."),
+  hint: z.string().optional().describe("Set when the command seems to have failed because of the sandbox: why, and how the user can allow it."),
 });
 
 export type JobOutput = z.input<typeof JobOutput>;
@@ -58,6 +70,11 @@ export function viewJob(job: Job, options: { fromStart?: boolean; budget?: numbe
   if (job.status === "exited" && job.exitCode !== null) view.exit_code = job.exitCode;
   const message = nextStep(job, more);
   if (message) view.message = message;
+  if (job.sandbox) {
+    view.sandbox = { ...job.sandbox.info, ...(job.sandbox.note ? { note: job.sandbox.note } : {}) };
+    const hint = sandboxHint(`${stdout.text}\n${stderr.text}`, job.sandbox, homedir());
+    if (hint && !(job.status === "exited" && job.exitCode === 0)) view.hint = hint;
+  }
   return view;
 }
 
