@@ -1,6 +1,7 @@
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { loadConfig, updateConfig } from "../config/store.js";
 import { closeOnSignals, listen, type RunningServer } from "../server/listen.js";
+import { sandboxStatus, sandboxWarning } from "../sandbox/status.js";
 import { CliError, print } from "./io.js";
 
 export interface ServeOptions {
@@ -46,6 +47,8 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
   print(
     `Access: ${state.state}${state.active ? (state.expires_at ? ` until ${state.expires_at}` : " (no expiry; stop with Ctrl-C or chatgpt-codex channel revoke)") : ` — ${state.reason}`}`,
   );
+  const sandbox = await sandboxStatus(config.sandbox);
+  print(sandboxWarning(sandbox) ?? `Sandbox: ${sandbox.summary}`);
   if (!LOOPBACK.has(host)) {
     print(`Warning: listening on ${host}, not only on this computer. Anyone on your network can reach it (the token still applies).`);
   }

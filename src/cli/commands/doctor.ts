@@ -6,6 +6,7 @@ import { accessState } from "../../access/state.js";
 import type { Config } from "../../config/schema.js";
 import { configFile } from "../../config/paths.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
+import { sandboxStatus } from "../../sandbox/status.js";
 import { home, print, printJson } from "../io.js";
 
 type Level = "ok" | "warn" | "fail";
@@ -118,6 +119,8 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
     const state = accessState(config);
     checks.push(state.active ? { name: "access", level: "ok", detail: state.expires_at ? `active until ${state.expires_at}` : "active, no expiry" } : { name: "access", level: "warn", detail: state.reason ?? state.state, fix: "chatgpt-codex channel renew" });
     checks.push(await portCheck(config));
+    const sandbox = await sandboxStatus(config.sandbox);
+    checks.push({ name: "command sandbox", level: sandbox.active ? "ok" : sandbox.commands === "refused" ? "fail" : "warn", detail: sandbox.summary, ...(sandbox.fix ? { fix: sandbox.fix } : {}) });
   }
   checks.push(toolCheck("git", "git_status, git_diff, faster list_files", "install git (Debian/Ubuntu: apt-get install git; macOS: xcode-select --install)", false));
   checks.push(toolCheck("rg", "fast search_text; the built-in search is used without it", "install ripgrep (apt-get install ripgrep / brew install ripgrep)", false));

@@ -6,6 +6,7 @@ import { register as doctor } from "./doctor.js";
 import { register as info } from "./info.js";
 import { register as log } from "./log.js";
 import { register as mcpConfig } from "./mcp-config.js";
+import { register as sandbox } from "./sandbox.js";
 import { register as serve } from "./serve.js";
 import { register as token } from "./token.js";
 import { register as tunnel } from "./tunnel.js";
@@ -26,4 +27,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   doctor,
   log,
   mcpConfig,
+  sandbox,
 ];
