@@ -7,6 +7,7 @@ import type { Config } from "../../config/schema.js";
 import { configFile } from "../../config/paths.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
 import { sandboxStatus } from "../../sandbox/status.js";
+import { DEFAULT_SANDBOX_SETTINGS } from "../../sandbox/types.js";
 import { home, print, printJson } from "../io.js";
 
 type Level = "ok" | "warn" | "fail";
@@ -119,9 +120,9 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
     const state = accessState(config);
     checks.push(state.active ? { name: "access", level: "ok", detail: state.expires_at ? `active until ${state.expires_at}` : "active, no expiry" } : { name: "access", level: "warn", detail: state.reason ?? state.state, fix: "chatgpt-codex channel renew" });
     checks.push(await portCheck(config));
-    const sandbox = await sandboxStatus(config.sandbox);
-    checks.push({ name: "command sandbox", level: sandbox.active ? "ok" : sandbox.commands === "refused" ? "fail" : "warn", detail: sandbox.summary, ...(sandbox.fix ? { fix: sandbox.fix } : {}) });
   }
+  const sandbox = await sandboxStatus(config?.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
+  checks.push({ name: "command sandbox", level: sandbox.active ? "ok" : sandbox.commands === "refused" ? "fail" : "warn", detail: sandbox.summary, ...(sandbox.fix ? { fix: sandbox.fix } : {}) });
   checks.push(toolCheck("git", "git_status, git_diff, faster list_files", "install git (Debian/Ubuntu: apt-get install git; macOS: xcode-select --install)", false));
   checks.push(toolCheck("rg", "fast search_text; the built-in search is used without it", "install ripgrep (apt-get install ripgrep / brew install ripgrep)", false));
   checks.push(toolCheck("cloudflared", "quick tunnel for a public HTTPS URL", "install cloudflared from Cloudflare's downloads page or `brew install cloudflared`; or use --tunnel ngrok / custom", false));
