@@ -89,7 +89,7 @@ export async function planCommand(input: PlanInput): Promise<ExecPlan> {
   });
   const run: SandboxRun = {
     info: { active: true, kind: available.kind, network },
-    hidden: policy.hidden.map((h) => h.path),
+    hidden: policy.hidden.flatMap((h) => (h.written ? [h.written, h.path] : [h.path])),
     networkMode: settings.network,
   };
   const removePlanted = () => {

@@ -107,9 +107,8 @@ function hiddenEntries(path: string): HiddenPath[] {
   }
   const stat = link.isSymbolicLink() ? statSync(real) : link;
   const kind = stat.isDirectory() ? "dir" : "file";
-  const entries: HiddenPath[] = [{ path: real, kind }];
-  // The path as written may differ from the real one only through symlinked parents (e.g. /home → /data/home): both point at the same inode, one mount suffices.
-  return entries;
+  // The path as written may differ from the real one (a symlinked home): one mount on the real path hides both.
+  return [{ path: real, kind, ...(real !== path ? { written: path } : {}) }];
 }
 
 /** True when `path` is `dir` or inside it. */

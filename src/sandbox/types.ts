@@ -23,6 +23,8 @@ export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: "auto", network
 export interface HiddenPath {
   path: string;
   kind: "dir" | "file";
+  /** The path as configured (before symlinks were resolved), for messages. */
+  written?: string;
 }
 
 /**
