@@ -38,6 +38,7 @@ export function bwrapArgs(policy: SandboxPolicy, command: { file: string; args: 
   const mounts: Mount[] = [{ path: "/tmp", args: ["--tmpfs", "/tmp"] }];
   mounts.push({ path: policy.workspace, args: ["--bind", policy.workspace, policy.workspace] });
   for (const dir of policy.writable) mounts.push({ path: dir, args: ["--bind", dir, dir] });
+  for (const path of policy.visible) if (isInside(path, "/tmp")) mounts.push({ path, args: ["--ro-bind", path, path] });
   for (const path of policy.readOnly) mounts.push({ path, args: ["--ro-bind", path, path] });
   const remount: string[] = [];
   for (const hidden of policy.hidden) {

@@ -23,6 +23,8 @@ export interface GitProtection {
   mustNotAppear: string[];
   /** Folders that do not exist yet and get an empty read-only mount (a missing .git/hooks). */
   emptyDirs: string[];
+  /** The repository's top folder when it lies above the workspace: git must see it (read-only) to find the repository. */
+  visible: string[];
 }
 
 const HOOK_MANAGER_FILES = [".husky", ".pre-commit-config.yaml", "lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook-local.yml", ".lefthook-local.yml"];
@@ -31,10 +33,10 @@ const MAX_MODULES = 200;
 
 /** Find the repository around `workspace` (the workspace itself or a parent) and what to protect. */
 export function gitProtection(workspace: string): GitProtection {
-  const empty: GitProtection = { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [] };
+  const empty: GitProtection = { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [] };
   const dotGit = findDotGit(workspace);
   if (!dotGit) return empty;
-  const result: GitProtection = { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [] };
+  const result: GitProtection = { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [] };
   let gitDir: string;
   const stat = lstatSync(dotGit.path);
   if (stat.isDirectory()) {
@@ -74,6 +76,7 @@ export function gitProtection(workspace: string): GitProtection {
     if (existsSync(folder)) result.readOnly.push(folder);
   }
   const worktree = dirname(dotGit.path);
+  if (worktree !== workspace) result.visible.push(worktree);
   for (const name of HOOK_MANAGER_FILES) {
     const path = join(worktree, name);
     if (existsSync(path)) result.readOnly.push(path);

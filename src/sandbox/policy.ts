@@ -72,6 +72,7 @@ export function buildPolicy(input: PolicyInput): SandboxPolicy {
     workspace: input.workspace,
     writable: git.writable.filter((dir) => dir !== input.workspace),
     readOnly: git.readOnly,
+    visible: git.visible,
     hidden: [...hidden.values()],
     mustNotAppear: git.mustNotAppear,
     network: input.network,

@@ -38,6 +38,8 @@ export interface SandboxPolicy {
   writable: string[];
   /** Read-only again inside a writable folder (.git/hooks, .git/config, a .git file …). */
   readOnly: string[];
+  /** Must be visible (read-only) although under the private /tmp: the top folder of a repository above the workspace. */
+  visible: string[];
   /** Replaced by empty mounts (secrets, the tool's config folder, sandbox.hide). */
   hidden: HiddenPath[];
   /** Files git would treat as code pointers that did not exist before the run; removed if a command plants them. */

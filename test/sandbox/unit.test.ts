@@ -24,6 +24,7 @@ const policy = (change: Partial<SandboxPolicy> = {}): SandboxPolicy => ({
     { path: "/tmp/ws/.chatgpt-codex", kind: "dir" },
   ],
   mustNotAppear: ["/tmp/ws/.git/commondir"],
+  visible: [],
   network: false,
   cwd: "/tmp/ws/sub",
   ...change,
@@ -174,6 +175,8 @@ describe("git protection", () => {
     const p = gitProtection(join(repo, "packages/app"));
     assert.ok(p.readOnly.includes(join(repo, ".git/hooks")));
     assert.deepEqual(p.writable, [join(repo, ".git")]);
+    assert.deepEqual(p.visible, [repo], "the top folder stays visible (also under the private /tmp)");
+    assert.ok(!p.readOnly.includes(repo), "never read-only as a whole (Seatbelt would then deny the workspace)");
   });
 
   test("submodule git folders, core.hooksPath and hook-manager files are protected too", () => {
@@ -194,7 +197,7 @@ describe("git protection", () => {
 
   test("no repository: nothing to protect", () => {
     const ws = tempDir();
-    assert.deepEqual(gitProtection(ws), { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [] });
+    assert.deepEqual(gitProtection(ws), { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [] });
   });
 
   test("core.hooksPath reader: section, case, quotes; other sections ignored", () => {
