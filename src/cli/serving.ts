@@ -38,6 +38,7 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
     }
     throw error;
   }
+  const sandbox = await sandboxStatus(config.sandbox);
   const state = accessState(config);
   const active = config.active_workspace ?? config.workspaces[0]?.name ?? "(none)";
   print(`chatgpt-codex listening on ${server.url}`);
@@ -47,7 +48,6 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
   print(
     `Access: ${state.state}${state.active ? (state.expires_at ? ` until ${state.expires_at}` : " (no expiry; stop with Ctrl-C or chatgpt-codex channel revoke)") : ` — ${state.reason}`}`,
   );
-  const sandbox = await sandboxStatus(config.sandbox);
   print(sandboxWarning(sandbox) ?? `Sandbox: ${sandbox.summary}`);
   if (!LOOPBACK.has(host)) {
     print(`Warning: listening on ${host}, not only on this computer. Anyone on your network can reach it (the token still applies).`);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Config } from "../../src/config/schema.js";
 import { makeHome, runCli, startServer, tempDir, type TestServer } from "../helpers.js";
+import { makeWorld, startCliServer, type CliServer } from "./harness.js";
 
 const realPath = process.env.PATH;
 /** A PATH without bwrap (commands inside use shell builtins only). */
@@ -22,6 +23,10 @@ chmodSync(join(brokenBin, "bwrap"), 0o755);
 after(() => {
   process.env.PATH = realPath;
 });
+
+async function outputShows(server: CliServer, pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 100 && !pattern.test(server.output()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 async function withPath<T>(path: string, change: (c: Config) => void, run: (server: TestServer) => Promise<T>): Promise<T> {
   process.env.PATH = path;
@@ -76,6 +81,25 @@ describe("no bwrap on PATH", () => {
     const check = JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === "command sandbox");
     assert.equal(check.level, "warn");
     assert.match(check.detail, /WARNING/);
+  });
+
+  test("serve (and so up) prints the warning at start", async () => {
+    const world = makeWorld();
+    const server = await startCliServer(world, { PATH: emptyBin });
+    try {
+      await outputShows(server, /WARNING: no command sandbox/);
+      assert.match(server.output(), /WARNING: no command sandbox on this computer/);
+      assert.match(server.output(), /sudo apt-get install bubblewrap/);
+    } finally {
+      await server.close();
+    }
+    const sandboxed = await startCliServer(makeWorld());
+    try {
+      await outputShows(sandboxed, /Sandbox: /);
+      assert.match(sandboxed.output(), /Sandbox: Commands run in an OS sandbox: bubblewrap/);
+    } finally {
+      await sandboxed.close();
+    }
   });
 
   test("required: sandbox status exits 1 and doctor fails", () => {

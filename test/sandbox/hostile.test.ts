@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -102,10 +102,20 @@ for (const who of [
     let listener: Server;
     let listenerPort = 0;
     let connections = 0;
+    let agent: Server;
+    let agentConnections = 0;
 
     before(async () => {
       world = makeWorld({ uid: who.uid });
-      server = await startCliServer(world);
+      // An ssh-agent-like socket outside /tmp, open to everyone: only the sandbox keeps commands from it.
+      const agentPath = join(world.root, "agent.sock");
+      agent = createServer((socket) => {
+        agentConnections++;
+        socket.end("agent\n");
+      });
+      await new Promise<void>((resolve) => agent.listen(agentPath, resolve));
+      chmodSync(agentPath, 0o777);
+      server = await startCliServer(world, { SSH_AUTH_SOCK: agentPath });
       listener = createServer((socket) => {
         connections++;
         socket.end("hello from the host\n");
@@ -114,6 +124,7 @@ for (const who of [
       listenerPort = (listener.address() as { port: number }).port;
     });
     after(async () => {
+      agent.close();
       listener.close();
       await server.close();
     });
@@ -154,6 +165,14 @@ for (const who of [
       assert.match(on.json.stdout, /hello from the host/);
       assert.equal(on.json.sandbox.network, true);
       assert.equal(connections, before + 1);
+    });
+
+    test("the ssh-agent socket ($SSH_AUTH_SOCK) cannot be reached", async () => {
+      const reply = await server.post("exec_command", { command: `node -e "require('net').connect(process.env.SSH_AUTH_SOCK).on('connect',()=>console.log('CONNECTED')).on('error',(e)=>console.log(e.code))"` });
+      assert.equal(reply.status, 200, reply.text);
+      assert.doesNotMatch(reply.json.stdout, /CONNECTED/);
+      assert.match(reply.json.stdout, /ECONNREFUSED|ENOENT|EACCES|ENOTSOCK/);
+      assert.equal(agentConnections, 0);
     });
 
     test("everyday commands work inside", async () => {
