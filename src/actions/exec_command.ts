@@ -91,15 +91,21 @@ export default defineAction({
     });
     const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network };
     ctx.audit.detail = sandboxNote;
-    const job = jobTable(ctx).start({
-      command: input.command,
-      cwd: cwd.real,
-      env: { ...env, ...plan.env },
-      timeoutMs: clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000,
-      secret: ctx.config.token,
-      spawn: { file: plan.file, args: plan.args },
-      sandbox: plan.run,
-    });
+    let job;
+    try {
+      job = jobTable(ctx).start({
+        command: input.command,
+        cwd: cwd.real,
+        env: { ...env, ...plan.env },
+        timeoutMs: clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000,
+        secret: ctx.config.token,
+        spawn: { file: plan.file, args: plan.args },
+        sandbox: plan.run,
+      });
+    } catch (error) {
+      plan.afterRun(); // nothing ran; frees what the plan made (macOS: its temporary folder)
+      throw error;
+    }
     void job.finished.then(() => {
       const planted = plan.afterRun();
       if (planted.length > 0) ctx.auditLater({ outcome: "removed_planted_git_file", duration_ms: 0, command: input.command, detail: { job_id: job.id, files: planted.length } });
