@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { groupGone, groupMembers } from "./exec-helpers.js";
+import { noneRunning, someRunning, uniqueSleep } from "./sandbox/harness.js";
 import { CLI, getPath, postJson, runCli, tempDir } from "./helpers.js";
 
 function freshHome(): { home: string; ws: string; root: string } {
@@ -251,14 +251,14 @@ describe("serve and up", () => {
     runCli(["channel", "register", "--workspace", ws, "--public-base-url", "https://a.example.com"], home);
     const run = startLongRunning(["serve", "--port", "0"], home, /Port: (\d+)/);
     const base = `http://127.0.0.1:${(await run.started)[1]}`;
-    const started = await postJson(base, "exec_command", { command: "echo $$; sleep 120 & sleep 120", wait_seconds: 1 }, { token: readToken(home) });
+    // Found by command line: inside the sandbox's PID namespace `$$` is not the host's pid.
+    const s = uniqueSleep();
+    const started = await postJson(base, "exec_command", { command: `sleep ${s} & sleep ${s}`, wait_seconds: 1 }, { token: readToken(home) });
     assert.equal(started.json.status, "running");
-    const pgid = Number(/^(\d+)$/m.exec(started.json.stdout)?.[1]);
-    assert.ok(pgid > 0, started.text);
-    assert.ok(groupMembers(pgid).length > 0, "the job runs before Ctrl-C");
+    assert.ok(await someRunning(["sleep", s]), "the job runs before Ctrl-C");
     run.child.kill("SIGINT");
     assert.equal(await run.exited, 0);
-    assert.ok(await groupGone(pgid), "no process of the job survives the server");
+    assert.ok(await noneRunning(["sleep", s]), "no process of the job survives the server");
   });
 
   it("serve without a config says what to run", () => {

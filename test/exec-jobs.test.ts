@@ -7,13 +7,17 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { startServer, type TestServer } from "./helpers.js";
+import { makeHome, startServer, type TestServer } from "./helpers.js";
 import { followJob, groupGone, groupMembers, pidOf } from "./exec-helpers.js";
 
 let server: TestServer;
 
+// These tests read host pids (`echo $$`), which a sandbox's PID namespace hides: they cover the
+// unsandboxed path; test/sandbox/jobs.test.ts covers the same guarantees inside the sandbox.
+const unsandboxed = () => makeHome({ change: (c) => void (c.sandbox.mode = "off") });
+
 before(async () => {
-  server = await startServer();
+  server = await startServer(unsandboxed());
 });
 
 after(async () => {
@@ -149,7 +153,7 @@ test("the number of running jobs is bounded", async () => {
 });
 
 test("closing the server kills every running job", async () => {
-  const own = await startServer();
+  const own = await startServer(unsandboxed());
   const started = await own.post("exec_command", { command: "echo $$; sleep 120", wait_seconds: 0.5 });
   const pgid = await pidOf(own, started);
   await own.close();

@@ -20,6 +20,8 @@ import {
   waitMs,
 } from "../exec/jobs.js";
 import { checkCommand } from "../policy/checkCommand.js";
+import { planCommand } from "../sandbox/plan.js";
+import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
 
 export default defineAction({
@@ -46,6 +48,10 @@ export default defineAction({
       .enum(["closed", "open"])
       .default("closed")
       .describe('"closed" (default): the command reads nothing, so it never waits for input. "open": an interactive program; answer its prompts with write_stdin; this call returns once it printed something and went quiet (or printed nothing for 3 s).'),
+    network: z
+      .boolean()
+      .default(false)
+      .describe("Set true only when the command needs the internet (npm install, pip install, git fetch, curl). Commands run in a sandbox without network by default; the user sees this field when approving."),
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
@@ -76,9 +82,44 @@ export default defineAction({
         },
       );
     }
+    // The sandbox plan is made now, so a refusal (sandbox required but missing, network off) answers at once.
+    const plan = await planCommand({
+      command: input.command,
+      shell: commandShell(),
+      cwd: cwd.real,
+      workspace: workspace.root,
+      home: homedir(),
+      configHome: realOrSame(ctx.store.home),
+      settings: ctx.config.sandbox,
+      networkRequested: input.network,
+    });
+    const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network };
+    ctx.audit.detail = sandboxNote;
     const timeoutMs = clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000;
-    const launch = (id?: string) =>
-      jobTable(ctx).start({ command: input.command, cwd: cwd.real, env, timeoutMs, secret: ctx.config.token, stdin: input.stdin, ...(id ? { id } : {}) });
+    const launch = (id?: string): Job => {
+      let job: Job;
+      try {
+        job = jobTable(ctx).start({
+          command: input.command,
+          cwd: cwd.real,
+          env: { ...env, ...plan.env },
+          timeoutMs,
+          secret: ctx.config.token,
+          stdin: input.stdin,
+          argv: { file: plan.file, args: plan.args },
+          sandbox: plan.run,
+          ...(id ? { id } : {}),
+        });
+      } catch (error) {
+        plan.afterRun(); // nothing ran; frees what the plan made (macOS: its temporary folder)
+        throw error;
+      }
+      void job.finished.then(() => {
+        const planted = plan.afterRun();
+        if (planted.length > 0) ctx.auditLater({ outcome: "removed_planted_git_file", duration_ms: 0, command: input.command, detail: { job_id: job.id, files: planted.length } });
+      });
+      return job;
+    };
     // The job's end (exit, timeout, kill) after the answer gets an audit line of its own.
     const auditEnd = (job: Job) =>
       void job.finished.then(() =>
@@ -86,7 +127,7 @@ export default defineAction({
           outcome: job.status,
           duration_ms: job.durationMs(),
           command: input.command,
-          detail: { event: "job_end", job_id: job.id, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
+          detail: { event: "job_end", job_id: job.id, ...sandboxNote, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
         }),
       );
     if (ctx.config.approvals.commands === "local") {
@@ -95,6 +136,8 @@ export default defineAction({
         cwd: cwd.relative === "" ? "." : cwd.relative,
         workspace: workspace.name,
         expiresInMs: timeoutMs,
+        sandbox: plan.run.info.kind,
+        network: plan.run.info.network,
         start: (id) => {
           // The policy passed when the command was asked for; access must still be on when it starts.
           if (!accessState(ctx.store.current()).active) throw new ActionError("ACCESS_EXPIRED", "access was revoked or expired before the approval");
@@ -103,7 +146,7 @@ export default defineAction({
       });
     }
     const job = launch();
-    ctx.audit.detail = { job_id: job.id, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
+    ctx.audit.detail = { job_id: job.id, ...sandboxNote, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
     if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal, IDLE_MS);
     else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) auditEnd(job);

@@ -4,6 +4,8 @@ import { closeOnSignals, listen, type RunningServer } from "../server/listen.js"
 import { t } from "./i18n/index.js";
 import { startOwnerDashboard, type OwnerDashboard } from "../dashboard/start.js";
 import { promptApprovalsInTerminal } from "../dashboard/terminalPrompt.js";
+import { sandboxStatus } from "../sandbox/status.js";
+import { sandboxBanner } from "./sandboxText.js";
 import { CliError, print } from "./io.js";
 import { yellow } from "./style.js";
 
@@ -41,6 +43,7 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
     }
     throw error;
   }
+  const sandbox = await sandboxStatus(config.sandbox);
   const state = accessState(config);
   const active = config.active_workspace ?? config.workspaces[0]?.name ?? t("common.none");
   print(t("serve.listening", { url: server.url }));
@@ -53,6 +56,7 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
       more: state.active ? (state.expires_at ? t("serve.until", { time: state.expires_at }) : t("serve.noExpiry")) : ` — ${state.reason}`,
     }),
   );
+  print(sandboxBanner(sandbox));
   if (!LOOPBACK.has(host)) print(yellow(t("serve.notLoopback", { host })));
   const dashboard = await startDashboardBeside(options, server, config.dashboard);
   const stopPrompt = dashboard && process.stdin.isTTY ? promptApprovalsInTerminal(dashboard.approvals, process.stdin, (text) => process.stdout.write(text)) : undefined;

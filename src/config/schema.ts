@@ -69,6 +69,15 @@ export const DashboardConfig = z.object({
 export const ApprovalsConfig = z.object({
   commands: z.enum(["chatgpt", "local"]).default("chatgpt"),
 }).default({ commands: "chatgpt" });
+/** The OS sandbox for commands (API contract §9); see docs/sandbox.md. */
+export const SandboxConfig = z
+  .object({
+    mode: z.enum(["auto", "required", "off"]).default("auto"),
+    network: z.enum(["ask", "on", "off"]).default("ask"),
+    /** More paths replaced by empty mounts: absolute, `~/…`, or relative to the workspace. */
+    hide: z.array(z.string().min(1)).default([]),
+  })
+  .default({ mode: "auto", network: "ask", hide: [] });
 
 export const ConfigSchema = z.object({
   version: z.literal(1).default(1),
@@ -90,6 +99,7 @@ export const ConfigSchema = z.object({
   tunnel: TunnelConfig,
   dashboard: DashboardConfig,
   approvals: ApprovalsConfig,
+  sandbox: SandboxConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

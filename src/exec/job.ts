@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import { OutputLog, type LogLimits } from "./outputLog.js";
 import { GroupWatch, signalGroup } from "./processGroup.js";
 import { shellArgv, type SpawnArgv } from "./shell.js";
+import type { SandboxRun } from "../sandbox/plan.js";
 import { OutputDecoder } from "./textStream.js";
 
 /**
@@ -36,6 +37,8 @@ export interface JobOptions {
   stdin?: StdinMode;
   /** What to start instead of `bash -c command` (e.g. the same wrapped in a sandbox). */
   argv?: SpawnArgv;
+  /** How the command is sandboxed (for the answers). */
+  sandbox?: SandboxRun;
 }
 
 /** After the group is gone, an escaped process may still hold the pipes open; do not wait for it longer than this. */
@@ -65,6 +68,7 @@ export class Job {
   /** The shell has exited, but processes it started are still running (`cmd &`). */
   shellExited = false;
   private stdin: Writable | null = null;
+  readonly sandbox: SandboxRun | undefined;
   private ending: "killed" | "timed_out" | null = null;
   private readonly pgid: number | null;
   private readonly watch: GroupWatch | null;
@@ -76,6 +80,7 @@ export class Job {
     this.command = options.command;
     this.graceMs = options.graceMs;
     this.stdinMode = options.stdin ?? "closed";
+    this.sandbox = options.sandbox;
     this.log = new OutputLog(options.logPrefix, options.log);
     let done!: () => void;
     this.finished = new Promise((resolve) => (done = resolve));

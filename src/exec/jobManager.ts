@@ -7,6 +7,7 @@ import type { Closable } from "../core/resources.js";
 import { Job, type StdinMode } from "./job.js";
 import type { SpawnArgv } from "./shell.js";
 import { DEFAULT_LOG_LIMITS, type LogLimits } from "./outputLog.js";
+import type { SandboxRun } from "../sandbox/plan.js";
 
 export interface JobLimits {
   /** Jobs running at once; one more is refused until one ends. */
@@ -43,6 +44,7 @@ export interface StartOptions {
   secret: string;
   stdin?: StdinMode;
   argv?: SpawnArgv;
+  sandbox?: SandboxRun;
 }
 
 /** The longest command text a listing shows. */

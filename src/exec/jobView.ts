@@ -5,6 +5,8 @@ import { JOB_STATUSES, type Job } from "./job.js";
 import { fitJson, jsonSize } from "./jsonBudget.js";
 import type { LogLine, Stream } from "./outputLog.js";
 import { searchLog } from "./search.js";
+import { homedir } from "node:os";
+import { sandboxHint } from "../sandbox/hints.js";
 
 /**
  * What exec_command, command_output, kill_command and write_stdin answer
@@ -54,6 +56,16 @@ export const JobOutput = z.object({
   next_start_line: answerInt(1).optional().describe("The read stopped early (answer size or search time): call command_output again with start_line set to this (same pattern) to continue."),
   matches: answerInt(0).optional().describe("Pattern reads: matching lines found in the searched range."),
   message: z.string().optional().describe("What to do next, for the model."),
+  sandbox: z
+    .object({
+      active: z.boolean().describe("true: the command ran in an OS sandbox (workspace writable, rest of the disk read-only, secrets hidden)."),
+      kind: z.enum(["bubblewrap", "seatbelt", "none"]),
+      network: z.boolean().describe("Whether the command could reach the network."),
+      note: z.string().optional().describe("Set when there is no sandbox: the command ran with the user's full rights."),
+    })
+    .optional()
+    .describe("How the command ran."),
+  hint: z.string().optional().describe("Set when the command seems to have failed because of the sandbox: why, and how the user can allow it."),
 });
 
 export type JobOutput = z.input<typeof JobOutput>;
@@ -67,6 +79,8 @@ export const MIN_OUTPUT_CHARS = 2_000;
 const HEAD_SHARE = 1 / 3;
 /** Matches a pattern read collects before it stops (and offers next_start_line). */
 const MAX_MATCHES = 400;
+/** Lines at the end of the output the sandbox's failure hint looks at. */
+const HINT_LINES = 60;
 
 type Base = Omit<JobOutput, "stdout" | "stderr" | "truncated" | "has_more_output">;
 
@@ -81,7 +95,20 @@ function base(job: Job): { view: Base; highlightCost: number } {
     highlights_total: job.log.highlights.count,
   };
   if (job.status === "exited" && job.exitCode !== null) view.exit_code = job.exitCode;
+  if (job.sandbox) {
+    view.sandbox = { ...job.sandbox.info, ...(job.sandbox.note ? { note: job.sandbox.note } : {}) };
+    if (!(job.status === "exited" && job.exitCode === 0)) {
+      const hint = sandboxHint(recentText(job), job.sandbox, homedir());
+      if (hint) view.hint = hint;
+    }
+  }
   return { view, highlightCost: JSON.stringify(highlights).length };
+}
+
+/** The last lines of the output (where a failing command says why), for the sandbox's hint. */
+function recentText(job: Job): string {
+  const lines = [...job.log.read(Math.max(1, job.log.lines - HINT_LINES + 1), job.log.lines), ...job.log.partials()];
+  return lines.map((line) => line.text).join("\n");
 }
 
 function lineCost(line: LogLine): number {

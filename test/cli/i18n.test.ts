@@ -9,7 +9,7 @@ import { runCli } from "../helpers.js";
 
 /** Words that stay as they are in Chinese text: product names, protocol terms, commands. */
 const KEPT = new Set(
-  "chatgpt-codex chatgpt codex gpt builder api key bearer oauth mcp url https http token workspace actions action git ripgrep cloudflare cloudflared ngrok claude code cursor cli streamable json openapi schema ttl windows macos debian ubuntu brew apt-get install xcode-select plus pro business enterprise ctrl-c serve tunnel up verify doctor renew revoke channel register custom none pbcopy curl health skill codex-cli access grant set-public-url rotate-token gpt-instructions mcp-config init status list sandbox connector history undo dashboard zsh bash fish completion en zh lang reverse proxy vpn remove workspaces"
+  "chatgpt-codex chatgpt codex gpt builder api key bearer oauth mcp url https http token workspace actions action git ripgrep cloudflare cloudflared ngrok claude code cursor cli streamable json openapi schema ttl windows macos debian ubuntu brew apt-get install xcode-select plus pro business enterprise ctrl-c serve tunnel up verify doctor renew revoke channel register custom none pbcopy curl health skill codex-cli access grant set-public-url rotate-token gpt-instructions mcp-config init status list sandbox connector history undo dashboard zsh bash fish completion en zh lang reverse proxy vpn remove workspaces bubblewrap bwrap fedora arch seatbelt sandbox-exec"
     .split(" "),
 );
 

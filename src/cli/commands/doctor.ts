@@ -9,6 +9,9 @@ import { ConfigError, loadConfig } from "../../config/store.js";
 import { t } from "../i18n/index.js";
 import { configInUse, home, print, printJson } from "../io.js";
 import { level } from "../style.js";
+import { sandboxStatus } from "../../sandbox/status.js";
+import { DEFAULT_SANDBOX_SETTINGS } from "../../sandbox/types.js";
+import { sandboxSummary } from "../sandboxText.js";
 
 type Level = "ok" | "warn" | "fail";
 interface Check {
@@ -132,6 +135,8 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
     );
     checks.push(await portCheck(config));
   }
+  const sandbox = await sandboxStatus(config?.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
+  checks.push({ name: t("doctor.sandbox"), level: sandbox.active ? "ok" : sandbox.commands === "refused" ? "fail" : "warn", detail: sandboxSummary(sandbox), ...(sandbox.fix ? { fix: sandbox.fix } : {}) });
   checks.push(toolCheck("git", t("doctor.gitPurpose"), t("doctor.gitInstall"), false));
   checks.push(toolCheck("rg", t("doctor.rgPurpose"), t("doctor.rgInstall"), false));
   checks.push(toolCheck("cloudflared", t("doctor.cfPurpose"), t("doctor.cfInstall"), false));

@@ -367,6 +367,38 @@ export const MESSAGES = {
   "dashboard.notStarted": { en: "Dashboard: not started ({why}).", zh: "面板:未启动({why})。" },
   "dashboard.portBusy": { en: "port {port} is in use; pick another with --dashboard-port", zh: "端口 {port} 已被占用;请用 --dashboard-port 换一个" },
 
+  // sandbox
+  "sandbox.desc": { en: "The OS sandbox commands run in (bubblewrap on Linux, Seatbelt on macOS)", zh: "命令运行所在的操作系统沙箱(Linux 上是 bubblewrap,macOS 上是 Seatbelt)" },
+  "sandbox.status.desc": { en: "Say whether commands run in a sandbox here, and how to install one", zh: "说明本机命令是否在沙箱中运行,以及如何安装沙箱" },
+  "sandbox.status.example": { en: "\nExamples:\n  $ {cli} sandbox status\n  $ {cli} sandbox status --json", zh: "\n示例:\n  $ {cli} sandbox status\n  $ {cli} sandbox status --json" },
+  "sandbox.active": {
+    en: "Commands run in an OS sandbox: {kind}. The workspace is writable, the rest of the disk read-only, secrets hidden; network: {network}.",
+    zh: "命令在操作系统沙箱中运行:{kind}。workspace 可写,磁盘其余部分只读,机密被隐藏;网络:{network}。",
+  },
+  "sandbox.off": {
+    en: "WARNING: the command sandbox is switched off in the config (sandbox.mode = \"off\"): commands run with your full user rights, guarded only by the command policy.",
+    zh: "警告:配置里关闭了命令沙箱(sandbox.mode = \"off\"):命令以你的完整用户权限运行,只有命令策略把关。",
+  },
+  "sandbox.unavailable": {
+    en: "WARNING: no command sandbox on this computer ({reason}). Commands run with your full user rights, guarded only by the command policy.{fix}",
+    zh: "警告:这台电脑上没有可用的命令沙箱({reason})。命令以你的完整用户权限运行,只有命令策略把关。{fix}",
+  },
+  "sandbox.refused": {
+    en: "sandbox.mode is \"required\" but no command sandbox is available ({reason}), so no command is run.{fix}",
+    zh: "sandbox.mode 设为 \"required\",但没有可用的命令沙箱({reason}),因此不会运行任何命令。{fix}",
+  },
+  "sandbox.fix": { en: " Fix: {fix}", zh: " 解决办法:{fix}" },
+  "sandbox.banner": { en: "Sandbox: {summary}", zh: "沙箱:{summary}" },
+  "sandbox.title.active": { en: "Command sandbox: active ({kind})", zh: "命令沙箱:已启用({kind})" },
+  "sandbox.title.inactive": { en: "Command sandbox: NOT active", zh: "命令沙箱:未启用" },
+  "sandbox.modeLine": { en: "  mode: {mode}   network: {network}", zh: "  模式:{mode}   网络:{network}" },
+  "sandbox.availableYes": { en: "  available here: yes ({program})", zh: "  本机可用:是({program})" },
+  "sandbox.availableNo": { en: "  available here: no — {reason}", zh: "  本机可用:否 —— {reason}" },
+  "sandbox.hidden": { en: "  hidden from commands: {paths}", zh: "  对命令隐藏:{paths}" },
+  "sandbox.install": { en: "Install bubblewrap: `sudo apt-get install bubblewrap` (Fedora: `sudo dnf install bubblewrap`; Arch: `sudo pacman -S bubblewrap`)", zh: "安装 bubblewrap:`sudo apt-get install bubblewrap`(Fedora:`sudo dnf install bubblewrap`;Arch:`sudo pacman -S bubblewrap`)" },
+  "sandbox.macUntested": { en: "The macOS Seatbelt profile is generated and unit-tested but has not been tried on a real Mac yet.", zh: "macOS 的 Seatbelt 配置文件已生成并通过单元测试,但还没有在真实的 Mac 上试过。" },
+  "doctor.sandbox": { en: "command sandbox", zh: "命令沙箱" },
+
   // verify checks
   "vfy.timeout": { en: "no answer in time", zh: "超时未响应" },
   "vfy.refused": { en: "connection refused (nothing listens there)", zh: "连接被拒绝(那里没有程序在监听)" },

@@ -1,0 +1,122 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ActionError } from "../core/errors.js";
+import { bwrapArgs } from "./bwrap.js";
+import { sandboxAvailability } from "./detect.js";
+import { messages } from "./messages.js";
+import { buildPolicy } from "./policy.js";
+import { seatbeltArgs } from "./seatbelt.js";
+import type { NetworkMode, SandboxInfo, SandboxPolicy, SandboxSettings } from "./types.js";
+
+/** What a job needs to know about its sandbox after it started (answers, hints, audit). */
+export interface SandboxRun {
+  info: SandboxInfo;
+  /** Said in every answer when there is no sandbox. */
+  note?: string;
+  /** Hidden paths, for the hint when a command trips over one. */
+  hidden: string[];
+  networkMode: NetworkMode;
+}
+
+/** How to start one command: the program and its arguments, and what the sandbox is. */
+export interface ExecPlan {
+  file: string;
+  args: string[];
+  /** Variables to set on top of the command's environment. */
+  env: Record<string, string>;
+  run: SandboxRun;
+  policy: SandboxPolicy | null;
+  /** Call when the command has ended: removes git pointer files a command planted; returns their paths. */
+  afterRun(): string[];
+}
+
+export interface PlanInput {
+  command: string;
+  /** The shell (bash) that runs the command line. */
+  shell: string;
+  cwd: string;
+  workspace: string;
+  home: string;
+  configHome: string;
+  settings: SandboxSettings;
+  /** exec_command's `network` field. */
+  networkRequested: boolean;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+/**
+ * Decide how a command runs. Throws 403 BLOCKED_BY_POLICY for `network: true`
+ * under sandbox.network "off", and when sandbox.mode is "required" but there is
+ * no sandbox here.
+ */
+export async function planCommand(input: PlanInput): Promise<ExecPlan> {
+  const { settings } = input;
+  if (input.networkRequested && settings.network === "off") {
+    throw new ActionError("BLOCKED_BY_POLICY", messages.networkOffRefused, { hint: messages.networkOffHint, details: { rule: "sandbox-network-off" } });
+  }
+  const shellArgs = ["-c", input.command];
+  const unsandboxed = (note: string): ExecPlan => ({
+    file: input.shell,
+    args: shellArgs,
+    env: {},
+    run: { info: { active: false, kind: "none", network: true }, note, hidden: [], networkMode: settings.network },
+    policy: null,
+    afterRun: () => [],
+  });
+  if (settings.mode === "off") return unsandboxed(`${messages.answerNoSandbox} ${messages.offByConfig}`);
+  const available = await sandboxAvailability(input.env, input.platform);
+  if (!available.available) {
+    const reason = available.reason ?? "unknown";
+    if (settings.mode === "required") {
+      throw new ActionError("BLOCKED_BY_POLICY", messages.requiredRefused(reason, available.fix), {
+        hint: messages.requiredHint(available.fix),
+        details: { rule: "sandbox-required", ...(available.fix ? { fix: available.fix } : {}) },
+      });
+    }
+    return unsandboxed(`${messages.answerNoSandbox} ${messages.unavailableAuto(reason, available.fix)}`);
+  }
+  const network = settings.network === "on" || (settings.network === "ask" && input.networkRequested);
+  const policy = buildPolicy({
+    workspace: input.workspace,
+    cwd: input.cwd,
+    home: input.home,
+    configHome: input.configHome,
+    hide: settings.hide,
+    network,
+    env: input.env,
+  });
+  const run: SandboxRun = {
+    info: { active: true, kind: available.kind, network },
+    hidden: policy.hidden.flatMap((h) => (h.written ? [h.written, h.path] : [h.path])),
+    networkMode: settings.network,
+  };
+  const removePlanted = () => {
+    const planted = policy.mustNotAppear.filter((path) => existsSync(path));
+    for (const path of planted) rmSync(path, { recursive: true, force: true });
+    return planted;
+  };
+  if (available.kind === "seatbelt") {
+    const tmp = mkdtempSync(join(tmpdir(), "cgc-sandbox-"));
+    return {
+      file: available.program!,
+      args: seatbeltArgs(policy, tmp, { file: input.shell, args: shellArgs }),
+      env: { TMPDIR: tmp },
+      run,
+      policy,
+      afterRun: () => {
+        rmSync(tmp, { recursive: true, force: true });
+        return removePlanted();
+      },
+    };
+  }
+  return {
+    file: available.program!,
+    args: bwrapArgs(policy, { file: input.shell, args: shellArgs }, available.features),
+    env: {},
+    run,
+    policy,
+    afterRun: removePlanted,
+  };
+}

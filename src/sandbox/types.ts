@@ -1,0 +1,50 @@
+/** What an exec answer says about how its command ran (API contract §9). */
+export type SandboxKind = "bubblewrap" | "seatbelt" | "none";
+
+export interface SandboxInfo {
+  active: boolean;
+  kind: SandboxKind;
+  /** Whether the command could reach the network (always true without a sandbox). */
+  network: boolean;
+}
+
+export type SandboxMode = "auto" | "required" | "off";
+export type NetworkMode = "ask" | "on" | "off";
+
+export interface SandboxSettings {
+  mode: SandboxMode;
+  network: NetworkMode;
+  hide: string[];
+}
+
+export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: "auto", network: "ask", hide: [] };
+
+/** A path replaced by an empty mount: an empty folder for a folder, an empty file for a file. */
+export interface HiddenPath {
+  path: string;
+  kind: "dir" | "file";
+  /** The path as configured (before symlinks were resolved), for messages. */
+  written?: string;
+}
+
+/**
+ * The one description of a sandbox, shared by the Linux (bubblewrap) and
+ * macOS (Seatbelt) back ends. Every path is real (symlinks resolved).
+ */
+export interface SandboxPolicy {
+  /** The workspace: writable. */
+  workspace: string;
+  /** Other writable folders (a git worktree's git folders outside the workspace). */
+  writable: string[];
+  /** Read-only again inside a writable folder (.git/hooks, .git/config, a .git file …). */
+  readOnly: string[];
+  /** Must be visible (read-only) although under the private /tmp: the top folder of a repository above the workspace. */
+  visible: string[];
+  /** Replaced by empty mounts (secrets, the tool's config folder, sandbox.hide). */
+  hidden: HiddenPath[];
+  /** Files git would treat as code pointers that did not exist before the run; removed if a command plants them. */
+  mustNotAppear: string[];
+  network: boolean;
+  /** Folder the command starts in (inside the workspace). */
+  cwd: string;
+}
