@@ -46,6 +46,7 @@ export default defineAction({
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
+  checkpoint: { summary: (input) => `$ ${input.command}`, lock: "snapshot" },
   handler: async (input, ctx) => {
     ctx.audit.command = input.command;
     const workspace = ctx.workspace();

@@ -12,6 +12,9 @@ import commandOutput from "./command_output.js";
 import killCommand from "./kill_command.js";
 import gitStatus from "./git_status.js";
 import gitDiff from "./git_diff.js";
+import listCheckpoints from "./list_checkpoints.js";
+import checkpointDiff from "./checkpoint_diff.js";
+import restoreCheckpoint from "./restore_checkpoint.js";
 
 /**
  * Every action, in the order the OpenAPI document and MCP tool list show them.
@@ -31,6 +34,9 @@ export const ACTIONS: readonly AnyAction[] = [
   killCommand,
   gitStatus,
   gitDiff,
+  listCheckpoints,
+  checkpointDiff,
+  restoreCheckpoint,
 ] as unknown as readonly AnyAction[];
 
 export function findAction(name: string): AnyAction | undefined {

@@ -28,6 +28,7 @@ export default defineAction({
     previous_sha256: z.string().optional().describe("sha256 of the replaced file."),
   }),
   example: { path: "smoke.txt", content: "hi\n" },
+  checkpoint: { summary: (input) => `write ${input.path}`, lock: "action" },
   handler: async (input, ctx) => {
     const workspace = ctx.workspace();
     const target = ctx.resolveWritePath(input.path);

@@ -1,0 +1,410 @@
+import { createHash, randomBytes } from "node:crypto";
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ActionError } from "../core/errors.js";
+import { writeFileAtomicSync } from "../fs/atomic.js";
+import { forbiddenInside } from "../files/forbidden.js";
+import { withStoreLock } from "./lock.js";
+import { ensureShadowRepo, repairPinnedFiles, shadowGit, type ShadowPaths } from "./shadowGit.js";
+
+/** What the config says about checkpoints (config key `checkpoints`). */
+export interface CheckpointSettings {
+  enabled: boolean;
+  max_file_bytes: number;
+  keep_count: number;
+  keep_days: number;
+}
+
+export const DEFAULT_SETTINGS: CheckpointSettings = {
+  enabled: true,
+  max_file_bytes: 5 * 1024 * 1024,
+  keep_count: 500,
+  keep_days: 14,
+};
+
+export type SkipReason = "too_large" | "nested_repository" | "special_file" | "unreadable";
+
+export interface SkippedEntry {
+  path: string;
+  reason: SkipReason;
+  size?: number;
+}
+
+/** One line of a workspace's history: the state before one action. */
+export interface CheckpointRecord {
+  id: string;
+  seq: number;
+  created_at: string;
+  action: string;
+  summary: string;
+  /** The git tree of the workspace's stored files. */
+  tree: string;
+  /** Files that differ from the previous record's tree (null for the first). */
+  delta: number | null;
+  /** What this state did not store (capped at MAX_SKIPPED entries; skipped_total has the count). */
+  skipped: SkippedEntry[];
+  skipped_total: number;
+  /** The action failed with an internal error after the checkpoint (it may have changed files). */
+  failed?: boolean;
+}
+
+interface StoreState {
+  salt: string;
+  next_seq: number;
+  /** Records with a lower seq were removed by retention. */
+  pruned_below: number;
+  /** New objects since the last repack (loose objects waiting). */
+  unpacked: number;
+  needs_prune: boolean;
+}
+
+const MAX_SKIPPED = 200;
+const MAX_SUMMARY = 300;
+const REPACK_AFTER = 1_000;
+
+export interface Snapshot {
+  tree: string;
+  skipped: SkippedEntry[];
+  skipped_total: number;
+}
+
+/** Short, stable folder name for a workspace's store. */
+function storeKey(root: string): string {
+  return createHash("sha256").update(root).digest("hex").slice(0, 16);
+}
+
+const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
+
+/**
+ * The checkpoint store of one workspace: `<config home>/checkpoints/<key>/`
+ * holding the shadow git folder, its index, `history.jsonl` (one record per
+ * line) and `state.json`.
+ */
+export class CheckpointStore {
+  readonly paths: ShadowPaths;
+  private readonly historyFile: string;
+  private readonly stateFile: string;
+  /** Folders inside the workspace that are never stored or restored (the tool's config folder), workspace-relative. */
+  readonly forbidden: string[];
+
+  constructor(
+    home: string,
+    readonly root: string,
+    readonly settings: CheckpointSettings = DEFAULT_SETTINGS,
+  ) {
+    const dir = join(home, "checkpoints", storeKey(root));
+    this.paths = { dir, gitDir: join(dir, "git"), indexFile: join(dir, "index"), root };
+    this.historyFile = join(dir, "history.jsonl");
+    this.stateFile = join(dir, "state.json");
+    this.forbidden = forbiddenInside(root, [home]);
+  }
+
+  /** Whether anything was ever recorded for this workspace (read-only callers don't create the store). */
+  exists(): boolean {
+    return existsSync(this.historyFile);
+  }
+
+  private async open(): Promise<void> {
+    const fresh = !existsSync(join(this.paths.gitDir, "HEAD"));
+    mkdirSync(join(this.paths.dir, ".."), { recursive: true, mode: 0o700 });
+    await ensureShadowRepo(this.paths, this.forbidden);
+    if (!fresh) repairPinnedFiles(this.paths, this.forbidden);
+    if (!existsSync(join(this.paths.dir, "workspace.txt"))) writeFileAtomicSync(join(this.paths.dir, "workspace.txt"), `${this.root}\n`);
+  }
+
+  /** Run `fn` holding this workspace's lock (creates the store folder first). */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
+    return withStoreLock(this.paths.dir, async () => {
+      await this.open();
+      return fn();
+    });
+  }
+
+  // ---- state and history files -------------------------------------------------
+
+  private state(): StoreState {
+    try {
+      return JSON.parse(readFileSync(this.stateFile, "utf8")) as StoreState;
+    } catch {
+      return { salt: randomBytes(2).toString("hex"), next_seq: 1, pruned_below: 0, unpacked: 0, needs_prune: false };
+    }
+  }
+
+  private saveState(state: StoreState): void {
+    writeFileAtomicSync(this.stateFile, JSON.stringify(state));
+  }
+
+  /** All records, oldest first (cached while the file is unchanged). */
+  records(): CheckpointRecord[] {
+    let stamp: string;
+    try {
+      const st = statSync(this.historyFile);
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      return [];
+    }
+    const hit = recordCache.get(this.historyFile);
+    if (hit && hit.stamp === stamp) return hit.records;
+    const records: CheckpointRecord[] = [];
+    for (const line of readFileSync(this.historyFile, "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        records.push(JSON.parse(line) as CheckpointRecord);
+      } catch {
+        // a torn last line after a crash: skip it
+      }
+    }
+    recordCache.set(this.historyFile, { stamp, records });
+    return records;
+  }
+
+  private writeRecords(records: CheckpointRecord[]): void {
+    writeFileAtomicSync(this.historyFile, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    recordCache.delete(this.historyFile);
+  }
+
+  /** A record by id; 404 with a message that says whether retention removed it. */
+  find(id: string): CheckpointRecord {
+    const records = this.records();
+    const hit = records.find((r) => r.id === id) ?? (/^\d+$/.test(id) ? records.find((r) => r.seq === Number(id)) : undefined);
+    if (hit) return hit;
+    const seq = /^cp-(\d+)-/.exec(id)?.[1];
+    const state = this.state();
+    if (seq !== undefined && id.endsWith(`-${state.salt}`) && Number(seq) < state.next_seq) {
+      throw new ActionError("NOT_FOUND", `checkpoint "${id}" was removed by the retention rules (the store keeps the newest ${this.settings.keep_count} checkpoints for at most ${this.settings.keep_days} days)`, {
+        hint: "Call list_checkpoints to see the checkpoints that still exist.",
+      });
+    }
+    throw new ActionError("NOT_FOUND", `no checkpoint "${id}" in this workspace`, { hint: "Call list_checkpoints to see the ids." });
+  }
+
+  // ---- snapshots ---------------------------------------------------------------
+
+  /**
+   * Record the workspace's current files in the shadow index and return its
+   * tree. Must run under `locked`. Cost when nothing changed: one stat per
+   * stored file plus a walk of the folders for new files (like git status).
+   */
+  async snapshot(): Promise<Snapshot & { added: number }> {
+    const p = this.paths;
+    await shadowGit(p, ["update-index", "-q", "--refresh", "--ignore-submodules"], { okCodes: [1] });
+    const listed = await shadowGit(p, ["ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard"]);
+    const inIndex = new Set<string>();
+    const candidates: string[] = [];
+    const seen = new Set<string>();
+    for (const item of listed.stdout.toString("utf8").split("\0")) {
+      if (item.length < 3) continue;
+      const tag = item[0];
+      const path = item.slice(2);
+      if (tag !== "?") inIndex.add(path);
+      if (!seen.has(path)) {
+        seen.add(path);
+        candidates.push(path);
+      }
+    }
+    const update: string[] = [];
+    const forceRemove: string[] = [];
+    const skipped: SkippedEntry[] = [];
+    for (const path of candidates) {
+      if (hasGitPart(path) || this.forbidden.some((f) => path === f || path.startsWith(`${f}/`))) continue;
+      if (path.endsWith("/")) {
+        skipped.push({ path: path.slice(0, -1), reason: "nested_repository" });
+        continue;
+      }
+      let st;
+      try {
+        st = lstatSync(join(this.root, path));
+      } catch {
+        update.push(path); // gone: --remove drops it
+        continue;
+      }
+      if (st.isSymbolicLink() || st.isDirectory()) {
+        update.push(path); // a directory where a file was: update-index drops the file entry
+        continue;
+      }
+      let reason: SkipReason | null = null;
+      if (!st.isFile()) reason = "special_file";
+      else if (st.size > this.settings.max_file_bytes) reason = "too_large";
+      else if (!readable(join(this.root, path))) reason = "unreadable";
+      if (reason === null) {
+        update.push(path);
+        continue;
+      }
+      skipped.push({ path, reason, ...(reason === "too_large" ? { size: st.size } : {}) });
+      if (inIndex.has(path)) forceRemove.push(path);
+    }
+    if (forceRemove.length > 0) {
+      await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList(forceRemove) });
+    }
+    if (update.length > 0) {
+      await shadowGit(p, ["update-index", "-z", "--add", "--remove", "--replace", "--stdin"], { input: nulList(update) });
+    }
+    const tree = (await shadowGit(p, ["write-tree"])).stdout.toString("utf8").trim();
+    if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new ActionError("INTERNAL", "checkpoint store: git write-tree gave no tree id");
+    skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { tree, skipped: skipped.slice(0, MAX_SKIPPED), skipped_total: skipped.length, added: update.length };
+  }
+
+  /**
+   * Take a checkpoint: snapshot + history record. Must run under `locked`.
+   * The same tree as the previous record costs one JSON line (no new objects).
+   */
+  async checkpoint(action: string, summary: string): Promise<CheckpointRecord> {
+    const snap = await this.snapshot();
+    return this.record(action, summary, snap);
+  }
+
+  /** Append a record for a snapshot already taken. Must run under `locked`. */
+  async record(action: string, summary: string, snap: Snapshot & { added: number }): Promise<CheckpointRecord> {
+    const records = this.records().slice();
+    const state = this.state();
+    const previous = records.at(-1);
+    let delta: number | null = null;
+    if (previous) {
+      delta = previous.tree === snap.tree ? 0 : (await this.changedPaths(previous.tree, snap.tree)).length;
+    }
+    if (!records.some((r) => r.tree === snap.tree)) {
+      await shadowGit(this.paths, ["update-ref", `refs/cp/${snap.tree}`, snap.tree]);
+    }
+    const seq = state.next_seq;
+    const record: CheckpointRecord = {
+      id: `cp-${seq}-${state.salt}`,
+      seq,
+      created_at: new Date().toISOString(),
+      action,
+      summary: clip(summary, MAX_SUMMARY),
+      tree: snap.tree,
+      delta,
+      skipped: snap.skipped,
+      skipped_total: snap.skipped_total,
+    };
+    records.push(record);
+    state.next_seq = seq + 1;
+    state.unpacked += snap.added;
+    const kept = this.retain(records, state);
+    this.writeRecords(kept);
+    this.saveState(state);
+    return record;
+  }
+
+  /** Drop a record again (the action it was taken for was refused and changed nothing). */
+  async drop(id: string): Promise<void> {
+    const records = this.records();
+    const record = records.find((r) => r.id === id);
+    if (!record) return;
+    const rest = records.filter((r) => r.id !== id);
+    if (!rest.some((r) => r.tree === record.tree)) {
+      await shadowGit(this.paths, ["update-ref", "-d", `refs/cp/${record.tree}`], { okCodes: [1] });
+    }
+    // The next record's delta was against the dropped one; with the same tree before it the count is wrong: recompute.
+    const index = records.indexOf(record);
+    const next = rest[index];
+    if (next) {
+      const before = rest[index - 1];
+      next.delta = before ? (before.tree === next.tree ? 0 : (await this.changedPaths(before.tree, next.tree)).length) : null;
+    }
+    this.writeRecords(rest);
+  }
+
+  /** Mark a record as taken before an action that failed unexpectedly. */
+  markFailed(id: string): void {
+    const records = this.records().map((r) => (r.id === id ? { ...r, failed: true } : r));
+    this.writeRecords(records);
+  }
+
+  /** Retention: newest keep_count, none older than keep_days (the newest one always stays). */
+  private retain(records: CheckpointRecord[], state: StoreState): CheckpointRecord[] {
+    const cutoff = Date.now() - this.settings.keep_days * 86_400_000;
+    const keepFrom = Math.max(0, records.length - this.settings.keep_count);
+    const kept = records.filter((r, i) => i === records.length - 1 || (i >= keepFrom && Date.parse(r.created_at) >= cutoff));
+    if (kept.length === records.length) return records;
+    const removed = records.filter((r) => !kept.includes(r));
+    state.pruned_below = Math.max(state.pruned_below, ...removed.map((r) => r.seq + 1));
+    state.needs_prune = true;
+    return kept;
+  }
+
+  /**
+   * Bounded housekeeping after a checkpoint, under the lock: delete the refs of
+   * pruned states, pack loose objects once many piled up, and drop unreachable
+   * objects after retention removed states. Returns what it did.
+   */
+  async maintain(): Promise<string[]> {
+    const done: string[] = [];
+    const state = this.state();
+    if (state.needs_prune) {
+      const live = new Set(this.records().map((r) => r.tree));
+      const refs = (await shadowGit(this.paths, ["for-each-ref", "--format=%(refname)", "refs/cp/"])).stdout.toString("utf8").split("\n");
+      const dead = refs.filter((ref) => ref.startsWith("refs/cp/") && !live.has(ref.slice("refs/cp/".length)));
+      if (dead.length > 0) await shadowGit(this.paths, ["update-ref", "--stdin"], { input: dead.map((ref) => `delete ${ref}\n`).join("") });
+      await shadowGit(this.paths, ["repack", "-a", "-d", "-q", "--no-write-bitmap-index"], { timeoutMs: 300_000 });
+      await shadowGit(this.paths, ["prune", "--expire=now"], { timeoutMs: 300_000 });
+      state.needs_prune = false;
+      state.unpacked = 0;
+      done.push("prune");
+    } else if (state.unpacked >= REPACK_AFTER) {
+      await shadowGit(this.paths, ["repack", "-d", "-q", "--no-write-bitmap-index"], { timeoutMs: 300_000 });
+      state.unpacked = 0;
+      done.push("repack");
+      if (packCount(this.paths.gitDir) > 10) {
+        await shadowGit(this.paths, ["repack", "-a", "-d", "-q", "--no-write-bitmap-index"], { timeoutMs: 300_000 });
+        await shadowGit(this.paths, ["prune", "--expire=now"], { timeoutMs: 300_000 });
+        done.push("full repack");
+      }
+    }
+    if (done.length > 0) this.saveState(state);
+    return done;
+  }
+
+  /** Whether housekeeping has work (cheap; checked after each checkpoint). */
+  needsMaintenance(): boolean {
+    const state = this.state();
+    return state.needs_prune || state.unpacked >= REPACK_AFTER;
+  }
+
+  /** Paths that differ between two trees. */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    if (from === to) return [];
+    const out = await shadowGit(this.paths, ["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-ext-diff", from, to]);
+    return out.stdout.toString("utf8").split("\0").filter((s) => s.length > 0);
+  }
+
+  /** Ignored folders and files at the workspace's top levels that no checkpoint stores (capped). */
+  async ignoredPaths(limit = 50): Promise<string[]> {
+    const out = await shadowGit(this.paths, ["ls-files", "-z", "-o", "-i", "--exclude-standard", "--directory", "--no-empty-directory"]);
+    const all = out.stdout.toString("utf8").split("\0").filter((s) => s.length > 0 && !hasGitPart(s.replace(/\/$/, "")));
+    return all.slice(0, limit);
+  }
+}
+
+/** Whether a path has a component named `.git` in any letter case. */
+export function hasGitPart(path: string): boolean {
+  return path.split("/").some((part) => part.toLowerCase() === ".git");
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nulList(paths: readonly string[]): Buffer {
+  return Buffer.from(paths.map((p) => `${p}\0`).join(""), "utf8");
+}
+
+function packCount(gitDir: string): number {
+  try {
+    return readdirSync(join(gitDir, "objects", "pack")).filter((f) => f.endsWith(".pack")).length;
+  } catch {
+    return 0;
+  }
+}
+
+export function clip(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
