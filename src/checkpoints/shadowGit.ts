@@ -134,6 +134,7 @@ export function shadowGit(
   options: { input?: Buffer | string; timeoutMs?: number; capBytes?: number; okCodes?: number[] } = {},
 ): Promise<ShadowRun> {
   return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
     const child = spawn("git", [...shadowArgs(paths), ...args], {
       cwd: paths.root,
       env: shadowEnvironment(paths),
@@ -168,6 +169,7 @@ export function shadowGit(
       } else reject(new ActionError("INTERNAL", `checkpoint store: cannot run git (${(error as NodeJS.ErrnoException).code ?? "error"})`));
     });
     child.on("close", (code, signal) => {
+      if (process.env.CGC_CP_TRACE) process.stderr.write(`[git ${args[0]}] ${Math.round(performance.now() - t0)}ms\n`);
       clearTimeout(timer);
       const stdout = Buffer.concat(out);
       if (truncated || code === 0 || (code !== null && options.okCodes?.includes(code))) {

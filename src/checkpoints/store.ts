@@ -56,16 +56,30 @@ interface StoreState {
   /** New objects since the last repack (loose objects waiting). */
   unpacked: number;
   needs_prune: boolean;
+  /** Checkpoints since the last stat refresh of the shadow index. */
+  since_refresh?: number;
+  /** The tree of the last write-tree and the index file's stat then. */
+  last_tree?: string;
+  index_stamp?: string;
 }
 
 const MAX_SKIPPED = 200;
 const MAX_SUMMARY = 300;
 const REPACK_AFTER = 1_000;
+const REFRESH_EVERY = 20;
 
 export interface Snapshot {
   tree: string;
   skipped: SkippedEntry[];
   skipped_total: number;
+}
+
+interface SnapshotTaken extends Snapshot {
+  /** Files written into the store. */
+  added: number;
+  /** The tree the shadow index held before, and how many paths changed from it. */
+  base: string | null;
+  changed: number;
 }
 
 /** Short, stable folder name for a workspace's store. */
@@ -186,9 +200,8 @@ export class CheckpointStore {
    * tree. Must run under `locked`. Cost when nothing changed: one stat per
    * stored file plus a walk of the folders for new files (like git status).
    */
-  async snapshot(): Promise<Snapshot & { added: number }> {
+  async snapshot(): Promise<SnapshotTaken> {
     const p = this.paths;
-    await shadowGit(p, ["update-index", "-q", "--refresh", "--ignore-submodules"], { okCodes: [1] });
     const listed = await shadowGit(p, ["ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard"]);
     const inIndex = new Set<string>();
     const candidates: string[] = [];
@@ -203,6 +216,8 @@ export class CheckpointStore {
         candidates.push(path);
       }
     }
+    // Removals first, so a file replaced by a folder (or the reverse) never clashes in the index.
+    const removals: string[] = [];
     const update: string[] = [];
     const forceRemove: string[] = [];
     const skipped: SkippedEntry[] = [];
@@ -216,11 +231,15 @@ export class CheckpointStore {
       try {
         st = lstatSync(join(this.root, path));
       } catch {
-        update.push(path); // gone: --remove drops it
+        if (inIndex.has(path)) removals.push(path); // gone: --remove drops it
         continue;
       }
-      if (st.isSymbolicLink() || st.isDirectory()) {
-        update.push(path); // a directory where a file was: update-index drops the file entry
+      if (st.isDirectory()) {
+        if (inIndex.has(path)) removals.push(path); // a folder where a file was: update-index drops the file entry
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        update.push(path);
         continue;
       }
       let reason: SkipReason | null = null;
@@ -237,13 +256,42 @@ export class CheckpointStore {
     if (forceRemove.length > 0) {
       await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList(forceRemove) });
     }
-    if (update.length > 0) {
-      await shadowGit(p, ["update-index", "-z", "--add", "--remove", "--replace", "--stdin"], { input: nulList(update) });
+    if (removals.length + update.length > 0) {
+      // Many new files (the first checkpoint of a big tree): stream them into one pack instead of one loose file each.
+      const bulk = update.length > 200 ? ["-c", "core.bigFileThreshold=1"] : [];
+      await shadowGit(p, [...bulk, "update-index", "-z", "--add", "--remove", "--stdin"], { input: nulList([...removals, ...update]) });
     }
-    const tree = (await shadowGit(p, ["write-tree"])).stdout.toString("utf8").trim();
+    const state = this.state();
+    const base = state.last_tree ?? null;
+    const stamp = indexStamp(p.indexFile);
+    let tree: string;
+    if (forceRemove.length + removals.length + update.length === 0 && state.last_tree && state.index_stamp === stamp) {
+      tree = state.last_tree; // nothing listed and the index is as we left it: the same tree, without running write-tree
+    } else {
+      tree = (await shadowGit(p, ["write-tree"])).stdout.toString("utf8").trim();
+      state.last_tree = tree;
+      state.index_stamp = indexStamp(p.indexFile);
+      this.saveState(state);
+    }
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new ActionError("INTERNAL", "checkpoint store: git write-tree gave no tree id");
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { tree, skipped: skipped.slice(0, MAX_SKIPPED), skipped_total: skipped.length, added: update.length };
+    return {
+      tree,
+      skipped: skipped.slice(0, MAX_SKIPPED),
+      skipped_total: skipped.length,
+      added: update.length,
+      base,
+      changed: forceRemove.length + removals.length + update.length,
+    };
+  }
+
+  /**
+   * Refresh the stat data of the shadow index (files touched but not changed
+   * would otherwise be hashed again on every snapshot). Housekeeping, off the
+   * answer's path.
+   */
+  async refresh(): Promise<void> {
+    await shadowGit(this.paths, ["update-index", "-q", "--refresh", "--ignore-submodules"], { okCodes: [1] });
   }
 
   /**
@@ -256,17 +304,18 @@ export class CheckpointStore {
   }
 
   /** Append a record for a snapshot already taken. Must run under `locked`. */
-  async record(action: string, summary: string, snap: Snapshot & { added: number }): Promise<CheckpointRecord> {
+  async record(action: string, summary: string, snap: SnapshotTaken): Promise<CheckpointRecord> {
     const records = this.records().slice();
     const state = this.state();
     const previous = records.at(-1);
     let delta: number | null = null;
     if (previous) {
-      delta = previous.tree === snap.tree ? 0 : (await this.changedPaths(previous.tree, snap.tree)).length;
+      // The shadow index held the previous record's files: the paths the snapshot changed are the delta (no diff needed).
+      if (previous.tree === snap.tree) delta = 0;
+      else if (snap.base === previous.tree) delta = snap.changed;
+      else delta = (await this.changedPaths(previous.tree, snap.tree)).length;
     }
-    if (!records.some((r) => r.tree === snap.tree)) {
-      await shadowGit(this.paths, ["update-ref", `refs/cp/${snap.tree}`, snap.tree]);
-    }
+    // Refs that keep the trees' objects are written by maintain() before it packs or prunes; until then nothing deletes objects.
     const seq = state.next_seq;
     const record: CheckpointRecord = {
       id: `cp-${seq}-${state.salt}`,
@@ -282,6 +331,7 @@ export class CheckpointStore {
     records.push(record);
     state.next_seq = seq + 1;
     state.unpacked += snap.added;
+    state.since_refresh = (state.since_refresh ?? 0) + 1;
     const kept = this.retain(records, state);
     this.writeRecords(kept);
     this.saveState(state);
@@ -294,9 +344,6 @@ export class CheckpointStore {
     const record = records.find((r) => r.id === id);
     if (!record) return;
     const rest = records.filter((r) => r.id !== id);
-    if (!rest.some((r) => r.tree === record.tree)) {
-      await shadowGit(this.paths, ["update-ref", "-d", `refs/cp/${record.tree}`], { okCodes: [1] });
-    }
     // The next record's delta was against the dropped one; with the same tree before it the count is wrong: recompute.
     const index = records.indexOf(record);
     const next = rest[index];
@@ -333,11 +380,8 @@ export class CheckpointStore {
   async maintain(): Promise<string[]> {
     const done: string[] = [];
     const state = this.state();
+    if (state.needs_prune || state.unpacked >= REPACK_AFTER) await this.syncRefs();
     if (state.needs_prune) {
-      const live = new Set(this.records().map((r) => r.tree));
-      const refs = (await shadowGit(this.paths, ["for-each-ref", "--format=%(refname)", "refs/cp/"])).stdout.toString("utf8").split("\n");
-      const dead = refs.filter((ref) => ref.startsWith("refs/cp/") && !live.has(ref.slice("refs/cp/".length)));
-      if (dead.length > 0) await shadowGit(this.paths, ["update-ref", "--stdin"], { input: dead.map((ref) => `delete ${ref}\n`).join("") });
       await shadowGit(this.paths, ["repack", "-a", "-d", "-q", "--no-write-bitmap-index"], { timeoutMs: 300_000 });
       await shadowGit(this.paths, ["prune", "--expire=now"], { timeoutMs: 300_000 });
       state.needs_prune = false;
@@ -353,14 +397,31 @@ export class CheckpointStore {
         done.push("full repack");
       }
     }
+    if ((state.since_refresh ?? 0) >= REFRESH_EVERY) {
+      await this.refresh();
+      state.since_refresh = 0;
+      done.push("refresh");
+    }
     if (done.length > 0) this.saveState(state);
     return done;
+  }
+
+  /** One ref per tree that a record names (so packing and pruning keep exactly those), none for the others. */
+  private async syncRefs(): Promise<void> {
+    const live = new Set(this.records().map((r) => r.tree));
+    const refs = (await shadowGit(this.paths, ["for-each-ref", "--format=%(refname)", "refs/cp/"])).stdout.toString("utf8").split("\n").filter((r) => r.startsWith("refs/cp/"));
+    const have = new Set(refs.map((r) => r.slice("refs/cp/".length)));
+    const lines = [
+      ...refs.filter((r) => !live.has(r.slice("refs/cp/".length))).map((r) => `delete ${r}\n`),
+      ...[...live].filter((t) => !have.has(t)).map((t) => `update refs/cp/${t} ${t}\n`),
+    ];
+    if (lines.length > 0) await shadowGit(this.paths, ["update-ref", "--stdin"], { input: lines.join("") });
   }
 
   /** Whether housekeeping has work (cheap; checked after each checkpoint). */
   needsMaintenance(): boolean {
     const state = this.state();
-    return state.needs_prune || state.unpacked >= REPACK_AFTER;
+    return state.needs_prune || state.unpacked >= REPACK_AFTER || (state.since_refresh ?? 0) >= REFRESH_EVERY;
   }
 
   /** Paths that differ between two trees. */
@@ -381,6 +442,15 @@ export class CheckpointStore {
 /** Whether a path has a component named `.git` in any letter case. */
 export function hasGitPart(path: string): boolean {
   return path.split("/").some((part) => part.toLowerCase() === ".git");
+}
+
+function indexStamp(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return "none";
+  }
 }
 
 function readable(path: string): boolean {
