@@ -60,12 +60,18 @@ export async function runWithCheckpoint<I>(
     record = await store.checkpoint(actionName, summary);
     taken.set(ctx, record);
     ctx.audit.detail = { ...ctx.audit.detail, checkpoint: record.id };
-    return spec.lock === "action" ? handler() : undefined;
+    if (spec.lock === "snapshot") return undefined;
+    const result = await handler();
+    store.enforceRetention();
+    return result;
   };
   let output: unknown;
   try {
     output = await store.locked(body);
-    if (spec.lock === "snapshot") output = await handler();
+    if (spec.lock === "snapshot") {
+      output = await handler();
+      if (store.overRetention()) await store.locked(async () => store.enforceRetention());
+    }
   } catch (error) {
     if (record) {
       const id = record.id;

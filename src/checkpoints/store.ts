@@ -332,8 +332,7 @@ export class CheckpointStore {
     state.next_seq = seq + 1;
     state.unpacked += snap.added;
     state.since_refresh = (state.since_refresh ?? 0) + 1;
-    const kept = this.retain(records, state);
-    this.writeRecords(kept);
+    this.writeRecords(records);
     this.saveState(state);
     return record;
   }
@@ -358,6 +357,28 @@ export class CheckpointStore {
   markFailed(id: string): void {
     const records = this.records().map((r) => (r.id === id ? { ...r, failed: true } : r));
     this.writeRecords(records);
+  }
+
+  /**
+   * Apply retention after an action went through (so a refused action cannot
+   * push out an old checkpoint). Must run under `locked`. True when records went.
+   */
+  enforceRetention(): boolean {
+    const records = this.records();
+    const state = this.state();
+    const kept = this.retain(records, state);
+    if (kept === records) return false;
+    this.writeRecords(kept);
+    this.saveState(state);
+    return true;
+  }
+
+  /** Whether retention has something to remove (cheap). */
+  overRetention(): boolean {
+    const records = this.records();
+    if (records.length > this.settings.keep_count) return true;
+    const oldest = records[0];
+    return oldest !== undefined && records.length > 1 && Date.parse(oldest.created_at) < Date.now() - this.settings.keep_days * 86_400_000;
   }
 
   /** Retention: newest keep_count, none older than keep_days (the newest one always stays). */
