@@ -11,6 +11,7 @@ import { register as token } from "./token.js";
 import { register as tunnel } from "./tunnel.js";
 import { register as verify } from "./verify.js";
 import { register as workspace } from "./workspace.js";
+import { register as history } from "./history.js";
 
 /** Every CLI command group; each file registers its commands on the program. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -26,4 +27,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   doctor,
   log,
   mcpConfig,
+  history,
 ];
