@@ -221,10 +221,15 @@ export class CheckpointStore {
     const update: string[] = [];
     const forceRemove: string[] = [];
     const skipped: SkippedEntry[] = [];
+    const folderCache = new Map<string, boolean>();
     for (const path of candidates) {
       if (hasGitPart(path) || this.forbidden.some((f) => path === f || path.startsWith(`${f}/`))) continue;
       if (path.endsWith("/")) {
         skipped.push({ path: path.slice(0, -1), reason: "nested_repository" });
+        continue;
+      }
+      if (!realFolderChain(this.root, path, folderCache)) {
+        if (inIndex.has(path)) forceRemove.push(path); // beyond a symlink now: not part of the tree (git refuses --remove there)
         continue;
       }
       let st;
@@ -259,7 +264,10 @@ export class CheckpointStore {
     if (removals.length + update.length > 0) {
       // Many new files (the first checkpoint of a big tree): stream them into one pack instead of one loose file each.
       const bulk = update.length > 200 ? ["-c", "core.bigFileThreshold=1"] : [];
-      await shadowGit(p, [...bulk, "update-index", "-z", "--add", "--remove", "--stdin"], { input: nulList([...removals, ...update]) });
+      await shadowGit(p, [...bulk, "update-index", "-z", "--add", "--remove", "--stdin"], {
+        input: nulList([...removals, ...update]),
+        timeoutMs: 120_000 + 20 * update.length, // the first checkpoint of a big tree hashes every file once
+      });
     }
     const state = this.state();
     const base = state.last_tree ?? null;
@@ -463,6 +471,25 @@ export class CheckpointStore {
 /** Whether a path has a component named `.git` in any letter case. */
 export function hasGitPart(path: string): boolean {
   return path.split("/").some((part) => part.toLowerCase() === ".git");
+}
+
+/** Whether every folder on the way to `path` is a real folder (not a symlink): a path beyond a symlink is not in the workspace's tree. */
+function realFolderChain(root: string, path: string, cache: Map<string, boolean>): boolean {
+  const at = path.lastIndexOf("/");
+  if (at < 0) return true;
+  const parent = path.slice(0, at);
+  const hit = cache.get(parent);
+  if (hit !== undefined) return hit;
+  let ok = realFolderChain(root, parent, cache);
+  if (ok) {
+    try {
+      ok = lstatSync(join(root, parent)).isDirectory();
+    } catch {
+      ok = false;
+    }
+  }
+  cache.set(parent, ok);
+  return ok;
 }
 
 function indexStamp(file: string): string {

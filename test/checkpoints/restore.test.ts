@@ -112,6 +112,27 @@ describe("checkpoints: destructive command sequences are restored exactly", () =
   });
 });
 
+describe("checkpoints: restores stay inside the workspace", () => {
+  it("a folder swapped for a symlink to the outside (ignored, so not stored) is never written through", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      const outside = join(server.home, "..", "outside");
+      mkdirSync(outside);
+      writeFileSync(join(outside, "victim.txt"), "outside\n");
+      makeTree(ws, { ".gitignore": "/d\n!/d/\n", "d/victim.txt": "inside\n", "d/other.txt": "o\n" });
+      const cp = (await sh(server, "rm -rf d && printf '/d\\n' > .gitignore && ln -s ../outside d")).checkpoint;
+      const answer = await ok(server, "restore_checkpoint", { id: cp });
+      assert.equal(readFileSync(join(outside, "victim.txt"), "utf8"), "outside\n", "nothing written outside");
+      assert.equal(existsSync(join(outside, "other.txt")), false);
+      assert.ok(answer.kept.length >= 1, JSON.stringify(answer));
+      assert.ok(answer.restored.includes(".gitignore"));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("checkpoints: a workspace that is not a git repository", () => {
   it("checkpoints, lists, diffs and restores", async () => {
     const server = await startServer(makeHome());
