@@ -201,6 +201,17 @@ export class CheckpointStore {
    * stored file plus a walk of the folders for new files (like git status).
    */
   async snapshot(): Promise<SnapshotTaken> {
+    // A path can change type between the listing and update-index (a folder swapped for a symlink): list again, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.snapshotOnce();
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+  }
+
+  private async snapshotOnce(): Promise<SnapshotTaken> {
     const p = this.paths;
     const listed = await shadowGit(p, ["ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard"]);
     const inIndex = new Set<string>();
