@@ -11,7 +11,7 @@ import type { BenchRow, BenchSuite } from "./types.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Light suites first: the heavy ones (a 50,000-file tree, a 1 GB file) leave the page cache and this process bigger.
-const ORDER = ["startup", "server", "exec", "sandbox", "patch", "files"];
+const ORDER = ["startup", "server", "exec", "sandbox", "patch", "files", "checkpoints"];
 const only = process.argv.slice(2);
 
 function suiteNames(): string[] {

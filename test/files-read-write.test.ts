@@ -150,7 +150,9 @@ describe("write_file", () => {
   it("creates a file and its missing folders", async () => {
     const reply = await s.post("write_file", { path: "new/deep/file.txt", content: "hello\n" });
     assert.equal(reply.status, 200, reply.text);
-    assert.deepEqual(reply.json, { path: "new/deep/file.txt", size: 6, sha256: sha256("hello\n"), created: true });
+    const { checkpoint, ...rest } = reply.json; // every write also names the checkpoint taken before it
+    assert.match(checkpoint, /^cp-/);
+    assert.deepEqual(rest, { path: "new/deep/file.txt", size: 6, sha256: sha256("hello\n"), created: true });
     assert.equal(file("new/deep/file.txt"), "hello\n");
     assert.equal(statSync(join(s.workspace, "new/deep/file.txt")).mode & 0o777, 0o666 & ~process.umask());
   });

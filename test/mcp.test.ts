@@ -20,7 +20,8 @@ import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpe
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-const DESTRUCTIVE = new Set(["write_file", "apply_patch", "exec_command"]);
+// restore_checkpoint deletes and overwrites files too (docs/checkpoints.md), so it is marked as well.
+const DESTRUCTIVE = new Set(["write_file", "apply_patch", "exec_command", "restore_checkpoint"]);
 const INIT_BODY = {
   jsonrpc: "2.0",
   id: 1,

@@ -56,6 +56,7 @@ export default defineAction({
     patch: "*** Begin Patch\n*** Add File: smoke-patch.txt\n+written by apply_patch\n*** End Patch\n",
     dry_run: false,
   },
+  checkpoint: { summary: (input) => (input.dry_run ? null : patchSummary(input.patch)), lock: "action" },
   handler: async (input, ctx) => {
     const parsed = parsePatchText(input.patch);
     // Named before applying, so a refused patch is still logged with what it aimed at.
@@ -90,4 +91,14 @@ function fitFiles(files: FileSummary[]): { files: FileSummary[]; truncated?: boo
     if (size > LIMITS.payloadChars) return { files: files.slice(0, i), truncated: true, files_total: files.length };
   }
   return { files };
+}
+
+/** "patch: update a.ts, add b.ts" from the section headers, without parsing the whole patch. */
+function patchSummary(patch: string): string {
+  const parts: string[] = [];
+  for (const m of patch.matchAll(/^\*\*\* (Add|Update|Delete) File: (.+)$|^\+\+\+ (?:b\/)?(.+)$/gm)) {
+    parts.push(m[1] ? `${m[1].toLowerCase()} ${m[2]!.trim()}` : `update ${m[3]!.trim()}`);
+    if (parts.length >= 20) break;
+  }
+  return `patch: ${parts.join(", ") || "(no file sections)"}`;
 }

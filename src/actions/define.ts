@@ -1,5 +1,6 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { ActionContext } from "../core/context.js";
+import type { CheckpointSpec } from "../checkpoints/hook.js";
 
 /**
  * One action, declared once. Every face is derived from this: the HTTP route,
@@ -29,13 +30,28 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * needs an earlier result; then `smoke` builds it.
    */
   example?: z.input<I>;
+  /**
+   * Checkpoint the workspace before the handler runs (src/checkpoints/); the
+   * answer then carries `checkpoint: "<id>"`. Set on actions that change files.
+   */
+  checkpoint?: CheckpointSpec<z.output<I>>;
 }
 
 /** Identity helper that keeps the input/output types tied to the handler. */
 export function defineAction<I extends z.ZodType, O extends z.ZodType>(
   definition: ActionDefinition<I, O>,
 ): ActionDefinition<I, O> {
+  if (definition.checkpoint && definition.output instanceof z.ZodObject) {
+    // The answer's `checkpoint` field is documented from the same schema as the rest.
+    const output = definition.output.extend({ checkpoint: CHECKPOINT_FIELD }) as unknown as O;
+    return { ...definition, output };
+  }
   return definition;
 }
+
+const CHECKPOINT_FIELD = z
+  .string()
+  .nullish()
+  .describe("Id of the checkpoint taken just before this action (the files as they were); restore_checkpoint with it undoes the action.");
 
 export type AnyAction = ActionDefinition<z.ZodType, z.ZodType>;

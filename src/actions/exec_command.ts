@@ -55,6 +55,7 @@ export default defineAction({
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
+  checkpoint: { summary: (input) => `$ ${input.command}`, lock: "snapshot" },
   handler: async (input, ctx) => {
     ctx.audit.command = input.command;
     const workspace = ctx.workspace();
@@ -72,7 +73,7 @@ export default defineAction({
       policy: ctx.config.policy,
     });
     if (!verdict.allowed) {
-      ctx.audit.detail = { rule: verdict.rule };
+      ctx.audit.detail = { ...ctx.audit.detail, rule: verdict.rule };
       throw new ActionError(
         "BLOCKED_BY_POLICY",
         `Blocked by the command policy, rule "${verdict.rule}": ${verdict.reason}. The policy is a guardrail against destructive commands, not a sandbox.`,
@@ -94,7 +95,7 @@ export default defineAction({
       networkRequested: input.network,
     });
     const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network };
-    ctx.audit.detail = sandboxNote;
+    ctx.audit.detail = { ...ctx.audit.detail, ...sandboxNote };
     const timeoutMs = clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000;
     const launch = (id?: string): Job => {
       let job: Job;
@@ -146,7 +147,7 @@ export default defineAction({
       });
     }
     const job = launch();
-    ctx.audit.detail = { job_id: job.id, ...sandboxNote, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
+    ctx.audit.detail = { ...ctx.audit.detail, job_id: job.id, ...sandboxNote, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
     if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal, IDLE_MS);
     else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) auditEnd(job);

@@ -9,8 +9,8 @@ const MAX_CONTEXT = 100;
 const FileEntry = z.object({
   path: z.string().describe("Relative to the workspace root."),
   status: z.string().describe("modified, added, deleted, renamed, copied, type_changed or unmerged; untracked files are added."),
-  added: z.number().int().describe("Lines added."),
-  removed: z.number().int().describe("Lines removed."),
+  added: z.number().int().min(0).describe("Lines added."),
+  removed: z.number().int().min(0).describe("Lines removed."),
   truncated: z.boolean().describe("True when this file's diff is not shown whole: ask git_diff with this path alone."),
   orig_path: z.string().optional().describe("Former path of a renamed or copied file."),
   binary: z.boolean().optional(),
@@ -34,7 +34,7 @@ export default defineAction({
     diff: z.string().describe("Unified diff; empty when nothing changed. A file cut short ends with a [… diff of PATH cut here …] line."),
     truncated: z.boolean().describe("True when any file's diff or the file list was cut: ask git_diff with one path at a time."),
     files: z.array(FileEntry).describe("Every changed file (up to the answer's room), in diff order, untracked ones last."),
-    files_total: z.number().int().describe("Changed files in all (more than files lists when the list was cut)."),
+    files_total: z.number().int().min(0).describe("Changed files in all (more than files lists when the list was cut)."),
   }),
   // No example: success needs a git repository; the smoke client's sandbox provides one.
   handler: async (input, ctx) => {

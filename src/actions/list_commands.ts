@@ -25,7 +25,7 @@ export default defineAction({
           status: z.enum(JOB_STATUSES),
           started_at: z.string().describe("ISO 8601 time the command started."),
           duration_ms: answerInt(0).describe("Run time so far, or in all once finished."),
-          exit_code: answerInt().optional().describe("When status is exited."),
+          exit_code: answerInt(0).optional().describe("When status is exited."),
         }),
       )
       .describe("Running first (newest first), then finished (most recent first)."),

@@ -14,6 +14,9 @@ import listCommands from "./list_commands.js";
 import writeStdin from "./write_stdin.js";
 import gitStatus from "./git_status.js";
 import gitDiff from "./git_diff.js";
+import listCheckpoints from "./list_checkpoints.js";
+import checkpointDiff from "./checkpoint_diff.js";
+import restoreCheckpoint from "./restore_checkpoint.js";
 
 /**
  * Every action, in the order the OpenAPI document and MCP tool list show them.
@@ -35,6 +38,9 @@ export const ACTIONS: readonly AnyAction[] = [
   writeStdin,
   gitStatus,
   gitDiff,
+  listCheckpoints,
+  checkpointDiff,
+  restoreCheckpoint,
 ] as unknown as readonly AnyAction[];
 
 export function findAction(name: string): AnyAction | undefined {

@@ -33,6 +33,7 @@ export default defineAction({
       ),
   }),
   example: { path: "smoke.txt", content: "hi\n" },
+  checkpoint: { summary: (input) => `write ${input.path}`, lock: "action" },
   handler: async (input, ctx) => {
     const workspace = ctx.workspace();
     const target = ctx.resolveWritePath(input.path);

@@ -78,6 +78,16 @@ export const SandboxConfig = z
     hide: z.array(z.string().min(1)).default([]),
   })
   .default({ mode: "auto", network: "ask", hide: [] });
+/** Checkpoints before every change (src/checkpoints/, docs/checkpoints.md). */
+export const CheckpointsConfig = z.object({
+  enabled: z.boolean().default(true),
+  /** Files above this size are not stored (listed as skipped; a restore never touches them). */
+  max_file_bytes: z.number().int().min(0).default(5 * 1024 * 1024),
+  /** Keep the newest N checkpoints per workspace… */
+  keep_count: z.number().int().min(1).max(100_000).default(500),
+  /** …and none older than this many days (the newest one always stays). */
+  keep_days: z.number().min(0).max(3650).default(14),
+});
 
 export const ConfigSchema = z.object({
   version: z.literal(1).default(1),
@@ -100,6 +110,7 @@ export const ConfigSchema = z.object({
   dashboard: DashboardConfig,
   approvals: ApprovalsConfig,
   sandbox: SandboxConfig,
+  checkpoints: CheckpointsConfig.default({ enabled: true, max_file_bytes: 5 * 1024 * 1024, keep_count: 500, keep_days: 14 }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

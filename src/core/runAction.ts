@@ -10,6 +10,7 @@ import type { ResourceBag } from "./resources.js";
 import { refuseGitInternals } from "../workspace/gitInternals.js";
 import { resolveInside } from "../workspace/resolveInside.js";
 import { forgetGitSummaries } from "../git/run.js";
+import { runWithCheckpoint } from "../checkpoints/hook.js";
 
 export interface RunEnvironment {
   store: ConfigStore;
@@ -81,7 +82,9 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
       throw new ActionError("BAD_REQUEST", `invalid ${action.name} request: ${describeIssues(parsed.error)}`);
     }
     if (!action.readOnly) forgetGitSummaries();
-    const output = await action.handler(parsed.data, ctx);
+    const output = action.checkpoint
+      ? await runWithCheckpoint(action.checkpoint, action.name, parsed.data, ctx, () => action.handler(parsed.data, ctx))
+      : await action.handler(parsed.data, ctx);
     if (!action.readOnly) forgetGitSummaries();
     let text = JSON.stringify(output);
     let body: unknown = output;

@@ -2,14 +2,14 @@ import { z } from "zod";
 
 /**
  * A number field with real bounds (contract §6): below `min` is 400
- * BAD_REQUEST; above `max` is clamped to `max` (v1 rule), and the document
- * says `maximum` (and the default) so the model knows them.
+ * BAD_REQUEST; above `max` is clamped to `max` (v1 rule). The document shows
+ * the minimum and the default; the maximum is said in the field's description,
+ * since a larger value is clamped rather than refused.
  */
 export function boundedNumber(min: number, max: number, options: { int?: boolean } = {}) {
   const base = options.int ? z.number().int() : z.number();
   return base
     .min(min)
-    .meta({ maximum: max })
     .transform((value) => Math.min(value, max));
 }
 
@@ -18,7 +18,7 @@ export function boundedNumberWithDefault(min: number, max: number, fallback: num
   const base = options.int ? z.number().int() : z.number();
   return base
     .min(min)
-    .meta({ maximum: max, default: fallback })
+    .meta({ default: fallback })
     .transform((value) => Math.min(value, max))
     .default(fallback);
 }

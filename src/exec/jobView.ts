@@ -23,7 +23,7 @@ export const JobOutput = z.object({
     .describe(
       "exited: finished by itself (see exit_code); running: still going, also while processes it started in the background live (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds; awaiting_approval: not started, the owner must approve it (call command_output); denied: the owner refused it, it never ran.",
     ),
-  exit_code: answerInt().optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
+  exit_code: answerInt(0).optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
   stdout: z
     .string()
     .describe(

@@ -66,7 +66,9 @@ export function gitProtection(workspace: string): GitProtection {
   result.writable.push(gitDir);
   if (commonDir !== gitDir) result.writable.push(commonDir);
 
-  for (const dir of new Set([gitDir, commonDir])) protectGitDir(dir, result);
+  // Git reads hooks from the common folder only; a linked worktree's own folder gets no empty
+  // hooks mount (that would create a folder in the user's repository for nothing).
+  for (const dir of new Set([gitDir, commonDir])) protectGitDir(dir, result, dir === commonDir);
   protectModules(join(commonDir, "modules"), result, 0);
 
   const hooksPath = configuredHooksPath(join(commonDir, "config"));
@@ -85,12 +87,12 @@ export function gitProtection(workspace: string): GitProtection {
   return result;
 }
 
-function protectGitDir(dir: string, result: GitProtection): void {
+function protectGitDir(dir: string, result: GitProtection, hooksRead = true): void {
   for (const name of ["config", "hooks", "config.worktree", "info/attributes"]) {
     const path = join(dir, name);
     if (existsSync(path)) result.readOnly.push(path);
     else if (name === "config.worktree") result.mustNotAppear.push(path);
-    else if (name === "hooks") result.emptyDirs.push(path);
+    else if (name === "hooks" && hooksRead) result.emptyDirs.push(path);
   }
 }
 
@@ -105,7 +107,7 @@ function protectModules(dir: string, result: GitProtection, depth: number): void
   for (const entry of entries) {
     const sub = join(dir, entry);
     if (existsSync(join(sub, "HEAD")) && existsSync(join(sub, "objects"))) {
-      protectGitDir(sub, result);
+      protectGitDir(sub, result, true);
       protectModules(join(sub, "modules"), result, depth + 1);
     } else {
       protectModules(sub, result, depth + 1); // submodule names may hold slashes

@@ -25,6 +25,15 @@ async function startJob(ctx: SmokeContext, command: string): Promise<{ jobId: st
   return { jobId: body.job_id };
 }
 
+/** Write a new file through write_file and return the checkpoint its answer names. */
+async function smokeCheckpoint(ctx: SmokeContext): Promise<string | { problem: string }> {
+  if (!findAction(ctx, "write_file")) return { problem: "needs write_file in the action list to make a checkpoint" };
+  const reply = await post(ctx, "write_file", { path: "smoke-checkpoint.txt", content: `${MARKER}\n` });
+  const id = (reply.json as { checkpoint?: unknown } | null)?.checkpoint;
+  if (reply.status !== 200 || typeof id !== "string") return { problem: `write_file gave no checkpoint: ${describeReply(reply)}` };
+  return id;
+}
+
 export const BUILT_INPUTS: Readonly<Record<string, InputBuilder>> = {
   read_file: async (ctx, action, workspace) => {
     writeFileSync(join(workspace, "smoke.txt"), `first line\n${MARKER}\n`);
@@ -70,6 +79,21 @@ export const BUILT_INPUTS: Readonly<Record<string, InputBuilder>> = {
     const reply = await post(ctx, action.name, { job_id: jobId, input: `${MARKER}\n`, close: true, wait_seconds: 15 });
     return okRow(action, reply, "built input: a job started with stdin open", (out) =>
       typeof out.stdout === "string" && out.stdout.includes(`got ${MARKER}`) ? undefined : `the program did not get the input (stdout ${JSON.stringify(out.stdout)})`,
+      );
+    },
+  // A checkpoint exists once a write went through; the smoke's own write makes one.
+  checkpoint_diff: async (ctx, action) => {
+    const id = await smokeCheckpoint(ctx);
+    if (typeof id !== "string") return fail(`POST /${action.name}`, id.problem);
+    return okRow(action, await post(ctx, action.name, { id }), "built input: the checkpoint of a write the smoke made", (out) =>
+      Array.isArray(out.files) && out.files.length === 1 ? undefined : "expected exactly the one file the smoke wrote",
+    );
+  },
+  restore_checkpoint: async (ctx, action) => {
+    const id = await smokeCheckpoint(ctx);
+    if (typeof id !== "string") return fail(`POST /${action.name}`, id.problem);
+    return okRow(action, await post(ctx, action.name, { id }), "built input: the checkpoint of a write the smoke made", (out) =>
+      Array.isArray(out.deleted) && out.deleted.includes("smoke-checkpoint.txt") ? undefined : "expected the smoke's file to be removed",
     );
   },
 

@@ -34,6 +34,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["completion"], load: () => import("./completion.js") },
   { names: ["dashboard"], load: () => import("./dashboard.js") },
   { names: ["sandbox"], load: () => import("./sandbox.js") },
+  { names: ["history", "undo"], load: () => import("./history.js") },
 ];
 
 /** The first word on the command line that is not an option (nor an option's value): the command's name. */
