@@ -13,6 +13,8 @@ export interface AuditRecord {
   status?: number;
   duration_ms: number;
   face: "http" | "mcp";
+  /** The caller when known: "bearer" or "oauth:<client name> (<grant id>)". */
+  client?: string;
   paths?: string[];
   command?: string;
   detail?: Record<string, string | number | boolean>;

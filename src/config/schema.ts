@@ -58,6 +58,22 @@ export const TunnelConfig = z.object({
   ngrok_domain: z.string().optional(),
 }).default({});
 
+/** The ChatGPT connector's OAuth server (API-CONTRACT §11). */
+export const DEFAULT_REDIRECT_ALLOW = [
+  "https://chatgpt.com/connector/oauth/*",
+  "https://chatgpt.com/connector_platform_oauth_redirect",
+  "http://127.0.0.1:*",
+  "http://localhost:*",
+];
+export const OAuthConfig = z
+  .object({
+    /** Redirect URIs a client may register: exact URIs, or a prefix ending in `/*`, or `http://host:*` for any port. */
+    redirect_allow: z.array(z.string()).default(DEFAULT_REDIRECT_ALLOW),
+    access_token_seconds: z.number().int().min(1).max(86_400).default(1800),
+    code_seconds: z.number().int().min(1).max(600).default(60),
+  })
+  .default({ redirect_allow: DEFAULT_REDIRECT_ALLOW, access_token_seconds: 1800, code_seconds: 60 });
+
 export const ConfigSchema = z.object({
   version: z.literal(1).default(1),
   token: z.string().regex(/^[A-Za-z0-9_-]{43,}$/, "token must be 43+ URL-safe characters"),
@@ -76,6 +92,7 @@ export const ConfigSchema = z.object({
   consequential: z.record(z.string(), z.boolean()).default({}),
   policy: PolicyConfig.default({ deny: [], allow: [] }),
   tunnel: TunnelConfig,
+  oauth: OAuthConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -15,6 +15,8 @@ export interface RunEnvironment {
   resources: ResourceBag;
   audit: AuditLog;
   face: "http" | "mcp";
+  /** Who called, for the audit log (e.g. the OAuth client of an MCP call). */
+  client?: string;
 }
 
 export type RunResult =
@@ -68,7 +70,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     resources: env.resources,
     audit: note,
     auditLater: (event) =>
-      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...event }),
+      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...(env.client !== undefined ? { client: env.client } : {}), ...event }),
   };
 
   let result: RunResult;
@@ -104,6 +106,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     status: result.status,
     duration_ms: Math.round(performance.now() - started),
     face: env.face,
+    ...(env.client !== undefined ? { client: env.client } : {}),
     ...(note.paths ? { paths: note.paths.slice(0, 50) } : {}),
     ...(note.command !== undefined ? { command: note.command.slice(0, 2000) } : {}),
     ...(note.detail ? { detail: note.detail } : {}),

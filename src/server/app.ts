@@ -14,6 +14,8 @@ import { NAME, VERSION } from "../core/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { hostAllowed } from "../mcp/host.js";
 import { registerMcpRoute } from "../mcp/route.js";
+import { ConnectorAuth, type Principal } from "../oauth/authServer.js";
+import { isOAuthPath, registerOAuthRoutes } from "../oauth/routes.js";
 import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
 import { AuthThrottle } from "./throttle.js";
@@ -37,11 +39,13 @@ export interface CodexServer {
 export interface Gate {
   /** Origin → token → access. Sends the error and returns false when refused. */
   check(request: FastifyRequest, reply: FastifyReply): boolean;
+  /** Who passed the gate on this request: the static bearer or an OAuth grant (only /mcp takes those). */
+  principal(request: FastifyRequest): Principal | undefined;
 }
 
 declare module "fastify" {
   interface FastifyInstance {
-    codex: { store: ConfigStore; resources: ResourceBag; audit: AuditLog; actions: readonly AnyAction[]; gate: Gate };
+    codex: { store: ConfigStore; resources: ResourceBag; audit: AuditLog; actions: readonly AnyAction[]; gate: Gate; connector: ConnectorAuth };
   }
 }
 
@@ -52,7 +56,7 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message: string,
 }
 
 /** Who is calling, for throttling: the socket, plus the forwarded client when a local tunnel relays it. */
-function clientKey(request: FastifyRequest): string {
+export function clientKey(request: FastifyRequest): string {
   const socket = request.socket.remoteAddress ?? "unknown";
   const loopback = socket === "127.0.0.1" || socket === "::1" || socket === "::ffff:127.0.0.1";
   if (!loopback) return socket;
@@ -92,6 +96,9 @@ export function buildServer(options: ServerOptions): CodexServer {
   }
 
   let listeningUrl = `http://${initial.server.host}:${initial.server.port}`;
+  // The ChatGPT connector's OAuth server (§11); its resource is <public base URL>/mcp.
+  const connector = new ConnectorAuth(store, () => safeConfig()?.public_base_url ?? listeningUrl);
+  const principals = new WeakMap<FastifyRequest, Principal>();
 
   const gate: Gate = {
     check(request, reply) {
@@ -103,15 +110,27 @@ export function buildServer(options: ServerOptions): CodexServer {
         sendError(reply, "INTERNAL", error instanceof ConfigError ? "the server's config file is invalid; the user must fix it on the computer" : "config unavailable");
         return false;
       }
-      if (!verifyBearer(request.headers.authorization, config.token)) {
+      const isMcp = request.url.split("?")[0] === MCP_PATH;
+      let oauthRefusal: string | undefined;
+      if (verifyBearer(request.headers.authorization, config.token)) {
+        principals.set(request, { kind: "bearer" });
+      } else if (isMcp && /^Bearer cgo_/.test(request.headers.authorization ?? "")) {
+        const verdict = connector.verifyAccessToken(request.headers.authorization!.slice(7));
+        if ("principal" in verdict) principals.set(request, verdict.principal);
+        else oauthRefusal = verdict.error;
+      }
+      if (!principals.has(request)) {
+        // On /mcp, say where to get a token (RFC 9728 §5.1), so OAuth clients can start.
+        const challenge = `Bearer resource_metadata="${connector.protectedResourceMetadataUrl()}"${oauthRefusal ? ', error="invalid_token"' : ""}`;
         const wait = throttle.recordFailure(clientKey(request));
         if (wait > 0) {
           sendError(reply, "RATE_LIMITED", "too many failed authentication attempts; wait and retry", {
             headers: { "retry-after": String(wait) },
           });
         } else {
-          sendError(reply, "UNAUTHORIZED", "missing or wrong bearer token", {
+          sendError(reply, "UNAUTHORIZED", oauthRefusal ? `access token refused: ${oauthRefusal}` : "missing or wrong bearer token", {
             hint: "Send Authorization: Bearer <token>. In GPT Builder: Authentication → API Key → Bearer.",
+            headers: isMcp ? { "www-authenticate": challenge } : {},
           });
         }
         return false;
@@ -125,9 +144,10 @@ export function buildServer(options: ServerOptions): CodexServer {
       }
       return true;
     },
+    principal: (request) => principals.get(request),
   };
 
-  app.decorate("codex", { store, resources, audit, actions, gate });
+  app.decorate("codex", { store, resources, audit, actions, gate, connector });
 
   // Bodies: JSON only; an empty body is `{}` (actions without fields).
   app.removeAllContentTypeParsers();
@@ -158,6 +178,9 @@ export function buildServer(options: ServerOptions): CodexServer {
   // Origin first, on every request: browsers are not our callers.
   app.addHook("onRequest", async (request, reply) => {
     const origin = request.headers.origin;
+    const path = request.url.split("?")[0]!;
+    // The connector's OAuth endpoints check their own callers (the consent form is posted by a browser).
+    if (isOAuthPath(path)) return;
     if (origin !== undefined) {
       const allowed = safeConfig()?.server.allowed_origins ?? [];
       if (!allowed.includes(origin)) {
@@ -199,7 +222,8 @@ export function buildServer(options: ServerOptions): CodexServer {
     const access = config ? publicAccess(accessState(config)) : { active: false, expires_at: null, reason: "config file invalid" };
     let active: string | null = config?.active_workspace ?? null;
     if (config && active === null) active = config.workspaces[0]?.name ?? null;
-    return { ok: true, name: NAME, version: VERSION, active_workspace: active, access };
+    const connectors = config ? { grants: connector.grants.activeCount(config) } : { grants: 0 };
+    return { ok: true, name: NAME, version: VERSION, active_workspace: active, access, connectors };
   });
 
   app.get("/openapi.json", async (_request, reply) => {
@@ -228,6 +252,11 @@ export function buildServer(options: ServerOptions): CodexServer {
   }
 
   registerMcpRoute(app);
+  registerOAuthRoutes(app, connector, {
+    clientKey,
+    workspaces: () => safeConfig()?.workspaces.map((w) => w.name) ?? [],
+    secure: () => (safeConfig()?.public_base_url ?? listeningUrl).startsWith("https://"),
+  });
 
   app.addHook("onClose", async () => {
     await resources.closeAll();
