@@ -27,6 +27,7 @@ export function printBuilderFields(config: Config, options: { token?: string; lo
   if (options.token) print(`  API Key:                  ${options.token}`);
   print(`  Privacy policy URL:       ${base}/privacy`);
   print("  Instructions text:        chatgpt-codex gpt-instructions");
+  printConnectorFields(base);
   if (!config.public_base_url) {
     print("");
     print("  Note: no public HTTPS URL is set yet; ChatGPT cannot reach 127.0.0.1.");
@@ -35,6 +36,15 @@ export function printBuilderFields(config: Config, options: { token?: string; lo
     print("");
     print("  Note: GPT Builder needs an https:// URL; the public URL is not https.");
   }
+}
+
+/** The ChatGPT connector (OAuth on /mcp), printed beside the GPT Builder fields. */
+export function printConnectorFields(base: string): void {
+  print("");
+  print("ChatGPT → Settings → Apps & Connectors → (Developer mode) → Create:");
+  print(`  MCP server URL:           ${base}/mcp`);
+  print("  Authentication:           OAuth");
+  print("  Approve on the page that opens with a code from: chatgpt-codex connector code");
 }
 
 export interface StatusView {

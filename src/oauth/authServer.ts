@@ -394,6 +394,8 @@ export class ConnectorAuth {
     };
     if (grantStatus(grant, config, now).status !== "active") return oauthError("invalid_grant", "access to this computer is not active");
     this.grants.update((data) => {
+      // Ended grants (revoked channel, past TTL) can never come back: drop them here.
+      data.grants = data.grants.filter((g) => grantStatus(g, config, now).status === "active");
       data.grants.push(grant);
     });
     this.usedCodes.set(key, { grant_id: grant.id, expires: record.expires + 60_000 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { accessState, expiryFromTtl } from "../../access/state.js";
 import { loadConfig, updateConfig } from "../../config/store.js";
+import { GrantStore } from "../../oauth/grants.js";
 import { home, parseMinutes, print, printJson } from "../io.js";
 
 export function register(program: Command): void {
@@ -13,11 +14,13 @@ export function register(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const config = loadConfig(home());
       const state = accessState(config);
-      const view = { ...state, revoked_at: config.access.revoked_at, granted_at: config.access.granted_at };
+      const grants = new GrantStore(home()).activeCount(config);
+      const view = { ...state, revoked_at: config.access.revoked_at, granted_at: config.access.granted_at, connectors: { grants } };
       if (opts.json) return printJson(view);
       print(`Access: ${state.state}`);
       print(`Expires: ${state.expires_at ?? "never (no TTL)"}`);
       if (state.reason) print(`Reason: ${state.reason}`);
+      print(`Connector grants: ${grants}${grants > 0 ? " (chatgpt-codex connector list)" : ""}`);
     });
 
   access

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { register as access } from "./access.js";
 import { register as apiSmoke } from "./api-smoke.js";
 import { register as channel } from "./channel.js";
+import { register as connector } from "./connector.js";
 import { register as doctor } from "./doctor.js";
 import { register as info } from "./info.js";
 import { register as log } from "./log.js";
@@ -26,4 +27,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   doctor,
   log,
   mcpConfig,
+  connector,
 ];
