@@ -94,8 +94,9 @@ export class ConnectorAuth {
   /** Codes already exchanged (hash → grant made from it), kept until they would have expired anyway. */
   private readonly usedCodes = new Map<string, { grant_id: string; expires: number }>();
   private readonly accessTokens = new Map<string, AccessRecord>();
-  private readonly registrations = new AuthThrottle(() => 10);
-  private readonly pairingTries = new AuthThrottle(() => 10, 60_000, 30);
+  private readonly registrations = new AuthThrottle(() => 60);
+  /** Wrong pairing codes per client and minute (and in all), on top of each code dying after 5 wrong tries. */
+  private readonly pairingFailures = new FailureWindow(10, 30, 60_000);
 
   constructor(
     private readonly store: ConfigStore,
@@ -287,10 +288,13 @@ export class ConnectorAuth {
     const chosen = pending.scopes.filter((s) => chosenList.includes(s));
     if (chosen.length === 0) return { kind: "retry", pending, status: 400, message: "tick at least one permission" };
 
-    const wait = this.pairingTries.recordFailure(clientKey, now.getTime());
-    if (wait > 0) return { kind: "retry", pending, status: 429, message: `too many attempts; wait ${wait} s and create a new code` };
+    const wait = this.pairingFailures.waitSeconds(clientKey, now.getTime());
+    if (wait > 0) return { kind: "retry", pending, status: 429, message: `too many wrong codes; wait ${wait} s, then create a new code` };
     const result: PairingResult = consumePairingCode(this.store.home, field("pairing_code") ?? "", now);
-    if (result !== "ok") return { kind: "retry", pending, status: 400, message: pairingMessage(result) };
+    if (result !== "ok") {
+      this.pairingFailures.record(clientKey, now.getTime());
+      return { kind: "retry", pending, status: 400, message: pairingMessage(result) };
+    }
 
     this.pending.delete(pending.id);
     const config = this.config();
@@ -392,7 +396,8 @@ export class ConnectorAuth {
       refresh_expires_at: this.refreshExpiry(record.access_until, now),
       used_refresh: [],
     };
-    if (grantStatus(grant, config, now).status !== "active") return oauthError("invalid_grant", "access to this computer is not active");
+    const standing = grantStatus(grant, config, now);
+    if (standing.status !== "active") return oauthError("invalid_grant", `access to this computer is not active: ${standing.reason ?? ""}`.trim());
     this.grants.update((data) => {
       // Ended grants (revoked channel, past TTL) can never come back: drop them here.
       data.grants = data.grants.filter((g) => grantStatus(g, config, now).status === "active");
@@ -481,7 +486,11 @@ export class ConnectorAuth {
     }
     const config = this.config();
     if (grant.channel !== channelOf(config.token)) return { error: "the channel was revoked; connect again" };
-    if (grant.access_until !== null && Date.parse(grant.access_until) <= now.getTime()) return { error: "access expired; connect again" };
+    // Within the same access window the gate answers 403 ACCESS_EXPIRED like for the bearer;
+    // once the window was renewed, a grant from the old one is over for good.
+    if (grant.access_until !== null && grant.access_until !== config.access.expires_at && Date.parse(grant.access_until) <= now.getTime()) {
+      return { error: "access expired since this connector was approved; connect again" };
+    }
     return { principal: { kind: "oauth", grant_id: grant.id, client_id: grant.client_id, client_name: grant.client_name, scopes: record.scopes } };
   }
 
@@ -520,4 +529,31 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
   const url = new URL(uri);
   for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
   return url.toString();
+}
+
+/** Failures in a sliding window, per client and in all; consulted before an attempt, fed after a failed one. */
+class FailureWindow {
+  private readonly perClient = new Map<string, number[]>();
+  private all: number[] = [];
+
+  constructor(
+    private readonly clientLimit: number,
+    private readonly totalLimit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  waitSeconds(client: string, now: number): number {
+    const cutoff = now - this.windowMs;
+    const mine = (this.perClient.get(client) ?? []).filter((t) => t > cutoff);
+    this.all = this.all.filter((t) => t > cutoff);
+    const over = mine.length >= this.clientLimit ? mine : this.all.length >= this.totalLimit ? this.all : null;
+    return over ? Math.max(1, Math.ceil((over[0]! + this.windowMs - now) / 1000)) : 0;
+  }
+
+  record(client: string, now: number): void {
+    const cutoff = now - this.windowMs;
+    this.perClient.set(client, [...(this.perClient.get(client) ?? []).filter((t) => t > cutoff), now]);
+    this.all.push(now);
+    if (this.perClient.size > 10_000) this.perClient.clear();
+  }
 }
