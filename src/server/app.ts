@@ -234,7 +234,8 @@ export function buildServer(options: ServerOptions): CodexServer {
 
   app.get("/privacy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send(privacyText()));
 
-  const env = { store, resources, audit, face: "http" as const };
+  // Every Action call passed the gate with the static bearer (OAuth tokens are for /mcp only).
+  const env = { store, resources, audit, face: "http" as const, client: "bearer" };
   for (const action of actions) {
     app.post(`/${action.name}`, async (request, reply) => {
       const result = await runAction(action, request.body, env);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import type { Config } from "../../src/config/schema.js";
 import { updateConfig } from "../../src/config/store.js";
+import { createPairingCode } from "../../src/oauth/pairing.js";
 import { makeHome, runCli, startServer, type TestServer } from "../helpers.js";
 
 export const LOOPBACK_REDIRECT = "http://127.0.0.1:9/callback";
@@ -17,8 +18,17 @@ export async function startOAuthServer(change?: (config: Config) => void): Promi
   return s;
 }
 
-/** A fresh pairing code from the real CLI, in another process (as the owner would type it). */
+/**
+ * A fresh pairing code made in this process by the function `connector code` calls. The
+ * end-to-end tests use the real CLI (`cliPairingCode`); the many hostile cases use this so
+ * they do not start a process per approval.
+ */
 export function pairingCode(home: string): string {
+  return createPairingCode(home).code;
+}
+
+/** A fresh pairing code from the real CLI, in another process (as the owner would type it). */
+export function cliPairingCode(home: string): string {
   const result = runCli(["connector", "code"], home);
   assert.equal(result.code, 0, result.stderr);
   const match = /Pairing code: ([A-Z0-9]{4}-[A-Z0-9]{4})/.exec(result.stdout);

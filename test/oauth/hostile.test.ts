@@ -15,6 +15,7 @@ import {
   obtainCode,
   obtainTokens,
   openConsent,
+  cliPairingCode,
   pairingCode,
   pkcePair,
   postForm,
@@ -445,7 +446,7 @@ describe("connector OAuth: consent page", () => {
 
   it("brute force of the pairing code is throttled and burns the code (bounded loop)", async () => {
     const form = await consent();
-    const code = pairingCode(s.home);
+    const code = cliPairingCode(s.home);
     const statuses: number[] = [];
     const messages: string[] = [];
     for (let i = 0; i < 40; i++) {

@@ -17,7 +17,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { writeFileSync } from "node:fs";
 import type { TestServer } from "../helpers.js";
 import { getPath } from "../helpers.js";
-import { LOOPBACK_REDIRECT, openConsent, pairingCode, startOAuthServer, submitConsent } from "./helpers.js";
+import { LOOPBACK_REDIRECT, cliPairingCode, openConsent, startOAuthServer, submitConsent } from "./helpers.js";
 
 /** An OAuthClientProvider whose "browser" is a person filling in the consent form. */
 class PersonAtTheComputer implements OAuthClientProvider {
@@ -75,7 +75,7 @@ class PersonAtTheComputer implements OAuthClientProvider {
     assert.match(form.html, /连接到这台电脑/, "the page speaks Chinese too");
     assert.match(form.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
     assert.equal(form.headers.get("x-frame-options"), "DENY");
-    const answer = await submitConsent(this.s.url, form, { code: pairingCode(this.s.home), scopes: this.tick });
+    const answer = await submitConsent(this.s.url, form, { code: cliPairingCode(this.s.home), scopes: this.tick });
     assert.equal(answer.status, 302, answer.text.slice(0, 400));
     const back = new URL(answer.headers.get("location")!);
     assert.equal(back.origin + back.pathname, LOOPBACK_REDIRECT);
