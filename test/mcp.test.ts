@@ -49,7 +49,7 @@ function text(result: CallToolResult): string {
 function okBody(result: CallToolResult): Json {
   assert.notEqual(result.isError, true, `tool failed: ${result.isError ? text(result) : ""}`);
   const parsed = JSON.parse(text(result)) as Json;
-  assert.deepEqual(result.structuredContent, parsed, "structuredContent mirrors the text");
+  assert.equal(result.structuredContent, undefined, "the body is sent once, as text");
   return parsed;
 }
 
@@ -249,6 +249,22 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
     const read = okBody(await call(client, "read_file", { path: "notes/a.txt" }));
     assert.equal(read.content, "alpha\nbeta\n");
     assert.equal(read.sha256, body.sha256);
+  });
+
+  it("sends a tool result's body once: a 90 k read is about 90 k on the wire, not twice that", async () => {
+    const line = "0123456789abcdef ".repeat(5) + "\n";
+    writeFileSync(join(s.workspace, "big.txt"), line.repeat(Math.floor(88_000 / line.length)));
+    const reply = await rawMcp(s, {
+      headers: { authorization: `Bearer ${s.token}` },
+      body: { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "read_file", arguments: { path: "big.txt" } } },
+    });
+    assert.equal(reply.status, 200);
+    const result = reply.json?.result;
+    assert.equal(result.structuredContent, undefined);
+    assert.equal(result.content.length, 1);
+    const body = result.content[0].text as string;
+    assert.ok(body.length > 85_000, `the read carried the file (${body.length} chars)`);
+    assert.ok(reply.text.length < body.length * 1.3, `wire ${reply.text.length} chars for a ${body.length}-char body`);
   });
 
   it("applies a patch in the Codex format", async () => {

@@ -14,7 +14,7 @@ export interface AuditRecord {
   duration_ms: number;
   /** "dashboard": the owner's own clicks (kill, revoke, approve…). */
   face: "http" | "mcp" | "dashboard";
-  /** Who called, in a word ("ChatGPT", the user agent's product name); never a header value verbatim. */
+  /** The caller: "bearer (<agent>)" or "oauth:<client name> (<grant id>)"; never a header value verbatim. */
   client?: string;
   paths?: string[];
   command?: string;

@@ -29,6 +29,7 @@ export function printBuilderFields(config: Config, options: { token?: string; lo
   if (options.token) print(t("builder.apiKey", { token: options.token }));
   print(t("builder.privacy", { url: `${base}/privacy` }));
   print(t("builder.instructions"));
+  printConnectorFields(base);
   if (!config.public_base_url) {
     print("");
     print(yellow(t("builder.noPublicUrl")));
@@ -36,6 +37,15 @@ export function printBuilderFields(config: Config, options: { token?: string; lo
     print("");
     print(yellow(t("builder.notHttps")));
   }
+}
+
+/** The ChatGPT connector (OAuth on /mcp), printed beside the GPT Builder fields. */
+export function printConnectorFields(base: string): void {
+  print("");
+  print(bold(t("connectorFields.title")));
+  print(t("connectorFields.url", { url: `${base}/mcp` }));
+  print(t("connectorFields.auth"));
+  print(t("connectorFields.approve"));
 }
 
 export interface StatusView {

@@ -88,6 +88,21 @@ export const CheckpointsConfig = z.object({
   /** …and none older than this many days (the newest one always stays). */
   keep_days: z.number().min(0).max(3650).default(14),
 });
+/** The ChatGPT connector's OAuth server (API-CONTRACT §11). */
+export const DEFAULT_REDIRECT_ALLOW = [
+  "https://chatgpt.com/connector/oauth/*",
+  "https://chatgpt.com/connector_platform_oauth_redirect",
+  "http://127.0.0.1:*",
+  "http://localhost:*",
+];
+export const OAuthConfig = z
+  .object({
+    /** Redirect URIs a client may register: exact URIs, or a prefix ending in `/*`, or `http://host:*` for any port. */
+    redirect_allow: z.array(z.string()).default(DEFAULT_REDIRECT_ALLOW),
+    access_token_seconds: z.number().int().min(1).max(86_400).default(1800),
+    code_seconds: z.number().int().min(1).max(600).default(60),
+  })
+  .default({ redirect_allow: DEFAULT_REDIRECT_ALLOW, access_token_seconds: 1800, code_seconds: 60 });
 
 export const ConfigSchema = z.object({
   version: z.literal(1).default(1),
@@ -111,6 +126,7 @@ export const ConfigSchema = z.object({
   approvals: ApprovalsConfig,
   sandbox: SandboxConfig,
   checkpoints: CheckpointsConfig.default({ enabled: true, max_file_bytes: 5 * 1024 * 1024, keep_count: 500, keep_days: 14 }),
+  oauth: OAuthConfig,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -16,7 +16,7 @@ export interface RunEnvironment {
   store: ConfigStore;
   resources: ResourceBag;
   audit: AuditLog;
-  face: "http" | "mcp";
+  face: "http" | "mcp" | "dashboard";
   /** Who called, in a word, for the audit line (see clientLabel). */
   client?: string;
 }

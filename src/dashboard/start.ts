@@ -5,6 +5,10 @@ import { startDashboard, type DashboardServer } from "./server.js";
 import type { DashboardSources } from "./sources.js";
 import { clearServerState, createTicket, writeServerState } from "./tickets.js";
 import type { ApprovalQueue } from "../approvals/queue.js";
+import { findAction } from "../actions/registry.js";
+import { runAction } from "../core/runAction.js";
+import { GrantStore, grantStatus } from "../oauth/grants.js";
+import { sandboxStatus } from "../sandbox/status.js";
 
 export interface OwnerDashboard {
   server: DashboardServer;
@@ -19,8 +23,42 @@ export interface OwnerDashboard {
  * Providers owned by other concerns (checkpoints, connector grants, sandbox).
  * Absent here: their panels say "not available". Wire them in this one place.
  */
-export function optionalSources(_server: CodexServer): Pick<DashboardSources, "checkpoints" | "grants" | "sandbox"> {
-  return {};
+export function optionalSources(server: CodexServer): Pick<DashboardSources, "checkpoints" | "grants" | "sandbox"> {
+  // Checkpoints go through the actions themselves: the same locks, the checkpoint a restore
+  // takes first, and an audit line (face "dashboard") for each click.
+  const call = async <T>(name: string, input: unknown): Promise<T> => {
+    const action = findAction(name);
+    if (!action) throw new Error(`${name} is not available`);
+    const env = { store: server.store, resources: server.resources, audit: server.app.codex.audit, face: "dashboard" as const, client: "owner" };
+    const result = await runAction(action, input, env);
+    if (!result.ok) throw new Error(result.error.message);
+    return result.body as T;
+  };
+  const grants = new GrantStore(server.store.home);
+  return {
+    checkpoints: {
+      list: (limit) => call("list_checkpoints", { limit }),
+      diff: (id, options = {}) => call("checkpoint_diff", { id, ...(options.to ? { to: options.to } : {}), ...(options.path ? { path: options.path } : {}) }),
+      restore: (id, options = {}) => call("restore_checkpoint", { id, ...(options.paths?.length ? { paths: options.paths } : {}) }),
+    },
+    grants: {
+      list: async () => {
+        const config = server.store.current();
+        return grants
+          .read()
+          .grants.filter((grant) => grantStatus(grant, config).status === "active")
+          .map((grant) => ({ id: grant.id, client_name: grant.client_name, scopes: grant.scopes, created_at: grant.created_at, last_used_at: grant.refreshed_at ?? null }));
+      },
+      revoke: async (id) => grants.revoke(id),
+    },
+    sandbox: {
+      status: async () => {
+        const settings = server.store.current().sandbox;
+        const status = await sandboxStatus(settings);
+        return { active: status.active, kind: status.kind, network: settings.network };
+      },
+    },
+  };
 }
 
 export function loginUrl(base: string, ticket: string, lang?: "en" | "zh"): string {

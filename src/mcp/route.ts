@@ -3,7 +3,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { redactToken } from "../access/token.js";
 import { ActionError, type ErrorCode } from "../core/errors.js";
 import { MCP_PATH } from "./clientConfig.js";
-import { createMcpServer, type McpFace } from "./server.js";
+import { principalLabel } from "../oauth/authServer.js";
+import { scopeOf } from "../oauth/scopes.js";
+import { createMcpServer, type McpCaller, type McpFace } from "./server.js";
 import { toolList } from "./tools.js";
 
 function refuse(reply: FastifyReply, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
@@ -37,6 +39,16 @@ export function registerMcpRoute(app: FastifyInstance): void {
     }
   }
 
+  const scopeByTool = new Map(actions.map((action) => [action.name, scopeOf(action)]));
+  /** The static bearer may use every tool; an OAuth grant only the tools of its scopes. */
+  function callerOf(request: FastifyRequest): McpCaller {
+    const principal = gate.principal(request);
+    const client = principalLabel(principal);
+    if (principal?.kind !== "oauth") return { allowed: () => true, client };
+    const granted = new Set<string>(principal.scopes);
+    return { allowed: (name) => granted.has(scopeByTool.get(name) ?? ""), client };
+  }
+
   async function guard(request: FastifyRequest, reply: FastifyReply) {
     // The global hook checks Origin and Host on every method, the token only on POST;
     // the other methods must not reveal more without the token.
@@ -50,7 +62,7 @@ export function registerMcpRoute(app: FastifyInstance): void {
     handler: async (request, reply) => {
       // From here the SDK writes the response itself.
       reply.hijack();
-      const server = createMcpServer(face);
+      const server = createMcpServer(face, callerOf(request));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.raw.on("close", () => {
         void transport.close();

@@ -7,7 +7,9 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { AnyAction } from "../actions/define.js";
+import { ActionError } from "../core/errors.js";
 import { runAction, type RunEnvironment } from "../core/runAction.js";
+import { scopeOf } from "../oauth/scopes.js";
 import { NAME, VERSION } from "../core/version.js";
 import { toolResult } from "./tools.js";
 
@@ -25,27 +27,39 @@ export interface McpFace {
   token(): string | undefined;
 }
 
+/** What one request may use: the tool names its credentials grant (all for the static bearer). */
+export interface McpCaller {
+  allowed(name: string): boolean;
+  /** The audit log's name for the caller. */
+  client?: string;
+}
+
 /**
  * A protocol server for one HTTP exchange. We use the low-level Server rather
  * than McpServer because the tools already exist as our own actions: their
  * JSON Schema comes from the registry and runAction validates the arguments,
  * so bad arguments get the same BAD_REQUEST message as on the HTTP face.
  */
-export function createMcpServer(face: McpFace): Server {
+export function createMcpServer(face: McpFace, caller: McpCaller = { allowed: () => true }): Server {
   const server = new Server(
     { name: NAME, version: VERSION },
     { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
   );
   const byName = new Map(face.actions.map((action) => [action.name, action]));
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: face.tools }));
+  const env: RunEnvironment = caller.client === undefined ? face.env : { ...face.env, client: caller.client };
+  // Tools outside the grant are not even listed.
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: face.tools.filter((tool) => caller.allowed(tool.name)) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const action = byName.get(request.params.name);
+    if (action && !caller.allowed(action.name)) {
+      return toolResult({ ok: false, status: 403, error: new ActionError("BLOCKED_BY_POLICY", `${action.name} is outside what the owner granted this connector (scope ${scopeOf(action)})`, { hint: "The owner can connect again and tick the permission it needs." }) }, face.token());
+    }
     if (!action) {
       throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}; see tools/list`);
     }
-    const result = await runAction(action, request.params.arguments ?? {}, face.env);
+    const result = await runAction(action, request.params.arguments ?? {}, env);
     return toolResult(result, face.token());
   });
 

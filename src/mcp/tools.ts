@@ -26,10 +26,6 @@ export function toolList(actions: readonly AnyAction[]): Tool[] {
   return actions.map(toolFor);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /**
  * The MCP shape of a finished action. A refusal (policy, confinement, conflict,
  * bad arguments) is a tool result with isError, not a protocol error, so the
@@ -38,10 +34,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function toolResult(result: RunResult, token: string | undefined): CallToolResult {
   if (result.ok) {
-    return {
-      content: [{ type: "text", text: result.text }],
-      ...(isPlainObject(result.body) ? { structuredContent: result.body } : {}),
-    };
+    // The body goes once, as text: tools declare no outputSchema, so structuredContent
+    // would only double every answer on the wire (a 90 k read was 184 k).
+    return { content: [{ type: "text", text: result.text }] };
   }
   const body = result.error.toBody();
   body.error.message = redactToken(body.error.message, token);

@@ -16,6 +16,8 @@ import { NAME, VERSION } from "../core/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { hostAllowed, isMcpRequest } from "../mcp/host.js";
 import { registerMcpRoute } from "../mcp/route.js";
+import { ConnectorAuth, type Principal } from "../oauth/authServer.js";
+import { isOAuthPath, registerOAuthRoutes } from "../oauth/routes.js";
 import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
 import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
@@ -41,11 +43,13 @@ export interface CodexServer {
 export interface Gate {
   /** Origin → token → access. Sends the error and returns false when refused. */
   check(request: FastifyRequest, reply: FastifyReply): boolean;
+  /** Who passed the gate on this request: the static bearer or an OAuth grant (only /mcp takes those). */
+  principal(request: FastifyRequest): Principal | undefined;
 }
 
 declare module "fastify" {
   interface FastifyInstance {
-    codex: { store: ConfigStore; resources: ResourceBag; audit: AuditLog; actions: readonly AnyAction[]; gate: Gate };
+    codex: { store: ConfigStore; resources: ResourceBag; audit: AuditLog; actions: readonly AnyAction[]; gate: Gate; connector: ConnectorAuth };
   }
 }
 
@@ -83,6 +87,9 @@ export function buildServer(options: ServerOptions): CodexServer {
   }
 
   let listeningUrl = `http://${initial.server.host}:${initial.server.port}`;
+  // The ChatGPT connector's OAuth server (§11); its resource is <public base URL>/mcp.
+  const connector = new ConnectorAuth(store, () => safeConfig()?.public_base_url ?? listeningUrl);
+  const principals = new WeakMap<FastifyRequest, Principal>();
 
   const gate: Gate = {
     check(request, reply) {
@@ -94,15 +101,27 @@ export function buildServer(options: ServerOptions): CodexServer {
         sendError(reply, "INTERNAL", error instanceof ConfigError ? "the server's config file is invalid; the user must fix it on the computer" : "config unavailable");
         return false;
       }
-      if (!verifyBearer(request.headers.authorization, config.token)) {
+      const isMcp = isMcpRequest(request, MCP_PATH);
+      let oauthRefusal: string | undefined;
+      if (verifyBearer(request.headers.authorization, config.token)) {
+        principals.set(request, { kind: "bearer" });
+      } else if (isMcp && /^Bearer cgo_/.test(request.headers.authorization ?? "")) {
+        const verdict = connector.verifyAccessToken(request.headers.authorization!.slice(7));
+        if ("principal" in verdict) principals.set(request, verdict.principal);
+        else oauthRefusal = verdict.error;
+      }
+      if (!principals.has(request)) {
+        // On /mcp, say where to get a token (RFC 9728 §5.1), so OAuth clients can start.
+        const challenge = `Bearer resource_metadata="${connector.protectedResourceMetadataUrl()}"${oauthRefusal ? ', error="invalid_token"' : ""}`;
         const wait = throttle.recordFailure(clientKey(request.socket.remoteAddress, request.headers, trustedForwarding));
         if (wait > 0) {
           sendError(reply, "RATE_LIMITED", "too many failed authentication attempts; wait and retry", {
             headers: { "retry-after": String(wait) },
           });
         } else {
-          sendError(reply, "UNAUTHORIZED", "missing or wrong bearer token", {
+          sendError(reply, "UNAUTHORIZED", oauthRefusal ? `access token refused: ${oauthRefusal}` : "missing or wrong bearer token", {
             hint: "Send Authorization: Bearer <token>. In GPT Builder: Authentication → API Key → Bearer.",
+            headers: isMcp ? { "www-authenticate": challenge } : {},
           });
         }
         return false;
@@ -116,9 +135,10 @@ export function buildServer(options: ServerOptions): CodexServer {
       }
       return true;
     },
+    principal: (request) => principals.get(request),
   };
 
-  app.decorate("codex", { store, resources, audit, actions, gate });
+  app.decorate("codex", { store, resources, audit, actions, gate, connector });
 
   // Bodies: JSON only; an empty body is `{}` (actions without fields).
   app.removeAllContentTypeParsers();
@@ -149,6 +169,9 @@ export function buildServer(options: ServerOptions): CodexServer {
   // Origin first, on every request: browsers are not our callers.
   app.addHook("onRequest", async (request, reply) => {
     const origin = request.headers.origin;
+    const path = request.url.split("?")[0]!;
+    // The connector's OAuth endpoints check their own callers (the consent form is posted by a browser).
+    if (isOAuthPath(path)) return;
     if (origin !== undefined) {
       const allowed = safeConfig()?.server.allowed_origins ?? [];
       if (!allowed.includes(origin)) {
@@ -190,7 +213,8 @@ export function buildServer(options: ServerOptions): CodexServer {
     const access = config ? publicAccess(accessState(config)) : { active: false, expires_at: null, reason: "config file invalid" };
     let active: string | null = config?.active_workspace ?? null;
     if (config && active === null) active = config.workspaces[0]?.name ?? null;
-    return { ok: true, name: NAME, version: VERSION, active_workspace: active, access };
+    const connectors = config ? { grants: connector.grants.activeCount(config) } : { grants: 0 };
+    return { ok: true, name: NAME, version: VERSION, active_workspace: active, access, connectors };
   });
 
   app.get("/openapi.json", async (_request, reply) => {
@@ -201,10 +225,13 @@ export function buildServer(options: ServerOptions): CodexServer {
 
   app.get("/privacy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send(privacyText()));
 
-  const env = { store, resources, audit, face: "http" as const };
+  // Every Action call passed the gate with the static bearer (OAuth tokens are for /mcp only).
+  const env = { store, resources, audit, face: "http" as const, client: "bearer" };
   for (const action of actions) {
     app.post(`/${action.name}`, async (request, reply) => {
-      const result = await runAction(action, request.body, { ...env, client: clientLabel(request.headers["user-agent"]) });
+      // The caller as the audit line names it: how it authenticated, and what it says it is.
+      const agent = clientLabel(request.headers["user-agent"]);
+      const result = await runAction(action, request.body, { ...env, client: agent ? `bearer (${agent})` : "bearer" });
       if (result.ok) return reply.type("application/json").send(result.text);
       const body = result.error.toBody();
       body.error.message = redactToken(body.error.message, safeConfig()?.token);
@@ -219,6 +246,11 @@ export function buildServer(options: ServerOptions): CodexServer {
   }
 
   registerMcpRoute(app);
+  registerOAuthRoutes(app, connector, {
+    clientKey: (request) => clientKey(request.socket.remoteAddress, request.headers, trustedForwarding),
+    workspaces: () => safeConfig()?.workspaces.map((w) => w.name) ?? [],
+    secure: () => (safeConfig()?.public_base_url ?? listeningUrl).startsWith("https://"),
+  });
 
   app.addHook("onClose", async () => {
     await resources.closeAll();

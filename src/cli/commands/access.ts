@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { accessState, expiryFromTtl } from "../../access/state.js";
 import { loadConfig, updateConfig } from "../../config/store.js";
 import { t } from "../i18n/index.js";
+import { GrantStore } from "../../oauth/grants.js";
 import { home, parseMinutes, print, printJson } from "../io.js";
 
 export function register(program: Command): void {
@@ -15,11 +16,13 @@ export function register(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const config = loadConfig(home());
       const state = accessState(config);
-      const view = { ...state, revoked_at: config.access.revoked_at, granted_at: config.access.granted_at };
+      const grants = new GrantStore(home()).activeCount(config);
+      const view = { ...state, revoked_at: config.access.revoked_at, granted_at: config.access.granted_at, connectors: { grants } };
       if (opts.json) return printJson(view);
       print(t("access.state", { state: state.state }));
       print(t("access.expires", { time: state.expires_at ?? t("access.never") }));
       if (state.reason) print(t("access.reason", { reason: state.reason }));
+      print(t(grants > 0 ? "access.grantsSome" : "access.grantsNone", { grants }));
     });
 
   access

@@ -35,6 +35,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["dashboard"], load: () => import("./dashboard.js") },
   { names: ["sandbox"], load: () => import("./sandbox.js") },
   { names: ["history", "undo"], load: () => import("./history.js") },
+  { names: ["connector"], load: () => import("./connector.js") },
 ];
 
 /** The first word on the command line that is not an option (nor an option's value): the command's name. */
