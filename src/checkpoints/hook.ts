@@ -79,6 +79,11 @@ export async function runWithCheckpoint<I>(
       await store
         .locked(async () => (refused ? store.drop(id) : store.markFailed(id)))
         .catch(() => undefined);
+      // A refused action leaves no checkpoint behind, so its audit line names none.
+      if (refused && ctx.audit.detail?.checkpoint === id) {
+        const { checkpoint: _dropped, ...rest } = ctx.audit.detail;
+        ctx.audit.detail = rest;
+      }
     }
     throw error;
   }

@@ -89,7 +89,7 @@ export interface CheckpointSummary {
   created_at: string;
   action: string;
   summary: string;
-  files_changed: number;
+  files_changed: number | null;
 }
 
 export interface CheckpointsProvider {

@@ -1,12 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { redactToken } from "../access/token.js";
 import { ActionError, type ErrorCode } from "../core/errors.js";
 import { MCP_PATH } from "./clientConfig.js";
 import { principalLabel } from "../oauth/authServer.js";
 import { scopeOf } from "../oauth/scopes.js";
-import { createMcpServer, type McpCaller, type McpFace } from "./server.js";
+import type { McpCaller, McpFace } from "./server.js";
 import { toolList } from "./tools.js";
+
+/**
+ * The MCP SDK is loaded on the first /mcp request, not with the server: a
+ * server that only answers the GPT's Actions never pays its memory.
+ */
+let sdk: Promise<{ Transport: typeof import("@modelcontextprotocol/sdk/server/streamableHttp.js").StreamableHTTPServerTransport; createMcpServer: typeof import("./server.js").createMcpServer }> | undefined;
+function loadSdk() {
+  sdk ??= Promise.all([import("@modelcontextprotocol/sdk/server/streamableHttp.js"), import("./server.js")]).then(([transport, server]) => ({
+    Transport: transport.StreamableHTTPServerTransport,
+    createMcpServer: server.createMcpServer,
+  }));
+  return sdk;
+}
 
 function refuse(reply: FastifyReply, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
   const error = new ActionError(code, message);
@@ -60,10 +72,11 @@ export function registerMcpRoute(app: FastifyInstance): void {
     url: MCP_PATH,
     onRequest: guard,
     handler: async (request, reply) => {
+      const { Transport, createMcpServer } = await loadSdk();
       // From here the SDK writes the response itself.
       reply.hijack();
       const server = createMcpServer(face, callerOf(request));
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const transport = new Transport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.raw.on("close", () => {
         void transport.close();
         void server.close();

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { createTicket, ticketFolder } from "../../src/dashboard/tickets.js";
+import { coreSources } from "../../src/dashboard/coreSources.js";
+import { startDashboard } from "../../src/dashboard/server.js";
 import { get, login, post, raw, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
 
 let fx: DashFixture;
@@ -218,9 +220,22 @@ describe("dashboard gate", () => {
   });
 
   it("optional panels without a provider answer NOT_AVAILABLE", async () => {
-    const state = await get(fx, session, "/api/state");
-    assert.deepEqual(state.json.panels, { checkpoints: false, grants: false, sandbox: null });
-    assert.equal((await get(fx, session, "/api/checkpoints")).json.error.code, "NOT_AVAILABLE");
-    assert.equal((await post(fx, session, "/api/grants/x/revoke")).json.error.code, "NOT_AVAILABLE");
+    // The real server wires all three; a dashboard built from the core providers only has none.
+    const core = coreSources({ store: fx.api.server.store, resources: fx.api.server.resources, audit: fx.api.server.app.codex.audit, localUrl: fx.api.server.localUrl });
+    const bare = await startDashboard({ home: fx.api.home, port: 0, sources: core });
+    try {
+      const bareFx: DashFixture = { ...fx, base: bare.url, port: bare.port, host: `127.0.0.1:${bare.port}` };
+      const mine = await login(bareFx);
+      const state = await get(bareFx, mine, "/api/state");
+      assert.deepEqual(state.json.panels, { checkpoints: false, grants: false, sandbox: null });
+      assert.equal((await get(bareFx, mine, "/api/checkpoints")).json.error.code, "NOT_AVAILABLE");
+      assert.equal((await post(bareFx, mine, "/api/grants/x/revoke")).json.error.code, "NOT_AVAILABLE");
+      const wired = await get(fx, session, "/api/state");
+      assert.equal(wired.json.panels.checkpoints, true);
+      assert.equal(wired.json.panels.grants, true);
+    } finally {
+      core.close();
+      await bare.close();
+    }
   });
 });

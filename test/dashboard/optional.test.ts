@@ -131,7 +131,8 @@ describe("optional dashboard panels (stand-in providers)", () => {
       const approval = page.locator(`#approvals article[data-id="${held.json.job_id}"]`);
       await approval.waitFor();
       assert.match((await approval.textContent()) ?? "", /Sandboxbubblewrap/);
-      assert.match((await approval.textContent()) ?? "", /Networkask/);
+      // The card shows how the command will really run (its sandbox plan), not the panel's setting.
+      assert.match((await approval.textContent()) ?? "", /Networkno/);
     } catch (error) {
       const file = join(process.env.DASHBOARD_SHOTS_DIR || tempDir("cgc-dashboard-shots-"), "optional.png");
       await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);

@@ -5,7 +5,8 @@
  * and sandbox.mode "off".
  */
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Config } from "../../src/config/schema.js";
@@ -17,6 +18,9 @@ const realPath = process.env.PATH;
 const emptyBin = tempDir("cgc-nobin-");
 /** A PATH whose bwrap fails the way it does with user namespaces disabled. */
 const brokenBin = tempDir("cgc-badbwrap-");
+// git stays reachable (checkpoints need it); only bwrap is missing or broken.
+const git = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+for (const bin of [emptyBin, brokenBin]) symlinkSync(git, join(bin, "git"));
 writeFileSync(join(brokenBin, "bwrap"), "#!/bin/sh\necho 'bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n");
 chmodSync(join(brokenBin, "bwrap"), 0o755);
 

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { t } from "../i18n/index.js";
+import { orList, t } from "../i18n/index.js";
 import { UsageError } from "../io.js";
 import { COMMAND_GROUPS } from "./index.js";
 
@@ -84,7 +84,7 @@ export function register(program: Command): void {
     .addHelpText("after", t("completion.example"))
     .action(async (shell: string) => {
       const make = { bash, zsh, fish }[shell];
-      if (!make) throw new UsageError(t("usage.oneOf", { flag: "<shell>", allowed: "bash | zsh | fish", value: shell }));
+      if (!make) throw new UsageError(t("usage.oneOf", { flag: "<shell>", allowed: orList(["bash", "zsh", "fish"]), value: shell }));
       process.stdout.write(make(await commandTree()));
     });
 }

@@ -6,7 +6,7 @@ import { reimportNotice, type Published } from "../../tunnel/publish.js";
 import { tunnelSettings, type TunnelFlags } from "../../tunnel/settings.js";
 import { localTarget, startTunnel } from "../../tunnel/start.js";
 import { TUNNEL_PROVIDERS, type TunnelHandle, type TunnelLog, type TunnelProviderName } from "../../tunnel/types.js";
-import { t } from "../i18n/index.js";
+import { orList, t } from "../i18n/index.js";
 import { home, parsePort, print, UsageError } from "../io.js";
 
 /** Route options shared by `tunnel` and `up` (they fall back to config.tunnel). */
@@ -18,7 +18,7 @@ export function addRouteOptions(command: Command): Command {
 }
 
 export function parseProvider(value: string, flag: string, allowed: readonly string[]): string {
-  if (!allowed.includes(value)) throw new UsageError(t("usage.oneOf", { flag, allowed: allowed.join(" | "), value }));
+  if (!allowed.includes(value)) throw new UsageError(t("usage.oneOf", { flag, allowed: orList(allowed), value }));
   return value;
 }
 

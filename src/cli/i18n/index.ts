@@ -17,3 +17,11 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
     return value === undefined ? whole : String(value);
   });
 }
+
+/** "a, b or c" (English) or "a、b 或 c" (Chinese). */
+export function orList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  const head = items.slice(0, -1);
+  const last = items[items.length - 1]!;
+  return lang() === "zh" ? `${head.join("、")} 或 ${last}` : `${head.join(", ")} or ${last}`;
+}

@@ -42,7 +42,7 @@ export const MESSAGES = {
   "usage.absolutePath": { en: "--workspace needs an absolute path, got \"{path}\"", zh: "--workspace 需要绝对路径,收到的是 \"{path}\"" },
   "usage.notFolder": { en: "not a folder: {path}", zh: "不是文件夹:{path}" },
   "usage.workspaceName": { en: "workspace names use letters, digits, . _ - (1-64 chars), got \"{name}\"", zh: "workspace 名称只能用字母、数字和 . _ -(1 到 64 个字符),收到的是 \"{name}\"" },
-  "usage.oneOf": { en: "{flag} must be one of {allowed}, got \"{value}\"", zh: "{flag} 只能是 {allowed} 之一,收到的是 \"{value}\"" },
+  "usage.oneOf": { en: "{flag} must be {allowed}, got \"{value}\"", zh: "{flag} 只能是 {allowed},收到的是 \"{value}\"" },
   "usage.lines": { en: "--lines needs a number, got \"{value}\"", zh: "--lines 需要一个数字,收到的是 \"{value}\"" },
   "usage.mcpName": { en: "--name uses letters, digits, . _ - (1-64 chars), got \"{value}\"", zh: "--name 只能用字母、数字和 . _ -(1 到 64 个字符),收到的是 \"{value}\"" },
 
@@ -431,7 +431,7 @@ export const MESSAGES = {
   "history.empty": { en: "No checkpoints yet in workspace \"{ws}\": one is taken before every change the GPT makes.", zh: "workspace \"{ws}\" 还没有检查点:GPT 每次修改前都会自动创建一个。" },
   "history.header": { en: "Checkpoints of workspace \"{ws}\" (newest first). Undo one with: {cli} undo <id>", zh: "workspace \"{ws}\" 的检查点(最新的在前)。撤销某一个:{cli} undo <id>" },
   "history.col.time": { en: "time", zh: "时间" },
-  "history.col.id": { en: "id", zh: "id" },
+  "history.col.id": { en: "id", zh: "编号" },
   "history.col.action": { en: "action", zh: "操作" },
   "history.col.files": { en: "files", zh: "文件数" },
   "history.col.summary": { en: "summary", zh: "摘要" },

@@ -211,7 +211,7 @@ function drawApprovals(s: State): void {
             el("dt", {}, w("sandbox")),
             el("dd", {}, held.sandbox ?? (sb ? `${sb.kind}${sb.active ? "" : " (off)"}` : w("unknown"))),
             el("dt", {}, w("network")),
-            el("dd", {}, network === null ? w("unknown") : String(network)),
+            el("dd", {}, network === null ? w("unknown") : network === true ? w("network_on") : network === false ? w("network_off") : String(network)),
             el("dt", {}, w("expires_at")),
             el("dd", {}, when(held.expires_at)),
           ),
@@ -385,7 +385,7 @@ interface Checkpoint {
   created_at: string;
   action: string;
   summary: string;
-  files_changed: number;
+  files_changed: number | null;
 }
 
 function drawCheckpoints(list: Checkpoint[]): void {
@@ -397,7 +397,7 @@ function drawCheckpoints(list: Checkpoint[]): void {
         el(
           "article",
           { class: "card checkpoint", "data-id": cp.id },
-          el("div", { class: "row" }, el("strong", {}, cp.action), el("span", { class: "muted" }, when(cp.created_at)), el("span", { class: "muted" }, w("files_changed", { n: cp.files_changed }))),
+          el("div", { class: "row" }, el("strong", {}, cp.action), el("span", { class: "muted" }, when(cp.created_at)), el("span", { class: "muted" }, w("files_changed", { n: cp.files_changed ?? "?" }))),
           el("p", {}, cp.summary),
           el(
             "div",

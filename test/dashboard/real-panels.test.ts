@@ -1,0 +1,96 @@
+/**
+ * The dashboard's optional panels wired to the REAL providers (src/dashboard/start.ts):
+ * a checkpoint the server took before a real write_file is diffed and restored from
+ * the page (through restore_checkpoint, so the restore is itself undoable), and a
+ * connector grant made through the real OAuth flow is revoked from the page, after
+ * which its access token no longer opens /mcp.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type Browser } from "playwright-core";
+import { updateConfig } from "../../src/config/store.js";
+import { createTicket } from "../../src/dashboard/tickets.js";
+import { loginUrl, startOwnerDashboard, type OwnerDashboard } from "../../src/dashboard/start.js";
+import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { mcpCall, obtainTokens } from "../oauth/helpers.js";
+import { eventually, get, login, type DashFixture } from "./helpers.js";
+
+const CHROMIUM = process.env.CHATGPT_CODEX_CHROMIUM || "/usr/bin/chromium";
+const found = existsSync(CHROMIUM);
+if (!found && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install chromium for the dashboard tests`);
+
+let api: TestServer;
+let dash: OwnerDashboard;
+let fx: DashFixture;
+
+before(async () => {
+  api = await startServer(makeHome());
+  // The connector's resource is <public base URL>/mcp: here, the loopback server itself.
+  updateConfig(api.home, (c) => {
+    c.public_base_url = api.url;
+  });
+  dash = await startOwnerDashboard(api.home, api.server, 0);
+  fx = { api, dash, base: dash.url, port: dash.server.port, host: `127.0.0.1:${dash.server.port}`, close: async () => undefined };
+});
+after(async () => {
+  await dash?.close();
+  await api?.close();
+});
+
+describe("dashboard panels with the real checkpoints, grants and sandbox", () => {
+  it("lists the real checkpoint of a write and the real grant over HTTP", async () => {
+    const write = await api.post("write_file", { path: "notes.txt", content: "first\n" });
+    assert.equal(write.status, 200, write.text);
+    const session = await login(fx);
+    const state = await get(fx, session, "/api/state");
+    assert.equal(state.json.panels.checkpoints, true);
+    assert.equal(state.json.panels.grants, true);
+    assert.equal(typeof state.json.panels.sandbox.active, "boolean");
+    const list = await get(fx, session, "/api/checkpoints");
+    assert.ok(list.json.checkpoints.some((c: { id: string }) => c.id === write.json.checkpoint), list.text);
+  });
+
+  it("in the browser: Restore of a real checkpoint, and Revoke of a real grant", { skip: found ? false : `no ${CHROMIUM} on this developer machine` }, async () => {
+    const file = join(api.workspace, "notes.txt");
+    const before = await api.post("write_file", { path: "notes.txt", content: "good version\n" });
+    const bad = await api.post("write_file", { path: "notes.txt", content: "the model broke it\n", expected_sha256: before.json.sha256 });
+    assert.equal(bad.status, 200, bad.text);
+    const checkpoint = bad.json.checkpoint as string;
+    const tokens = await obtainTokens(api, { scopes: ["workspace.read"] });
+    assert.equal((await mcpCall(api.url, tokens.access, "tools/list")).status, 200, "the grant works before the revoke");
+
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-background-networking", "--no-first-run"] });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    try {
+      await page.goto(loginUrl(dash.url, createTicket(api.home)));
+      const card = page.locator(`#checkpoints article[data-id="${checkpoint}"]`);
+      await card.locator("button", { hasText: "Diff" }).click();
+      await card.locator("pre.diff", { hasText: "the model broke it" }).waitFor();
+      page.once("dialog", (dialog) => void dialog.accept());
+      await card.locator("button", { hasText: "Restore" }).click();
+      await eventually(() => readFileSync(file, "utf8") === "good version\n", "the file is back as it was before the bad write");
+
+      // The restore took a checkpoint first: the history shows it, so the restore can be undone.
+      const history = await api.post("list_checkpoints", {});
+      assert.equal(history.json.checkpoints[0].action, "restore_checkpoint", JSON.stringify(history.json.checkpoints[0]));
+
+      const grants = page.locator("#grants article");
+      await grants.first().waitFor();
+      await grants.first().locator("button", { hasText: "Revoke" }).click();
+      await page.locator("#grants", { hasText: "No connector grants." }).waitFor();
+      await eventually(async () => (await mcpCall(api.url, tokens.access, "tools/list")).status === 401, "the revoked grant's token is refused");
+    } catch (error) {
+      const shot = join(process.env.DASHBOARD_SHOTS_DIR || tempDir("cgc-dashboard-shots-"), "real-panels.png");
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      process.stderr.write(`real panels test failed; screenshot: ${shot}\n`);
+      throw error;
+    } finally {
+      await context.close();
+      await browser.close();
+    }
+  });
+});
