@@ -7,17 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { makeHome, startServer, type TestServer } from "./helpers.js";
+import { startServer, type TestServer, unsandboxedHome } from "./helpers.js";
 import { followJob, groupGone, groupMembers, pidOf } from "./exec-helpers.js";
 
 let server: TestServer;
 
-// These tests read host pids (`echo $$`), which a sandbox's PID namespace hides: they cover the
-// unsandboxed path; test/sandbox/jobs.test.ts covers the same guarantees inside the sandbox.
-const unsandboxed = () => makeHome({ change: (c) => void (c.sandbox.mode = "off") });
 
 before(async () => {
-  server = await startServer(unsandboxed());
+  server = await startServer(unsandboxedHome());
 });
 
 after(async () => {
@@ -153,7 +150,7 @@ test("the number of running jobs is bounded", async () => {
 });
 
 test("closing the server kills every running job", async () => {
-  const own = await startServer(unsandboxed());
+  const own = await startServer(unsandboxedHome());
   const started = await own.post("exec_command", { command: "echo $$; sleep 120", wait_seconds: 0.5 });
   const pgid = await pidOf(own, started);
   await own.close();

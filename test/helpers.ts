@@ -50,6 +50,15 @@ export function makeHome(options: { workspace?: string; change?: (config: Config
   return { home, token: config.token, workspace, config };
 }
 
+/**
+ * A fixture whose commands run without the OS sandbox: for tests that read the host's
+ * process table (`$$`, ps), which a sandbox's PID namespace hides. test/sandbox/ covers
+ * the same guarantees inside the sandbox.
+ */
+export function unsandboxedHome(): Fixture {
+  return makeHome({ change: (c) => void (c.sandbox.mode = "off") });
+}
+
 export interface TestServer extends Fixture {
   server: RunningServer;
   url: string;

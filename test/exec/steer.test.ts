@@ -10,17 +10,14 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { makeHome, startServer, type TestServer } from "../helpers.js";
+import { startServer, type TestServer, unsandboxedHome } from "../helpers.js";
 import { followJob, pidOf } from "../exec-helpers.js";
 
 let server: TestServer;
 
-// Background processes that outlive their shell exist only without the sandbox: inside it the PID
-// namespace ends them with the command (test/sandbox/jobs.test.ts). These tests read the host's ps.
-const unsandboxed = () => makeHome({ change: (c) => void (c.sandbox.mode = "off") });
 
 before(async () => {
-  server = await startServer(unsandboxed());
+  server = await startServer(unsandboxedHome());
 });
 
 after(async () => {
@@ -170,7 +167,7 @@ test("kill_command stops a job's lingering background processes", async () => {
 });
 
 test("background jobs count against the cap; the 429 lists the running commands; list_commands orders them", async () => {
-  const own = await startServer(unsandboxed());
+  const own = await startServer(unsandboxedHome());
   const ids: string[] = [];
   try {
     for (let i = 0; i < 8; i++) {
@@ -208,7 +205,7 @@ test("background jobs count against the cap; the 429 lists the running commands;
 
 test("shutdown kills lingering background processes and removes the private output folder", async () => {
   const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("chatgpt-codex-jobs-")));
-  const own = await startServer(unsandboxed());
+  const own = await startServer(unsandboxedHome());
   const started = await own.post("exec_command", { command: "echo $$; sleep 304 & echo started", wait_seconds: 1 });
   const pgid = await pidOf(own, started);
   const folders = readdirSync(tmpdir()).filter((name) => name.startsWith("chatgpt-codex-jobs-") && !before.has(name));
