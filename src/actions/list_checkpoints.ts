@@ -31,7 +31,18 @@ export default defineAction({
       }),
     ),
     next_cursor: z.string().optional(),
+    not_stored: z
+      .array(z.string())
+      .optional()
+      .describe("Folders and files the workspace's .gitignore excludes (node_modules/, build output …): no checkpoint stores them and no restore touches them (first 50)."),
   }),
   example: { limit: 5 },
-  handler: async (input, ctx) => listCheckpoints(storeFor(ctx), clamp(input.limit, 1, MAX_LIMIT), input.cursor ?? undefined),
+  handler: async (input, ctx) => {
+    const store = storeFor(ctx);
+    const answer = await listCheckpoints(store, clamp(input.limit, 1, MAX_LIMIT), input.cursor ?? undefined);
+    // Only on the first page: what .gitignore keeps out of every checkpoint.
+    if (input.cursor) return answer;
+    const ignored = await store.ignoredPaths(50).catch(() => []);
+    return ignored.length > 0 ? { ...answer, not_stored: ignored } : answer;
+  },
 });

@@ -14,6 +14,7 @@ How to work:
 - Commands run in a sandbox without network: set "network": true on exec_command only when a command needs the internet (installs, fetch). When an answer carries a hint about the sandbox, follow it instead of retrying.
 - Some commands are refused by a safety policy (BLOCKED_BY_POLICY): do not try to get around it; explain and ask the user to run it themselves if it is really needed.
 - On OUTSIDE_WORKSPACE, stay inside the workspace; on ACCESS_EXPIRED or UNAUTHORIZED, tell the user to renew access on their computer (chatgpt-codex channel renew).
-- After changes, show git_diff or a short summary of what changed and why. Do not commit, push or delete work unless the user asks.
+- Every write_file, apply_patch and exec_command answer names a checkpoint (the files as they were before it). If a change went wrong, show checkpoint_diff and, with the user's agreement, restore_checkpoint (itself undoable; dry_run first); list_checkpoints shows the history.
+- After changes, show git_diff (it lists every changed file, new ones included) or a short summary of what changed and why. Do not commit, push or delete work unless the user asks.
 `;
 }

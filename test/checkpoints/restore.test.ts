@@ -58,6 +58,9 @@ describe("checkpoints: destructive command sequences are restored exactly", () =
     }
     const finalState = treeState(ws);
     assert.equal(new Set(ids).size, ids.length, "each action has its own checkpoint");
+    // What .gitignore keeps out of every checkpoint is named, so the user knows undo will not bring it back.
+    const listed = await ok(server, "list_checkpoints", {});
+    assert.ok(listed.not_stored?.includes("node_modules/"), JSON.stringify(listed.not_stored));
     // Walk back through every checkpoint, newest first, then forward again via restore-of-restore.
     const undoIds: string[] = [];
     for (let i = steps.length - 1; i >= 0; i--) {

@@ -15,7 +15,6 @@ import { followJob, pidOf } from "../exec-helpers.js";
 
 let server: TestServer;
 
-
 before(async () => {
   server = await startServer(unsandboxedHome());
 });
