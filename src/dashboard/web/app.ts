@@ -3,32 +3,13 @@
  * whole state over server-sent events, each panel re-renders when its part
  * changed, and every value goes into the page as text (never as HTML).
  */
+import type { HeldCommand } from "../../approvals/queue.js";
+import type { JobSummary, SandboxView } from "../sources.js";
 import { t, WORDS, type Key, type Lang } from "./i18n.js";
 
-interface Job {
-  id: string;
-  command: string;
-  status: string;
-  started_at: string;
-  duration_ms: number;
-  exit_code: number | null;
-  tail: { stdout: string; stderr: string };
-}
-interface Held {
-  id: string;
-  command: string;
-  cwd: string;
-  workspace: string;
-  sandbox: string | null;
-  network: boolean | null;
-  created_at: string;
-  expires_at: string;
-}
-interface SandboxView {
-  active: boolean;
-  kind: string;
-  network: boolean | string;
-}
+// The shapes the server sends: one declaration, shared with the server (type imports vanish from the built page).
+type Job = JobSummary;
+type Held = Omit<HeldCommand, "status" | "reason" | "decided_by">;
 interface State {
   workspaces: { active: string | null; workspaces: { name: string; path: string; active: boolean }[] };
   access: { state: "active" | "expired" | "revoked"; active: boolean; expires_at: string | null; reason: string | null };
