@@ -1,3 +1,4 @@
+import { t } from "../cli/i18n/index.js";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { TunnelSettings } from "./settings.js";
@@ -50,7 +51,7 @@ export function findCloudflared(settings: TunnelSettings, env: NodeJS.ProcessEnv
  */
 export function cloudflaredInstallHint(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string {
   const releases = "https://github.com/cloudflare/cloudflared/releases/latest/download";
-  const lines = ["Install cloudflared (one binary from Cloudflare), then run this again:"];
+  const lines = [t("cf.install")];
   if (platform === "darwin") {
     lines.push("  brew install cloudflared");
   } else if (platform === "win32") {
@@ -59,9 +60,9 @@ export function cloudflaredInstallHint(platform: NodeJS.Platform = process.platf
     const asset = arch === "arm64" ? "cloudflared-linux-arm64" : arch === "arm" ? "cloudflared-linux-arm" : arch === "ia32" ? "cloudflared-linux-386" : "cloudflared-linux-amd64";
     lines.push(`  curl -fL -o cloudflared ${releases}/${asset}`);
     lines.push("  chmod +x cloudflared && sudo mv cloudflared /usr/local/bin/");
-    if (arch === "x64" || arch === "arm64") lines.push(`  (Debian/Ubuntu: download ${releases}/${asset}.deb, then sudo dpkg -i ${asset}.deb)`);
+    if (arch === "x64" || arch === "arm64") lines.push(t("cf.deb", { url: `${releases}/${asset}.deb`, file: `${asset}.deb` }));
   }
-  lines.push("Or point to a binary you have: CHATGPT_CODEX_CLOUDFLARED=/path/to/cloudflared");
-  lines.push("Or use another route: ngrok (set NGROK_AUTHTOKEN; up --tunnel ngrok), or your own HTTPS URL (chatgpt-codex set-public-url https://…; up --tunnel custom).");
+  lines.push(t("cf.ownBinary"));
+  lines.push(t("cf.otherRoute"));
   return lines.join("\n");
 }

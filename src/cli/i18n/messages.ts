@@ -452,6 +452,15 @@ export const MESSAGES = {
   "undo.done": { en: "Done: {restored} file(s) written back, {deleted} deleted.", zh: "完成:写回 {restored} 个文件,删除 {deleted} 个。" },
   "undo.hint": { en: "The state before this undo is checkpoint {id}; to take the undo back: {cli} undo {id}", zh: "这次撤销之前的状态是检查点 {id};要反悔这次撤销:{cli} undo {id}" },
 
+  // cloudflared install hint
+  "cf.install": { en: "Install cloudflared (one binary from Cloudflare), then run this again:", zh: "安装 cloudflared(Cloudflare 提供的单个可执行文件),然后重新运行:" },
+  "cf.deb": { en: "  (Debian/Ubuntu: download {url}, then sudo dpkg -i {file})", zh: "  (Debian/Ubuntu:下载 {url},然后运行 sudo dpkg -i {file})" },
+  "cf.ownBinary": { en: "Or point to a binary you have: CHATGPT_CODEX_CLOUDFLARED=/path/to/cloudflared", zh: "或者指定你已有的可执行文件:CHATGPT_CODEX_CLOUDFLARED=/path/to/cloudflared" },
+  "cf.otherRoute": {
+    en: "Or use another route: ngrok (set NGROK_AUTHTOKEN; up --tunnel ngrok), or your own HTTPS URL ({cli} set-public-url https://…; up --tunnel custom).",
+    zh: "或者换一种入口:ngrok(设置 NGROK_AUTHTOKEN;up --tunnel ngrok),或你自己的 HTTPS URL({cli} set-public-url https://…;up --tunnel custom)。",
+  },
+
   // verify checks
   "vfy.timeout": { en: "no answer in time", zh: "超时未响应" },
   "vfy.refused": { en: "connection refused (nothing listens there)", zh: "连接被拒绝(那里没有程序在监听)" },
