@@ -8,16 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkCommand, type PolicyOptions } from "../src/policy/checkCommand.js";
+import { checkCommand } from "../src/policy/checkCommand.js";
+import { OPTIONS } from "./policy-fixture.js";
 
-const HOME = "/home/dev";
-const WORKSPACE = "/home/dev/projects/app";
-const OPTIONS: PolicyOptions = {
-  workspaceRoot: WORKSPACE,
-  home: HOME,
-  configHome: "/home/dev/tools/chatgpt-codex/.chatgpt-codex",
-  env: { HOME, PATH: "/usr/local/bin:/usr/bin:/bin", TMPDIR: "/tmp", USER: "dev" },
-};
 
 type Case = [command: string, rule: string];
 

@@ -6,17 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkCommand, type PolicyOptions } from "../src/policy/checkCommand.js";
+import { checkCommand } from "../src/policy/checkCommand.js";
+import { OPTIONS, WORKSPACE } from "./policy-fixture.js";
 import { crossCheck } from "../src/policy/parser.js";
 
-const HOME = "/home/dev";
-const WORKSPACE = "/home/dev/projects/app";
-const OPTIONS: PolicyOptions = {
-  workspaceRoot: WORKSPACE,
-  home: HOME,
-  configHome: "/home/dev/tools/chatgpt-codex/.chatgpt-codex",
-  env: { HOME, PATH: "/usr/local/bin:/usr/bin:/bin", TMPDIR: "/tmp", USER: "dev" },
-};
 
 /** [command, rule it must be refused by] */
 const BLOCKED: Array<[string, string]> = [

@@ -76,6 +76,29 @@ describe("up", () => {
     }
   });
 
+  it("--json: one JSON document once serving (no token, no human lines), and the server answers", async () => {
+    const { home, ws } = freshSetup();
+    const run = runLong(["up", "--workspace", ws, "--port", "0", "--dashboard-port", "0", "--tunnel", "none", "--json"], home, fakeCloudflared().env);
+    try {
+      await run.waitForOutput(/\n\}\s*$/);
+      const out = run.stdout();
+      const doc = JSON.parse(out) as { ok: boolean; port: number; route: string; builder_fields: { schema_import_url: string }; connector_fields: { authentication: string }; token_command: string };
+      assert.equal(doc.ok, true);
+      assert.equal(doc.route, "none");
+      assert.match(doc.builder_fields.schema_import_url, /\/openapi\.json$/);
+      assert.equal(doc.connector_fields.authentication, "OAuth");
+      assert.match(doc.token_command, /token$/);
+      const token = readConfig(home).token;
+      assert.ok(!out.includes(token), "the token is not in the JSON");
+      assert.doesNotMatch(out, /listening on|GPT Builder →/, "no human lines mixed in");
+      const status = await postJson(`http://127.0.0.1:${doc.port}`, "workspace_status", {}, { token });
+      assert.equal(status.status, 200);
+      assert.equal(await run.stop("SIGTERM"), 0);
+    } finally {
+      await run.stop("SIGKILL");
+    }
+  });
+
   it("without --tunnel and without cloudflared: falls back to none with install instructions", async () => {
     const { home, ws } = freshSetup();
     const run = runLong(["up", "--workspace", ws, "--port", "0"], home, NO_CLOUDFLARED);
