@@ -209,7 +209,10 @@ function drawApprovals(s: State): void {
 }
 
 function drawJobs(s: State): void {
-  panel("jobs", s.jobs, (target) => {
+  // A running job's time and output tail change every second: they are updated in place below, so
+  // its card (and the Kill button under the pointer) is rebuilt only when something else changes.
+  const shape = s.jobs.map(({ duration_ms, tail, ...rest }) => (rest.status === "running" ? rest : { ...rest, duration_ms, tail }));
+  panel("jobs", shape, (target) => {
     if (s.jobs.length === 0) target.append(el("p", { class: "note" }, w("jobs_none")));
     for (const job of s.jobs) {
       const running = job.status === "running";
@@ -223,16 +226,26 @@ function drawJobs(s: State): void {
             { class: "row" },
             el("span", { class: `badge ${running ? "run" : job.status === "exited" && job.exit_code === 0 ? "ok" : "bad"}` }, statusWord(job.status)),
             job.exit_code !== null && !running ? el("span", {}, w("exit_code", { n: job.exit_code })) : null,
-            el("span", { class: "muted" }, seconds(job.duration_ms)),
+            el("span", { class: "muted", "data-duration": "" }, seconds(job.duration_ms)),
             el("span", { class: "spacer" }),
             running ? button(w("kill"), `kill-${job.id}`, () => void act(`/api/jobs/${encodeURIComponent(job.id)}/kill`), "danger") : null,
           ),
           el("pre", { class: "command" }, job.command),
-          tail ? el("pre", { class: "tail" }, tail.slice(-2000)) : null,
+          el("pre", { class: "tail", "data-tail": "" }, tail.slice(-2000)),
         ),
       );
     }
   });
+  for (const job of s.jobs) {
+    const card = body("jobs").querySelector<HTMLElement>(`article[data-id="${CSS.escape(job.id)}"]`);
+    if (!card) continue;
+    const time = card.querySelector<HTMLElement>("[data-duration]");
+    if (time) time.textContent = seconds(job.duration_ms);
+    const tail = card.querySelector<HTMLElement>("[data-tail]");
+    const text = [job.tail.stdout, job.tail.stderr].filter((x) => x !== "").join("\n").slice(-2000);
+    if (tail && tail.textContent !== text) tail.textContent = text;
+    if (tail) tail.hidden = text === "";
+  }
 }
 
 function feedDetail(record: AuditRecord): string {
