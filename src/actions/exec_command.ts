@@ -20,6 +20,7 @@ import {
   waitMs,
 } from "../exec/jobs.js";
 import { checkCommand } from "../policy/checkCommand.js";
+import { layoutForCommand } from "../sandbox/facts/record.js";
 import { planCommand } from "../sandbox/plan.js";
 import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
@@ -93,8 +94,9 @@ export default defineAction({
       configHome: realOrSame(ctx.store.home),
       settings: ctx.config.sandbox,
       networkRequested: input.network,
+      layout: layoutForCommand(ctx.resources, realOrSame(ctx.store.home), workspace.root, ctx.config, process.env),
     });
-    const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network };
+    const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network, ...(plan.run.info.warning ? { git_pointer_untrusted: true } : {}) };
     ctx.audit.detail = { ...ctx.audit.detail, ...sandboxNote };
     const timeoutMs = clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000;
     const launch = (id?: string): Job => {

@@ -76,8 +76,12 @@ export const SandboxConfig = z
     network: z.enum(["ask", "on", "off"]).default("ask"),
     /** More paths replaced by empty mounts: absolute, `~/…`, or relative to the workspace. */
     hide: z.array(z.string().min(1)).default([]),
+    /** Size cap of the private /tmp and /dev/shm, each (MiB). */
+    tmp_size_mb: z.number().int().min(1).max(1_048_576).default(1024),
+    /** Processes and threads one command may hold at once (RLIMIT_NPROC; not enforced by the kernel for root). */
+    max_processes: z.number().int().min(16).max(1_000_000).default(2048),
   })
-  .default({ mode: "auto", network: "ask", hide: [] });
+  .default({ mode: "auto", network: "ask", hide: [], tmp_size_mb: 1024, max_processes: 2048 });
 /** Checkpoints before every change (src/checkpoints/, docs/checkpoints.md). */
 export const CheckpointsConfig = z.object({
   enabled: z.boolean().default(true),

@@ -62,6 +62,7 @@ export const JobOutput = z.object({
       kind: z.enum(["bubblewrap", "seatbelt", "none"]),
       network: z.boolean().describe("Whether the command could reach the network."),
       note: z.string().optional().describe("Set when there is no sandbox: the command ran with the user's full rights."),
+      warning: z.string().optional().describe("One line when the sandbox withheld something the workspace's files asked for (a git pointer that changed since the server started)."),
     })
     .optional()
     .describe("How the command ran."),

@@ -53,7 +53,7 @@ async function detect(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promis
   const candidates: BwrapFeatures[] = [FULL_FEATURES, { userNamespace: true, disableUserns: false }, { userNamespace: false, disableUserns: false }];
   let lastError = "";
   for (const features of candidates) {
-    const probe = [...isolationArgs(features, false), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "true"];
+    const probe = [...isolationArgs(features, false), "--ro-bind", "/", "/", "--dev", "/dev", "--size", "1048576", "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc", "--size", "1048576", "--tmpfs", "/tmp", "--", "true"];
     const run = await tryRun(program, probe);
     if (run === null) return { available: true, kind: "bubblewrap", program, features };
     lastError = run;

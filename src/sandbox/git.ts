@@ -25,6 +25,9 @@ export interface GitProtection {
   emptyDirs: string[];
   /** The repository's top folder when it lies above the workspace: git must see it (read-only) to find the repository. */
   visible: string[];
+  /** The git folder and common folder the pointers name now (null: no repository). */
+  gitDir: string | null;
+  commonDir: string | null;
 }
 
 const HOOK_MANAGER_FILES = [".husky", ".pre-commit-config.yaml", "lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml", "lefthook-local.yml", ".lefthook-local.yml"];
@@ -33,21 +36,21 @@ const MAX_MODULES = 200;
 
 /** Find the repository around `workspace` (the workspace itself or a parent) and what to protect. */
 export function gitProtection(workspace: string): GitProtection {
-  const empty: GitProtection = { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [] };
+  const empty = (): GitProtection => ({ writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [], gitDir: null, commonDir: null });
   const dotGit = findDotGit(workspace);
-  if (!dotGit) return empty;
-  const result: GitProtection = { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [] };
+  if (!dotGit) return empty();
+  const result = empty();
   let gitDir: string;
   const stat = lstatSync(dotGit.path);
   if (stat.isDirectory()) {
     gitDir = realpathSync(dotGit.path);
   } else if (stat.isFile()) {
     const target = readGitFile(dotGit.path);
-    if (!target) return empty;
+    if (!target) return empty();
     gitDir = target;
     result.readOnly.push(dotGit.path);
   } else {
-    return empty;
+    return empty();
   }
   let commonDir = gitDir;
   const commonPointer = join(gitDir, "commondir");
@@ -62,6 +65,8 @@ export function gitProtection(workspace: string): GitProtection {
     const mainPointer = join(commonDir, "commondir");
     if (!existsSync(mainPointer)) result.mustNotAppear.push(mainPointer);
   }
+  result.gitDir = gitDir;
+  result.commonDir = commonDir;
   // The git folders themselves are bound onto themselves: a mount point cannot be renamed away and replaced.
   result.writable.push(gitDir);
   if (commonDir !== gitDir) result.writable.push(commonDir);

@@ -21,6 +21,8 @@ export const messages = {
       ? `Tell the user: run \`${fix}\` on the computer running chatgpt-codex (or set sandbox.mode to "auto" to allow commands without a sandbox).`
       : 'Tell the user: commands need a sandbox here; they can set sandbox.mode to "auto" to allow commands without one.',
   answerNoSandbox: "No sandbox: this command ran with the user's full rights (the command policy was the only guard).",
+  untrustedGitPointer: (dirs: readonly string[]) =>
+    `A git pointer in the workspace (.git file or commondir) now names ${dirs.join(", ")}, not the git folder recorded when the server started, so nothing outside the workspace was writable for this command (git commit may fail). If the user changed the repository layout themselves, they restart the server to record it.`,
   networkOffRefused: 'network: true is not allowed: the user set sandbox.network to "off", so commands never get network access.',
   networkOffHint: 'Do the work without network, or ask the user to run the command themselves (or to set sandbox.network to "ask" or "on").',
   reasons: {

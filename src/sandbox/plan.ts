@@ -5,6 +5,8 @@ import { ActionError } from "../core/errors.js";
 import { bwrapArgs } from "./bwrap.js";
 import { sandboxAvailability } from "./detect.js";
 import { messages } from "./messages.js";
+import type { GitLayout } from "./facts/gitLayout.js";
+import { shellLaunchArgs } from "./launch.js";
 import { buildPolicy } from "./policy.js";
 import { seatbeltArgs } from "./seatbelt.js";
 import type { NetworkMode, SandboxInfo, SandboxPolicy, SandboxSettings } from "./types.js";
@@ -42,6 +44,8 @@ export interface PlanInput {
   settings: SandboxSettings;
   /** exec_command's `network` field. */
   networkRequested: boolean;
+  /** The workspace's git layout as recorded at the owner's last act (null: none recorded). */
+  layout: GitLayout | null;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
 }
@@ -56,7 +60,7 @@ export async function planCommand(input: PlanInput): Promise<ExecPlan> {
   if (input.networkRequested && settings.network === "off") {
     throw new ActionError("BLOCKED_BY_POLICY", messages.networkOffRefused, { hint: messages.networkOffHint, details: { rule: "sandbox-network-off" } });
   }
-  const shellArgs = ["-c", input.command];
+  const shellArgs = shellLaunchArgs(input.shell, input.command, { maxProcesses: settings.max_processes });
   const unsandboxed = (note: string): ExecPlan => ({
     file: input.shell,
     args: shellArgs,
@@ -86,9 +90,11 @@ export async function planCommand(input: PlanInput): Promise<ExecPlan> {
     hide: settings.hide,
     network,
     env: input.env,
+    layout: input.layout,
   });
+  const warning = policy.untrustedGit ? messages.untrustedGitPointer(policy.untrustedGit) : undefined;
   const run: SandboxRun = {
-    info: { active: true, kind: available.kind, network },
+    info: { active: true, kind: available.kind, network, ...(warning ? { warning } : {}) },
     hidden: policy.hidden.flatMap((h) => (h.written ? [h.written, h.path] : [h.path])),
     networkMode: settings.network,
   };
@@ -113,7 +119,7 @@ export async function planCommand(input: PlanInput): Promise<ExecPlan> {
   }
   return {
     file: available.program!,
-    args: bwrapArgs(policy, { file: input.shell, args: shellArgs }, available.features),
+    args: bwrapArgs(policy, { file: input.shell, args: shellArgs }, available.features, { tmpBytes: settings.tmp_size_mb * 1024 * 1024 }),
     env: {},
     run,
     policy,

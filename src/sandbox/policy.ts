@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
+import { reconcile, type GitLayout, type Guarded } from "./facts/gitLayout.js";
 import { gitProtection } from "./git.js";
 import type { HiddenPath, SandboxPolicy } from "./types.js";
 
@@ -50,25 +51,23 @@ export interface PolicyInput {
   hide: readonly string[];
   network: boolean;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The git layout recorded at the owner's last act (server start, registration); null when
+   * none: then no git folder outside the workspace is writable. Never read from the workspace now.
+   */
+  layout: GitLayout | null;
 }
 
 /** Build the one sandbox description for a command (cheap: a few stat calls). */
 export function buildPolicy(input: PolicyInput): SandboxPolicy {
-  const git = gitProtection(input.workspace);
   const hidden = new Map<string, HiddenPath>();
-  const candidates = [
-    ...SECRET_PATHS.map((p) => expand(p, input.home, input.workspace)),
-    ...SYSTEM_HIDDEN_PATHS,
-    input.configHome,
-    ...input.hide.map((p) => expand(p, input.home, input.workspace)),
-  ];
-  const agent = (input.env ?? process.env).SSH_AUTH_SOCK;
-  if (agent && isAbsolute(agent)) candidates.push(agent);
-  for (const candidate of candidates) {
+  for (const candidate of hiddenCandidates(input)) {
     for (const entry of hiddenEntries(candidate)) hidden.set(entry.path, entry);
   }
+  const { protection: git, untrusted } = reconcile(gitProtection(input.workspace), input.layout, guardedPaths(input, [...hidden.keys()]));
   for (const dir of git.emptyDirs) hidden.set(dir, { path: dir, kind: "dir" });
   return {
+    ...(untrusted.length > 0 ? { untrustedGit: untrusted } : {}),
     workspace: input.workspace,
     writable: git.writable.filter((dir) => dir !== input.workspace),
     readOnly: git.readOnly,
@@ -78,6 +77,38 @@ export function buildPolicy(input: PolicyInput): SandboxPolicy {
     network: input.network,
     cwd: input.cwd,
   };
+}
+
+/** Every path a sandbox hides, as configured (symlinks not yet resolved). */
+function hiddenCandidates(input: Pick<PolicyInput, "home" | "workspace" | "configHome" | "hide" | "env">): string[] {
+  const candidates = [
+    ...SECRET_PATHS.map((p) => expand(p, input.home, input.workspace)),
+    ...SYSTEM_HIDDEN_PATHS,
+    input.configHome,
+    ...input.hide.map((p) => expand(p, input.home, input.workspace)),
+  ];
+  const agent = (input.env ?? process.env).SSH_AUTH_SOCK;
+  if (agent && isAbsolute(agent)) candidates.push(agent);
+  return candidates;
+}
+
+/** What no git folder may be made writable over (see forbiddenWritable), as real paths. */
+export function guardedPaths(input: Pick<PolicyInput, "home" | "workspace" | "configHome" | "hide" | "env">, hiddenReal?: string[]): Guarded {
+  const candidates = hiddenCandidates(input);
+  return {
+    home: realOr(input.home),
+    configHome: realOr(input.configHome),
+    workspace: input.workspace,
+    hidden: [...new Set([...candidates, ...candidates.map(realOr), ...(hiddenReal ?? [])])],
+  };
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** `~/x` → home/x; relative → inside the workspace; absolute stays. */

@@ -6,6 +6,8 @@ export interface SandboxInfo {
   kind: SandboxKind;
   /** Whether the command could reach the network (always true without a sandbox). */
   network: boolean;
+  /** One line when the sandbox withheld something the workspace's files asked for (a git pointer that changed). */
+  warning?: string;
 }
 
 export type SandboxMode = "auto" | "required" | "off";
@@ -15,9 +17,13 @@ export interface SandboxSettings {
   mode: SandboxMode;
   network: NetworkMode;
   hide: string[];
+  /** Size of the private /tmp and /dev/shm (each), in MiB. */
+  tmp_size_mb: number;
+  /** Processes (and threads) a command's sandbox may hold at once. */
+  max_processes: number;
 }
 
-export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: "auto", network: "ask", hide: [] };
+export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: "auto", network: "ask", hide: [], tmp_size_mb: 1024, max_processes: 2048 };
 
 /** A path replaced by an empty mount: an empty folder for a folder, an empty file for a file. */
 export interface HiddenPath {
@@ -47,4 +53,6 @@ export interface SandboxPolicy {
   network: boolean;
   /** Folder the command starts in (inside the workspace). */
   cwd: string;
+  /** Git folders a pointer names now that the recorded layout does not allow: not writable (the answer says so). */
+  untrustedGit?: string[];
 }

@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { accessState, publicAccess } from "../access/state.js";
 import { redactToken, verifyBearer } from "../access/token.js";
@@ -21,6 +22,7 @@ import { isOAuthPath, registerOAuthRoutes } from "../oauth/routes.js";
 import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
 import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
+import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
 
 export interface ServerOptions {
   home: string;
@@ -64,6 +66,8 @@ export function buildServer(options: ServerOptions): CodexServer {
   const initial = store.current();
   const actions = options.actions ?? ACTIONS;
   const resources = new ResourceBag();
+  // The git layouts commands may rely on are read now, at the owner's act, never from a command's writes.
+  recordLayoutsAtStart(resources, realOrSelf(options.home), initial);
   const audit = new AuditLog(options.home);
   const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));
   let trustedForwarding: TrustedForwarding = null;
@@ -274,4 +278,12 @@ export function buildServer(options: ServerOptions): CodexServer {
       trustedForwarding = tunnel;
     },
   };
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

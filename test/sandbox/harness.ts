@@ -109,14 +109,15 @@ export interface CliServer {
 }
 
 /** The real `serve` in its own process, as the world's user, with HOME pointing at the canaries. */
-export async function startCliServer(world: World, env: Record<string, string> = {}): Promise<CliServer> {
+export async function startCliServer(world: World, env: Record<string, string> = {}, options: { inheritedFds?: number } = {}): Promise<CliServer> {
   const node = process.execPath;
   const args = [CLI, "serve", "--port", "0"];
   const command = world.uid === null ? node : "setpriv";
   const argv = world.uid === null ? args : [`--reuid=${world.uid}`, `--regid=${world.uid}`, "--clear-groups", node, ...args];
   const child = spawn(command, argv, {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.home, CHATGPT_CODEX_HOME: world.configHome, NO_COLOR: "1", LANG: "C.UTF-8", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    // inheritedFds: extra open pipes the server inherits (as from a supervisor); commands must never see them.
+    stdio: ["ignore", "pipe", "pipe", ...Array.from({ length: options.inheritedFds ?? 0 }, () => "pipe" as const)],
   });
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));

@@ -197,7 +197,7 @@ describe("git protection", () => {
 
   test("no repository: nothing to protect", () => {
     const ws = tempDir();
-    assert.deepEqual(gitProtection(ws), { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [] });
+    assert.deepEqual(gitProtection(ws), { writable: [], readOnly: [], mustNotAppear: [], emptyDirs: [], visible: [], gitDir: null, commonDir: null });
   });
 
   test("core.hooksPath reader: section, case, quotes; other sections ignored", () => {
@@ -222,7 +222,7 @@ describe("policy: hidden paths", () => {
     symlinkSync(join(root, "nowhere"), join(home, ".aws"));
     const ws = join(root, "ws");
     mkdirSync(join(ws, "secrets"), { recursive: true });
-    const p = buildPolicy({ workspace: ws, cwd: ws, home, configHome: join(root, "cfg-missing"), hide: ["secrets", "~/.netrc", "/nonexistent/x"], network: false, env: {} });
+    const p = buildPolicy({ workspace: ws, cwd: ws, home, configHome: join(root, "cfg-missing"), hide: ["secrets", "~/.netrc", "/nonexistent/x"], network: false, env: {}, layout: null });
     const byPath = new Map(p.hidden.map((h) => [h.path, h]));
     assert.equal(byPath.get(join(home, ".ssh"))?.kind, "dir");
     assert.equal(byPath.get(join(home, ".netrc"))?.kind, "file");
@@ -256,10 +256,13 @@ describe("hints", () => {
   });
 });
 
-test("config: sandbox defaults to auto / ask / no extra paths; values are checked", () => {
+test("config: sandbox defaults to auto / ask / no extra paths / 1 GiB tmpfs / 2048 processes; values are checked", () => {
   const token = "a".repeat(43);
-  assert.deepEqual(ConfigSchema.parse({ token }).sandbox, { mode: "auto", network: "ask", hide: [] });
+  const limits = { tmp_size_mb: 1024, max_processes: 2048 };
+  assert.deepEqual(ConfigSchema.parse({ token }).sandbox, { mode: "auto", network: "ask", hide: [], ...limits });
+  assert.equal(ConfigSchema.safeParse({ token, sandbox: { tmp_size_mb: 0 } }).success, false);
+  assert.equal(ConfigSchema.safeParse({ token, sandbox: { max_processes: 3 } }).success, false);
   assert.equal(ConfigSchema.safeParse({ token, sandbox: { mode: "maybe" } }).success, false);
   assert.equal(ConfigSchema.safeParse({ token, sandbox: { network: "sometimes" } }).success, false);
-  assert.deepEqual(ConfigSchema.parse({ token, sandbox: { network: "off" } }).sandbox, { mode: "auto", network: "off", hide: [] });
+  assert.deepEqual(ConfigSchema.parse({ token, sandbox: { network: "off" } }).sandbox, { mode: "auto", network: "off", hide: [], ...limits });
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname } from "node:path";
 import type { Command } from "commander";
 import { accessState } from "../../access/state.js";
@@ -9,6 +10,9 @@ import { ConfigError, loadConfig } from "../../config/store.js";
 import { t } from "../i18n/index.js";
 import { configInUse, home, print, printJson } from "../io.js";
 import { level } from "../style.js";
+import { forbiddenWritable, loadLayouts, reconcile } from "../../sandbox/facts/gitLayout.js";
+import { gitProtection } from "../../sandbox/git.js";
+import { guardedPaths } from "../../sandbox/policy.js";
 import { sandboxStatus } from "../../sandbox/status.js";
 import { DEFAULT_SANDBOX_SETTINGS } from "../../sandbox/types.js";
 import { sandboxSummary } from "../sandboxText.js";
@@ -127,6 +131,10 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
       const name = t("doctor.workspace", { name: w.name });
       checks.push(ok ? { name, level: "ok", detail: w.path } : { name, level: "fail", detail: t("doctor.workspaceGone", { path: w.path }), fix: t("doctor.workspaceGoneFix", { name: w.name }) });
     }
+    for (const w of config.workspaces) {
+      const layout = gitLayoutCheck(w.name, w.path, configHome, config);
+      if (layout) checks.push(layout);
+    }
     const state = accessState(config);
     checks.push(
       state.active
@@ -141,6 +149,29 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
   checks.push(toolCheck("rg", t("doctor.rgPurpose"), t("doctor.rgInstall"), false));
   checks.push(toolCheck("cloudflared", t("doctor.cfPurpose"), t("doctor.cfInstall"), false));
   return checks;
+}
+
+/** The workspace's git pointers against the layout the server recorded (API contract §14). */
+function gitLayoutCheck(name: string, path: string, configHome: string, config: Config): Check | null {
+  let root: string;
+  try {
+    root = realpathSync(path);
+  } catch {
+    return null; // reported above as gone
+  }
+  const title = t("doctor.gitLayout", { name });
+  const recorded = loadLayouts(realpathSync(configHome))[root] ?? null;
+  const guarded = guardedPaths({ workspace: root, home: homedir(), configHome: realpathSync(configHome), hide: config.sandbox.hide });
+  const { untrusted } = reconcile(gitProtection(root), recorded, guarded);
+  if (untrusted.length > 0) {
+    const refused = untrusted.filter((dir) => forbiddenWritable(dir, guarded) !== null);
+    const detail = refused.length === untrusted.length
+      ? t("doctor.gitLayoutRefused", { dirs: untrusted.join(", ") })
+      : t("doctor.gitLayoutChanged", { dirs: untrusted.join(", "), time: recorded?.captured_at ?? "-" });
+    return { name: title, level: "warn", detail, fix: t("doctor.gitLayoutFix") };
+  }
+  if (!recorded) return { name: title, level: "ok", detail: t("doctor.gitLayoutNone") };
+  return { name: title, level: "ok", detail: t("doctor.gitLayoutOk", { time: recorded.captured_at }) };
 }
 
 export function register(program: Command): void {

@@ -398,6 +398,21 @@ export const MESSAGES = {
   "sandbox.install": { en: "Install bubblewrap: `sudo apt-get install bubblewrap` (Fedora: `sudo dnf install bubblewrap`; Arch: `sudo pacman -S bubblewrap`)", zh: "安装 bubblewrap:`sudo apt-get install bubblewrap`(Fedora:`sudo dnf install bubblewrap`;Arch:`sudo pacman -S bubblewrap`)" },
   "sandbox.macUntested": { en: "The macOS Seatbelt profile is generated and unit-tested but has not been tried on a real Mac yet.", zh: "macOS 的 Seatbelt 配置文件已生成并通过单元测试,但还没有在真实的 Mac 上试过。" },
   "doctor.sandbox": { en: "command sandbox", zh: "命令沙箱" },
+  "doctor.gitLayout": { en: "git layout of {name}", zh: "{name} 的 git 布局" },
+  "doctor.gitLayoutNone": { en: "not recorded yet (recorded when the server starts)", zh: "尚未记录(服务器启动时记录)" },
+  "doctor.gitLayoutOk": { en: "as recorded at {time}", zh: "与 {time} 记录的一致" },
+  "doctor.gitLayoutChanged": {
+    en: "a git pointer (.git file or .git/commondir) now names {dirs}, not the git folder recorded at {time}: commands get nothing writable outside the workspace",
+    zh: "git 指针(.git 文件或 .git/commondir)现在指向 {dirs},与 {time} 记录的 git 文件夹不同:命令在 workspace 之外没有任何可写位置",
+  },
+  "doctor.gitLayoutRefused": {
+    en: "a git pointer names {dirs}, which is never made writable (home folder, config folder, a hidden path or above them)",
+    zh: "git 指针指向 {dirs},这些位置永远不会被设为可写(主目录、配置文件夹、隐藏路径或它们的上级)",
+  },
+  "doctor.gitLayoutFix": {
+    en: "If you did not make this change, delete the pointer (a .git file or .git/commondir in the workspace) — a command may have planted it. If you did, restart the server to record the new layout.",
+    zh: "如果这不是你改的,请删除该指针(workspace 里的 .git 文件或 .git/commondir)——可能是某条命令植入的。如果是你改的,重启服务器以记录新布局。",
+  },
 
   // connector
   "connector.desc": { en: "ChatGPT connector (OAuth on /mcp): pairing codes and grants", zh: "ChatGPT 连接器(/mcp 上的 OAuth):配对码与授权" },
