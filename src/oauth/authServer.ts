@@ -308,6 +308,7 @@ export class ConnectorAuth {
       };
     }
     const result: PairingResult = consumePairingCode(this.store.home, field("pairing_code") ?? "", now);
+    // Only a guess at a waiting code counts: with no code, or an expired one, there is nothing to guess.
     if (result === "wrong") {
       pending.wrong_tries++;
       this.guesses.recordWrong(clientId, clientKey, now.getTime());
