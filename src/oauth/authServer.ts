@@ -3,6 +3,7 @@ import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
 import { AuthThrottle } from "../server/throttle.js";
 import { grantStatus, GrantStore, type ClientRecord, type GrantRecord } from "./grants.js";
+import { PairingGuesses, TRIES_PER_REQUEST } from "./guesses.js";
 import { consumePairingCode, type PairingResult } from "./pairing.js";
 import { redirectAllowed } from "./redirect.js";
 import { parseScopes, scopeText, SCOPES, type Scope } from "./scopes.js";
@@ -53,6 +54,8 @@ export interface PendingConsent {
   csrf: string;
   cookie_hash: string;
   expires: number;
+  /** Wrong pairing codes typed into this very request; at TRIES_PER_REQUEST it is dead. */
+  wrong_tries: number;
 }
 
 interface CodeRecord {
@@ -84,7 +87,7 @@ export type AuthorizeOutcome =
 
 export type ConsentOutcome =
   | { kind: "redirect"; location: string }
-  | { kind: "retry"; pending: PendingConsent; status: number; message: string }
+  | { kind: "retry"; pending: PendingConsent; status: number; message: string; retryAfter?: number }
   | { kind: "error"; status: number; message: string };
 
 export class ConnectorAuth {
@@ -94,9 +97,9 @@ export class ConnectorAuth {
   /** Codes already exchanged (hash → grant made from it), kept until they would have expired anyway. */
   private readonly usedCodes = new Map<string, { grant_id: string; expires: number }>();
   private readonly accessTokens = new Map<string, AccessRecord>();
-  private readonly registrations = new AuthThrottle(() => 60);
-  /** Wrong pairing codes per client and minute (and in all), on top of each code dying after 5 wrong tries. */
-  private readonly pairingFailures = new FailureWindow(10, 30, 60_000);
+  /** 60 per address and 500 in all per minute: the client count in the guessing bound (guesses.ts) rests on the 500. */
+  private readonly registrations = new AuthThrottle(() => 60, 60_000, 500);
+  private readonly guesses = new PairingGuesses();
 
   constructor(
     private readonly store: ConfigStore,
@@ -261,6 +264,7 @@ export class ConnectorAuth {
       csrf: randomBytes(24).toString("base64url"),
       cookie_hash: hashSecret(cookie),
       expires: now + CONSENT_TTL_MS,
+      wrong_tries: 0,
     };
     this.pending.set(pending.id, pending);
     return { kind: "consent", pending, cookie };
@@ -279,6 +283,8 @@ export class ConnectorAuth {
     if (!sameSecret(field("csrf") ?? "", pending.csrf) || !sameSecret(hashSecret(cookie ?? ""), pending.cookie_hash)) {
       return { kind: "error", status: 403, message: "the form did not come from this page (CSRF check failed); start again from ChatGPT" };
     }
+    // Kept until it expires, so that it keeps saying why instead of "unknown request".
+    if (pending.wrong_tries >= TRIES_PER_REQUEST) return { kind: "error", status: 400, message: USED_UP };
     if (field("decision") === "deny") {
       this.pending.delete(pending.id);
       return { kind: "redirect", location: withParams(pending.redirect_uri, { error: "access_denied", error_description: "the owner declined", state: pending.state, iss: this.issuer() }) };
@@ -288,13 +294,29 @@ export class ConnectorAuth {
     const chosen = pending.scopes.filter((s) => chosenList.includes(s));
     if (chosen.length === 0) return { kind: "retry", pending, status: 400, message: "tick at least one permission" };
 
-    const wait = this.pairingFailures.waitSeconds(clientKey, now.getTime());
-    if (wait > 0) return { kind: "retry", pending, status: 429, message: `too many wrong codes; wait ${wait} s, then create a new code` };
-    const result: PairingResult = consumePairingCode(this.store.home, field("pairing_code") ?? "", now);
-    if (result !== "ok") {
-      this.pairingFailures.record(clientKey, now.getTime());
-      return { kind: "retry", pending, status: 400, message: pairingMessage(result) };
+    // Keyed on the request's own client, never on a form field: a stranger's tries land on his client, not the owner's.
+    const clientId = pending.client.client_id;
+    const verdict = this.guesses.check(clientId, clientKey, now.getTime());
+    if (!verdict.allowed) {
+      const who = verdict.reason === "client" ? "too many wrong codes from this app" : "many wrong codes are being tried on this server right now";
+      return {
+        kind: "retry",
+        pending,
+        status: 429,
+        retryAfter: verdict.retryAfter,
+        message: `${who}; wait ${verdict.retryAfter} s and try again (the pairing code stays valid until it expires)`,
+      };
     }
+    const result: PairingResult = consumePairingCode(this.store.home, field("pairing_code") ?? "", now);
+    // Only a guess at a waiting code counts: with no code, or an expired one, there is nothing to guess.
+    if (result === "wrong") {
+      pending.wrong_tries++;
+      this.guesses.recordWrong(clientId, clientKey, now.getTime());
+      if (pending.wrong_tries >= TRIES_PER_REQUEST) return { kind: "error", status: 400, message: `wrong pairing code; ${USED_UP}` };
+      const left = TRIES_PER_REQUEST - pending.wrong_tries;
+      return { kind: "retry", pending, status: 400, message: `wrong pairing code; check it and try again (${left} ${left === 1 ? "try" : "tries"} left on this page)` };
+    }
+    if (result !== "ok") return { kind: "retry", pending, status: 400, message: pairingMessage(result) };
 
     this.pending.delete(pending.id);
     const config = this.config();
@@ -502,14 +524,14 @@ export class ConnectorAuth {
   }
 }
 
+const USED_UP = `this sign-in request used up its ${TRIES_PER_REQUEST} tries and cannot be approved any more; start the connection again from ChatGPT (the pairing code itself still works there)`;
+
 function pairingMessage(result: PairingResult): string {
   switch (result) {
     case "none":
       return "no pairing code is waiting; on the computer run: chatgpt-codex connector code";
     case "expired":
       return "the pairing code expired; on the computer run: chatgpt-codex connector code";
-    case "burned":
-      return "too many wrong codes: that code is now void; create a new one: chatgpt-codex connector code";
     default:
       return "wrong pairing code; check it and try again";
   }
@@ -529,31 +551,4 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
   const url = new URL(uri);
   for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
   return url.toString();
-}
-
-/** Failures in a sliding window, per client and in all; consulted before an attempt, fed after a failed one. */
-class FailureWindow {
-  private readonly perClient = new Map<string, number[]>();
-  private all: number[] = [];
-
-  constructor(
-    private readonly clientLimit: number,
-    private readonly totalLimit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  waitSeconds(client: string, now: number): number {
-    const cutoff = now - this.windowMs;
-    const mine = (this.perClient.get(client) ?? []).filter((t) => t > cutoff);
-    this.all = this.all.filter((t) => t > cutoff);
-    const over = mine.length >= this.clientLimit ? mine : this.all.length >= this.totalLimit ? this.all : null;
-    return over ? Math.max(1, Math.ceil((over[0]! + this.windowMs - now) / 1000)) : 0;
-  }
-
-  record(client: string, now: number): void {
-    const cutoff = now - this.windowMs;
-    this.perClient.set(client, [...(this.perClient.get(client) ?? []).filter((t) => t > cutoff), now]);
-    this.all.push(now);
-    if (this.perClient.size > 10_000) this.perClient.clear();
-  }
 }

@@ -8,19 +8,22 @@ import { hashSecret, sameSecret } from "./secrets.js";
  * The pairing code proves that whoever approves a connector sits at this
  * computer: `connector code` (another process) writes only its hash to a 0600
  * file in the config folder; the server reads that file on every attempt, so a
- * new code works at once. One code at a time, valid 10 minutes, used once, and
- * burned after a few wrong tries (with ~40 bits per code, guessing is hopeless).
+ * new code works at once. One code at a time, valid 10 minutes, used once.
+ * Wrong tries do not wear the code out: anyone can type into a consent page,
+ * so a code that died of wrong tries would be a stranger's off switch for the
+ * owner. Guessing is bounded per consent request, client and address instead
+ * (guesses.ts, which also does the arithmetic for the ~40 bits of a code).
  */
 export const PAIRING_TTL_MS = 10 * 60_000;
-export const PAIRING_MAX_FAILURES = 5;
 const ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"; // no 0/O, 1/I/L
 const LENGTH = 8;
+/** How many codes there are (31^8 ≈ 8.5 × 10^11); the guessing bound in guesses.ts is measured against it. */
+export const PAIRING_CODE_SPACE = ALPHABET.length ** LENGTH;
 
 interface PairingFile {
   hash: string;
   created_at: string;
   expires_at: string;
-  failures: number;
 }
 
 export function pairingFile(home: string): string {
@@ -33,7 +36,7 @@ export function createPairingCode(home: string, now = new Date()): { code: strin
   for (let i = 0; i < LENGTH; i++) raw += ALPHABET[randomInt(ALPHABET.length)];
   const code = `${raw.slice(0, 4)}-${raw.slice(4)}`;
   const expires_at = new Date(now.getTime() + PAIRING_TTL_MS).toISOString();
-  const record: PairingFile = { hash: hashSecret(normalize(code)), created_at: now.toISOString(), expires_at, failures: 0 };
+  const record: PairingFile = { hash: hashSecret(normalize(code)), created_at: now.toISOString(), expires_at };
   mkdirSync(home, { recursive: true, mode: 0o700 });
   if (process.platform !== "win32") chmodSync(home, 0o700);
   writeFileAtomicSync(pairingFile(home), `${JSON.stringify(record)}\n`, 0o600);
@@ -58,9 +61,9 @@ function burn(home: string): void {
   rmSync(pairingFile(home), { force: true });
 }
 
-export type PairingResult = "ok" | "wrong" | "none" | "expired" | "burned";
+export type PairingResult = "ok" | "wrong" | "none" | "expired";
 
-/** Check a typed code; a right one is consumed, a wrong one counts against the code. */
+/** Check a typed code; a right one is consumed, a wrong one changes nothing (the caller counts it). */
 export function consumePairingCode(home: string, input: string, now = new Date()): PairingResult {
   const record = read(home);
   if (!record) return "none";
@@ -73,12 +76,6 @@ export function consumePairingCode(home: string, input: string, now = new Date()
     burn(home);
     return "ok";
   }
-  const failures = (record.failures ?? 0) + 1;
-  if (failures >= PAIRING_MAX_FAILURES) {
-    burn(home);
-    return "burned";
-  }
-  writeFileAtomicSync(pairingFile(home), `${JSON.stringify({ ...record, failures })}\n`, 0o600);
   return "wrong";
 }
 

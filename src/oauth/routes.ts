@@ -86,7 +86,10 @@ export function registerOAuthRoutes(
       const requestId = typeof form.request === "string" ? form.request : "";
       const outcome = auth.consent(form, cookie(request, cookieName(requestId)), deps.clientKey(request));
       if (outcome.kind === "error") return sendPage(reply, outcome.status, errorPage(outcome.message));
-      if (outcome.kind === "retry") return sendPage(reply, outcome.status, consentPage(outcome.pending, deps.workspaces(), outcome.message));
+      if (outcome.kind === "retry") {
+        if (outcome.retryAfter !== undefined) reply.header("retry-after", String(outcome.retryAfter));
+        return sendPage(reply, outcome.status, consentPage(outcome.pending, deps.workspaces(), outcome.message));
+      }
       reply.header("set-cookie", `${cookieName(requestId)}=; Path=/oauth/authorize; HttpOnly; SameSite=Strict; Max-Age=0`);
       return reply.code(302).header("cache-control", "no-store").header("location", outcome.location).send();
     });

@@ -18,48 +18,86 @@ interface Counter {
   previous: number;
 }
 
+/**
+ * Failures per key in two fixed windows (see AuthThrottle for why the sum of
+ * the current and the previous window is a safe bound). Only keys that failed
+ * get an entry; when `maxKeys` are kept, the oldest entry is dropped (Map
+ * order), so memory stays bounded whatever names callers make up.
+ */
+export class WindowCounts {
+  private readonly counts = new Map<string, Counter>();
+
+  constructor(
+    readonly windowMs = 60_000,
+    private readonly maxKeys = 4096,
+  ) {}
+
+  /** Failures of `key` in the current and the previous window: never less than in the last windowMs. */
+  count(key: string, now = Date.now()): number {
+    const counter = this.counts.get(key);
+    if (!counter) return 0;
+    roll(counter, this.windowOf(now));
+    return counter.current + counter.previous;
+  }
+
+  add(key: string, now = Date.now()): void {
+    const window = this.windowOf(now);
+    let counter = this.counts.get(key);
+    if (!counter) {
+      if (this.counts.size >= this.maxKeys) {
+        const oldest = this.counts.keys().next().value;
+        if (oldest !== undefined) this.counts.delete(oldest);
+      }
+      counter = { window, current: 0, previous: 0 };
+      this.counts.set(key, counter);
+    }
+    roll(counter, window);
+    counter.current++;
+  }
+
+  /** Seconds until the previous window no longer counts. */
+  retryAfter(now = Date.now()): number {
+    return Math.max(1, Math.ceil(((this.windowOf(now) + 1) * this.windowMs - now) / 1000));
+  }
+
+  /** Keys currently tracked (for tests and diagnostics). */
+  get size(): number {
+    return this.counts.size;
+  }
+
+  private windowOf(now: number): number {
+    return Math.floor(now / this.windowMs);
+  }
+}
+
 export class AuthThrottle {
-  private readonly clients = new Map<string, Counter>();
-  private readonly global: Counter = { window: 0, current: 0, previous: 0 };
+  private readonly clients: WindowCounts;
+  private readonly global: WindowCounts;
 
   constructor(
     private readonly perClientLimit: () => number,
-    private readonly windowMs = 60_000,
+    windowMs = 60_000,
     private readonly globalLimit = 500,
-    private readonly maxClients = 4096,
-  ) {}
+    maxClients = 4096,
+  ) {
+    this.clients = new WindowCounts(windowMs, maxClients);
+    this.global = new WindowCounts(windowMs, 1);
+  }
 
   /** Record a failed attempt; returns seconds to wait when over the limit, else 0. */
   recordFailure(client: string, now = Date.now()): number {
-    const window = Math.floor(now / this.windowMs);
     const limit = Math.max(1, this.perClientLimit());
-    let counter = this.clients.get(client);
-    if (!counter) {
-      if (this.clients.size >= this.maxClients) {
-        const oldest = this.clients.keys().next().value;
-        if (oldest !== undefined) this.clients.delete(oldest);
-      }
-      counter = { window, current: 0, previous: 0 };
-      this.clients.set(client, counter);
-    }
-    roll(counter, window);
-    roll(this.global, window);
-    const clientOver = counter.current + counter.previous >= limit;
-    const globalOver = this.global.current + this.global.previous >= this.globalLimit;
-    if (clientOver || globalOver) return this.retryAfter(now, window);
-    counter.current++;
-    this.global.current++;
+    const clientOver = this.clients.count(client, now) >= limit;
+    const globalOver = this.global.count("", now) >= this.globalLimit;
+    if (clientOver || globalOver) return this.clients.retryAfter(now);
+    this.clients.add(client, now);
+    this.global.add("", now);
     return 0;
   }
 
   /** Clients currently tracked (for tests and diagnostics). */
   get size(): number {
     return this.clients.size;
-  }
-
-  /** Seconds until the previous window no longer counts. */
-  private retryAfter(now: number, window: number): number {
-    return Math.max(1, Math.ceil(((window + 1) * this.windowMs - now) / 1000));
   }
 }
 

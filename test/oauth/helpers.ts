@@ -69,8 +69,8 @@ export async function postJsonRaw(url: string, body: unknown, headers: Record<st
   return { ...reply, json };
 }
 
-export async function registerClient(base: string, redirectUris: string[], extra: Record<string, unknown> = {}) {
-  return postJsonRaw(`${base}/oauth/register`, { client_name: "Test client", redirect_uris: redirectUris, token_endpoint_auth_method: "none", ...extra });
+export async function registerClient(base: string, redirectUris: string[], extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  return postJsonRaw(`${base}/oauth/register`, { client_name: "Test client", redirect_uris: redirectUris, token_endpoint_auth_method: "none", ...extra }, headers);
 }
 
 /** The consent form as a browser sees it: its hidden fields, its checkboxes, its cookie. */
@@ -87,8 +87,8 @@ function unescape(text: string): string {
   return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
-export async function openConsent(authorizeUrl: string): Promise<ConsentForm> {
-  const page = await raw(authorizeUrl);
+export async function openConsent(authorizeUrl: string, headers: Record<string, string> = {}): Promise<ConsentForm> {
+  const page = await raw(authorizeUrl, { headers });
   const hidden: Record<string, string> = {};
   for (const m of page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) hidden[m[1]!] = unescape(m[2]!);
   const scopes = [...page.text.matchAll(/<input type="checkbox" name="scope" value="([^"]+)" checked>/g)].map((m) => unescape(m[1]!));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describe, it } from "node:test";
 import { DEFAULT_REDIRECT_ALLOW } from "../../src/config/schema.js";
-import { consumePairingCode, createPairingCode, pairingFile, PAIRING_MAX_FAILURES } from "../../src/oauth/pairing.js";
+import { consumePairingCode, createPairingCode, pairingFile, pairingPending } from "../../src/oauth/pairing.js";
 import { redirectAllowed } from "../../src/oauth/redirect.js";
 import { scopeOf } from "../../src/oauth/scopes.js";
 import { ACTIONS } from "../../src/actions/registry.js";
@@ -94,13 +94,14 @@ describe("pairing code", () => {
     assert.equal(existsSync(pairingFile(home)), false);
   });
 
-  it(`is void after ${PAIRING_MAX_FAILURES} wrong tries, even for the right code`, () => {
+  it("wrong tries do not wear the code out (counting them is the consent page's job)", () => {
     const home = tempDir();
     const { code } = createPairingCode(home);
-    const results = [];
-    for (let i = 0; i < PAIRING_MAX_FAILURES; i++) results.push(consumePairingCode(home, "AAAA-AAAA"));
-    assert.deepEqual(results, [...Array(PAIRING_MAX_FAILURES - 1).fill("wrong"), "burned"]);
-    assert.equal(consumePairingCode(home, code), "none");
+    const before = readFileSync(pairingFile(home), "utf8");
+    for (let i = 0; i < 50; i++) assert.equal(consumePairingCode(home, `AAAA-AA${String(i).padStart(2, "2")}`), "wrong");
+    assert.equal(readFileSync(pairingFile(home), "utf8"), before, "a wrong try writes nothing");
+    assert.ok(pairingPending(home));
+    assert.equal(consumePairingCode(home, code), "ok");
   });
 
   it("a new code replaces the old one", () => {
