@@ -13,6 +13,7 @@ import { captureGitLayout, forbiddenWritable, reconcile, type Guarded } from "..
 import { gitProtection } from "../../src/sandbox/git.js";
 import type { SandboxPolicy } from "../../src/sandbox/types.js";
 import { tempDir } from "../helpers.js";
+import { BWRAP, requires } from "../preconditions.js";
 
 const guarded: Guarded = {
   home: "/home/u",
@@ -165,12 +166,7 @@ describe("bwrap argv: hiding mounts come after every bind", () => {
     assert.ok(args.indexOf("--remount-ro") > shm && args[args.indexOf("--remount-ro") + 1] === "/dev");
   });
 
-  test("on a real kernel: a hidden file inside a folder bound read-write after it stays hidden", (t) => {
-    if (spawnSync("bwrap", ["--version"]).status !== 0) {
-      if (process.env.CI === "true") assert.fail("bubblewrap is required in CI");
-      t.skip("bubblewrap (bwrap) is not installed");
-      return;
-    }
+  test("on a real kernel: a hidden file inside a folder bound read-write after it stays hidden", requires(BWRAP), () => {
     const root = tempDir();
     mkdirSync(join(root, "w"));
     mkdirSync(join(root, "h/.ssh/inner"), { recursive: true });
