@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import type { Config } from "../../config/schema.js";
 import type { ResourceBag } from "../../core/resources.js";
 import { guardedPaths } from "../policy.js";
-import { GIT_LAYOUTS, GitLayouts, type GitLayout } from "./gitLayout.js";
+import { captureGitLayout, GIT_LAYOUTS, GitLayouts, saveLayout, type GitLayout } from "./gitLayout.js";
 
 function layouts(resources: ResourceBag, configHome: string): GitLayouts {
   return resources.get(GIT_LAYOUTS, () => new GitLayouts(configHome));
@@ -31,4 +31,19 @@ export function recordLayoutsAtStart(resources: ResourceBag, configHome: string,
 /** The recorded layout for a command in `workspace` (real path). */
 export function layoutForCommand(resources: ResourceBag, configHome: string, workspace: string, config: Config, env: NodeJS.ProcessEnv): GitLayout {
   return layouts(resources, configHome).get(workspace, guarded(workspace, configHome, config, env));
+}
+
+/** Registration (`init`, `workspace add`): the owner's act records the layout a server will find. */
+export function recordLayoutAtRegistration(configHome: string, path: string, config: Config, env: NodeJS.ProcessEnv = process.env): GitLayout | null {
+  let root: string;
+  let home: string;
+  try {
+    root = realpathSync(path);
+    home = realpathSync(configHome);
+  } catch {
+    return null;
+  }
+  const layout = captureGitLayout(root, guarded(root, home, config, env));
+  saveLayout(home, layout);
+  return layout;
 }
