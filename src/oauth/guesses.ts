@@ -27,8 +27,9 @@ import { WindowCounts } from "../server/throttle.js";
  *   minutes, so 30 per client over the code's life. A client must be
  *   registered, and registration allows at most 500 in any two minutes; a
  *   consent request lives 10 minutes, so the clients that can guess during one
- *   code were registered within some 20 minutes: at most 11 × 500 + 100 kept
- *   clients < 6,000, so at most 180,000 tries.
+ *   code were registered within some 20 minutes: at most 11 × 500 + 300 kept
+ *   clients (100 without a grant, and up to 200 more only while each holds one
+ *   of the 200 waiting requests; slots.ts) < 6,000, so at most 180,000 tries.
  * Together fewer than 2^18 (262,144) guesses per code: the chance that any
  * stranger guesses a code is below 2^18 / 31^8 ≈ 3 × 10^-7, and the owner's
  * client is never refused for it.
