@@ -22,15 +22,25 @@ export const MCP_RESOURCE_PATH = "/mcp";
 export const REFRESH_TTL_MS = 30 * 24 * 3600_000;
 const CONSENT_TTL_MS = 10 * 60_000;
 /**
+ * Registered clients without a grant (more only while they hold waiting
+ * requests and came from another address than the one registering; slots.ts).
+ * One address can register at most 360 in any 10 minutes (60 in any two
+ * windows), so behind a tunnel, where the owner shares the stranger's address,
+ * the owner's client outlives its 10-minute consent request.
+ */
+export const MAX_CLIENTS = 400;
+/**
  * Consent requests waiting in memory. Never refused when full: the request of
  * whoever holds the most gives way (slots.ts), so the owner's first authorize
  * always gets a page. Twice MAX_CLIENTS, which that rule rests on.
  */
-export const MAX_PENDING = 200;
+export const MAX_PENDING = 2 * MAX_CLIENTS;
 /** Waiting requests per client: a sixth replaces that client's oldest, so one client cannot fill the table. */
 export const MAX_PENDING_PER_CLIENT = 5;
-/** Registered clients without a grant (more only while they hold waiting requests of other addresses; slots.ts). */
-export const MAX_CLIENTS = 100;
+/** Registrations allowed per address in two consecutive windows (the bound above rests on it). */
+export const REGISTRATIONS_PER_ADDRESS = 60;
+/** Registrations allowed in all in two consecutive windows (the guessing bound in guesses.ts rests on it). */
+export const REGISTRATIONS_GLOBAL = 500;
 /** Requests that ended early (used up, replaced), remembered until they would have expired so they can say why. */
 const MAX_ENDED = 1024;
 const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -117,8 +127,7 @@ export class ConnectorAuth {
   /** Codes already exchanged (hash → grant made from it), kept until they would have expired anyway. */
   private readonly usedCodes = new Map<string, { grant_id: string; expires: number }>();
   private readonly accessTokens = new Map<string, AccessRecord>();
-  /** 60 per address and 500 in all per minute: the client count in the guessing bound (guesses.ts) rests on the 500. */
-  private readonly registrations = new AuthThrottle(() => 60, 60_000, 500);
+  private readonly registrations = new AuthThrottle(() => REGISTRATIONS_PER_ADDRESS, 60_000, REGISTRATIONS_GLOBAL);
   private readonly guesses = new PairingGuesses();
 
   constructor(

@@ -70,14 +70,20 @@ export interface UngrantedClient {
  * `registrant` (an address) registered `fresh`. `clients` is oldest first and
  * includes `fresh`, which is never dropped.
  *
- * Room is taken from the address that registered the most of them (not the
- * globally oldest client, which would let a churning stranger push out the
- * owner's fresh one), its clients without a waiting request first, oldest
- * first. A client with a waiting request is dropped only by a registration
- * from the address that registered it: a stranger churning from his address
- * uses up his own clients, never a waiting one of another address. When only
- * such clients are left, the table stays over `max`; it is still bounded,
- * since each of them holds one of the bounded waiting requests.
+ * Room is taken from the address that registered the most of them, its oldest
+ * first (not the globally oldest client, which would let a churning stranger
+ * push out the owner's fresh one). A client with a waiting request is dropped
+ * only by a registration from the address that registered it: a stranger
+ * churning from his address uses up his own clients, never a waiting one of
+ * another address. When only such clients are left, the table stays over
+ * `max`; it is still bounded, since each of them holds one of the bounded
+ * waiting requests.
+ *
+ * Behind a tunnel the owner shares the stranger's address, so there it is age
+ * alone: within one address the oldest goes first, waiting or not (preferring
+ * clients without a waiting request would hand the stranger the owner's client
+ * in the moments between its registration and its consent page). The owner's
+ * client then outlives `max` - 1 later registrations from that address.
  */
 export function clientsToDrop(clients: readonly UngrantedClient[], fresh: string, registrant: string, max: number): string[] {
   const kept = [...clients];
@@ -85,23 +91,15 @@ export function clientsToDrop(clients: readonly UngrantedClient[], fresh: string
   while (kept.length > max) {
     const sizes = new Map<string, number>();
     for (const c of kept) sizes.set(c.from, (sizes.get(c.from) ?? 0) + 1);
-    // Per address: its first droppable client without a waiting request, else its first droppable one.
-    const choice = new Map<string, number>();
+    // Per address, its oldest client that may be dropped; then the address with the most clients.
+    const first = new Map<string, number>();
     kept.forEach((c, index) => {
-      if (c.client_id === fresh || (c.waiting && c.from !== registrant)) return;
-      const prior = choice.get(c.from);
-      if (prior === undefined || (kept[prior]!.waiting && !c.waiting)) choice.set(c.from, index);
+      if (c.client_id === fresh || (c.waiting && c.from !== registrant) || first.has(c.from)) return;
+      first.set(c.from, index);
     });
     let victim: number | undefined;
-    for (const [from, index] of choice) {
-      if (victim === undefined) {
-        victim = index;
-        continue;
-      }
-      const best = kept[victim]!;
-      const size = sizes.get(from)!;
-      const bestSize = sizes.get(best.from)!;
-      if (size > bestSize || (size === bestSize && index < victim)) victim = index;
+    for (const [from, index] of first) {
+      if (victim === undefined || sizes.get(from)! > sizes.get(kept[victim]!.from)!) victim = index;
     }
     if (victim === undefined) break;
     dropped.push(kept[victim]!.client_id);
