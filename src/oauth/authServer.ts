@@ -8,6 +8,7 @@ import { consumePairingCode, type PairingResult } from "./pairing.js";
 import { redirectAllowed } from "./redirect.js";
 import { parseScopes, scopeText, SCOPES, type Scope } from "./scopes.js";
 import { channelOf, hashSecret, newSecret, s256, sameSecret } from "./secrets.js";
+import { clientsToDrop, requestToReplace } from "./slots.js";
 
 /**
  * The connector's authorization server: one owner, one protected resource
@@ -20,8 +21,28 @@ import { channelOf, hashSecret, newSecret, s256, sameSecret } from "./secrets.js
 export const MCP_RESOURCE_PATH = "/mcp";
 export const REFRESH_TTL_MS = 30 * 24 * 3600_000;
 const CONSENT_TTL_MS = 10 * 60_000;
-const MAX_PENDING = 200;
-const MAX_CLIENTS = 100;
+/**
+ * Registered clients without a grant (more only while they hold waiting
+ * requests and came from another address than the one registering; slots.ts).
+ * One address can register at most 360 in any 10 minutes (60 in any two
+ * windows), so behind a tunnel, where the owner shares the stranger's address,
+ * the owner's client outlives its 10-minute consent request.
+ */
+export const MAX_CLIENTS = 400;
+/**
+ * Consent requests waiting in memory. Never refused when full: the request of
+ * whoever holds the most gives way (slots.ts), so the owner's first authorize
+ * always gets a page. Twice MAX_CLIENTS, which that rule rests on.
+ */
+export const MAX_PENDING = 2 * MAX_CLIENTS;
+/** Waiting requests per client: a sixth replaces that client's oldest, so one client cannot fill the table. */
+export const MAX_PENDING_PER_CLIENT = 5;
+/** Registrations allowed per address in two consecutive windows (the bound above rests on it). */
+export const REGISTRATIONS_PER_ADDRESS = 60;
+/** Registrations allowed in all in two consecutive windows (the guessing bound in guesses.ts rests on it). */
+export const REGISTRATIONS_GLOBAL = 500;
+/** Requests that ended early (used up, replaced), remembered until they would have expired so they can say why. */
+const MAX_ENDED = 1024;
 const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
 export type Principal =
@@ -56,7 +77,12 @@ export interface PendingConsent {
   expires: number;
   /** Wrong pairing codes typed into this very request; at TRIES_PER_REQUEST it is dead. */
   wrong_tries: number;
+  /** The address that opened it (for who gives way when the table is full). */
+  from: string;
 }
+
+/** Why a request ended before it expired; it frees its slot at once and only this is kept. */
+type EndedReason = "used_up" | "replaced";
 
 interface CodeRecord {
   client_id: string;
@@ -92,13 +118,16 @@ export type ConsentOutcome =
 
 export class ConnectorAuth {
   readonly grants: GrantStore;
+  /** Oldest first (Map order): the order slots.ts reads as age. */
   private readonly pending = new Map<string, PendingConsent>();
+  private readonly ended = new Map<string, { reason: EndedReason; expires: number }>();
+  /** Which address registered each client without a grant, while this server runs (slots.ts). */
+  private readonly registeredFrom = new Map<string, string>();
   private readonly codes = new Map<string, CodeRecord>();
   /** Codes already exchanged (hash → grant made from it), kept until they would have expired anyway. */
   private readonly usedCodes = new Map<string, { grant_id: string; expires: number }>();
   private readonly accessTokens = new Map<string, AccessRecord>();
-  /** 60 per address and 500 in all per minute: the client count in the guessing bound (guesses.ts) rests on the 500. */
-  private readonly registrations = new AuthThrottle(() => 60, 60_000, 500);
+  private readonly registrations = new AuthThrottle(() => REGISTRATIONS_PER_ADDRESS, 60_000, REGISTRATIONS_GLOBAL);
   private readonly guesses = new PairingGuesses();
 
   constructor(
@@ -191,16 +220,26 @@ export class ConnectorAuth {
     };
     const secret = method === "none" ? undefined : newSecret("cgs_");
     if (secret) record.secret_hash = hashSecret(secret);
-    this.grants.update((data) => {
+    this.sweep(now.getTime());
+    this.registeredFrom.set(record.client_id, clientKey);
+    const dropped = this.grants.update((data) => {
       data.clients.push(record);
-      // Registration is open to anyone who can reach the URL: keep the list bounded,
-      // dropping the oldest clients that hold no grant.
-      while (data.clients.length > MAX_CLIENTS) {
-        const index = data.clients.findIndex((c) => !data.grants.some((g) => g.client_id === c.client_id));
-        if (index < 0) break;
-        data.clients.splice(index, 1);
-      }
+      // Registration is open to anyone who can reach the URL: keep the clients without a grant
+      // bounded, taking room from the address that registered the most (slots.ts).
+      const granted = new Set(data.grants.map((g) => g.client_id));
+      const waiting = new Set([...this.pending.values()].map((p) => p.client.client_id));
+      const ungranted = data.clients
+        .filter((c) => !granted.has(c.client_id))
+        .map((c) => ({ client_id: c.client_id, from: this.registeredFrom.get(c.client_id) ?? "", waiting: waiting.has(c.client_id) }));
+      const drop = new Set(clientsToDrop(ungranted, record.client_id, clientKey, MAX_CLIENTS));
+      data.clients = data.clients.filter((c) => !drop.has(c.client_id));
+      // Bounded by the table: forget addresses of clients no longer in it.
+      const kept = new Set(data.clients.map((c) => c.client_id));
+      for (const id of this.registeredFrom.keys()) if (!kept.has(id)) this.registeredFrom.delete(id);
+      return drop;
     });
+    // A dropped client's waiting requests go with it, so they count against no one.
+    for (const [id, p] of this.pending) if (dropped.has(p.client.client_id)) this.endRequest(id, "replaced");
     return {
       status: 201,
       body: {
@@ -218,7 +257,7 @@ export class ConnectorAuth {
   }
 
   /** GET /oauth/authorize: validate, then either show the consent page or report the error. */
-  authorize(query: Record<string, unknown>, now = Date.now()): AuthorizeOutcome {
+  authorize(query: Record<string, unknown>, clientKey: string, now = Date.now()): AuthorizeOutcome {
     const param = (name: string): string | undefined => {
       const value = query[name];
       return typeof value === "string" ? value : undefined;
@@ -251,7 +290,7 @@ export class ConnectorAuth {
     const scopes = requested.length > 0 ? requested : [...SCOPES];
 
     this.sweep(now);
-    if (this.pending.size >= MAX_PENDING) return { kind: "error", status: 503, message: "too many sign-in requests are waiting; try again in a few minutes" };
+    this.makeRoom(client.client_id);
     const cookie = randomBytes(24).toString("base64url");
     const pending: PendingConsent = {
       id: randomBytes(18).toString("base64url"),
@@ -265,6 +304,7 @@ export class ConnectorAuth {
       cookie_hash: hashSecret(cookie),
       expires: now + CONSENT_TTL_MS,
       wrong_tries: 0,
+      from: clientKey,
     };
     this.pending.set(pending.id, pending);
     return { kind: "consent", pending, cookie };
@@ -277,14 +317,20 @@ export class ConnectorAuth {
       return typeof value === "string" ? value : undefined;
     };
     this.sweep(now.getTime());
-    const pending = this.pending.get(field("request") ?? "");
-    if (!pending) return { kind: "error", status: 400, message: "this sign-in request expired or was already answered; start again from ChatGPT" };
+    const requestId = field("request") ?? "";
+    const pending = this.pending.get(requestId);
+    if (!pending) {
+      const ended = this.ended.get(requestId)?.reason;
+      return { kind: "error", status: 400, message: ended === "used_up" ? USED_UP : ended === "replaced" ? REPLACED : "this sign-in request expired or was already answered; start again from ChatGPT" };
+    }
     // CSRF: the form's token and the cookie set with the page must both match this request.
     if (!sameSecret(field("csrf") ?? "", pending.csrf) || !sameSecret(hashSecret(cookie ?? ""), pending.cookie_hash)) {
       return { kind: "error", status: 403, message: "the form did not come from this page (CSRF check failed); start again from ChatGPT" };
     }
-    // Kept until it expires, so that it keeps saying why instead of "unknown request".
-    if (pending.wrong_tries >= TRIES_PER_REQUEST) return { kind: "error", status: 400, message: USED_UP };
+    if (!this.grants.client(pending.client.client_id)) {
+      this.endRequest(pending.id, "replaced");
+      return { kind: "error", status: 400, message: REPLACED };
+    }
     if (field("decision") === "deny") {
       this.pending.delete(pending.id);
       return { kind: "redirect", location: withParams(pending.redirect_uri, { error: "access_denied", error_description: "the owner declined", state: pending.state, iss: this.issuer() }) };
@@ -312,7 +358,11 @@ export class ConnectorAuth {
     if (result === "wrong") {
       pending.wrong_tries++;
       this.guesses.recordWrong(clientId, clientKey, now.getTime());
-      if (pending.wrong_tries >= TRIES_PER_REQUEST) return { kind: "error", status: 400, message: `wrong pairing code; ${USED_UP}` };
+      if (pending.wrong_tries >= TRIES_PER_REQUEST) {
+        // Dead: its slot is free at once; only why it ended is kept (so it keeps saying so).
+        this.endRequest(pending.id, "used_up");
+        return { kind: "error", status: 400, message: `wrong pairing code; ${USED_UP}` };
+      }
       const left = TRIES_PER_REQUEST - pending.wrong_tries;
       return { kind: "retry", pending, status: 400, message: `wrong pairing code; check it and try again (${left} ${left === 1 ? "try" : "tries"} left on this page)` };
     }
@@ -516,14 +566,46 @@ export class ConnectorAuth {
     return { principal: { kind: "oauth", grant_id: grant.id, client_id: grant.client_id, client_name: grant.client_name, scopes: record.scopes } };
   }
 
+  /**
+   * Room for one more request of `clientId`: its own oldest goes past MAX_PENDING_PER_CLIENT, and
+   * a full table replaces a request of whoever holds the most (slots.ts) instead of refusing.
+   */
+  private makeRoom(clientId: string): void {
+    const mine = [...this.pending.values()].filter((p) => p.client.client_id === clientId);
+    for (const p of mine.slice(0, Math.max(0, mine.length - MAX_PENDING_PER_CLIENT + 1))) this.endRequest(p.id, "replaced");
+    while (this.pending.size >= MAX_PENDING) {
+      const victim = requestToReplace([...this.pending.values()].map((p) => ({ id: p.id, client_id: p.client.client_id, from: p.from })));
+      if (victim === undefined) break;
+      this.endRequest(victim, "replaced");
+    }
+  }
+
+  private endRequest(id: string, reason: EndedReason): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (this.ended.size >= MAX_ENDED) {
+      const oldest = this.ended.keys().next().value;
+      if (oldest !== undefined) this.ended.delete(oldest);
+    }
+    this.ended.set(id, { reason, expires: pending.expires });
+  }
+
+  /** Consent requests waiting now (for tests and diagnostics). */
+  get waitingRequests(): number {
+    return this.pending.size;
+  }
+
   private sweep(now: number): void {
     for (const [key, p] of this.pending) if (p.expires <= now) this.pending.delete(key);
+    for (const [key, e] of this.ended) if (e.expires <= now) this.ended.delete(key);
     for (const [key, c] of this.codes) if (c.expires <= now) this.codes.delete(key);
     for (const [key, u] of this.usedCodes) if (u.expires <= now) this.usedCodes.delete(key);
     for (const [key, a] of this.accessTokens) if (a.expires <= now) this.accessTokens.delete(key);
   }
 }
 
+const REPLACED = "this sign-in request was replaced by newer ones and cannot be approved any more; start the connection again from ChatGPT";
 const USED_UP = `this sign-in request used up its ${TRIES_PER_REQUEST} tries and cannot be approved any more; start the connection again from ChatGPT (the pairing code itself still works there)`;
 
 function pairingMessage(result: PairingResult): string {

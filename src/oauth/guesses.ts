@@ -27,14 +27,15 @@ import { WindowCounts } from "../server/throttle.js";
  *   minutes, so 30 per client over the code's life. A client must be
  *   registered, and registration allows at most 500 in any two minutes; a
  *   consent request lives 10 minutes, so the clients that can guess during one
- *   code were registered within some 20 minutes: at most 11 × 500 + 100 kept
- *   clients < 6,000, so at most 180,000 tries.
+ *   code were registered within some 20 minutes: at most 11 × 500 + 1,200
+ *   kept clients (400 without a grant, and more only while each holds one of
+ *   the 800 waiting requests; slots.ts) < 7,000, so at most 210,000 tries.
  * Together fewer than 2^18 (262,144) guesses per code: the chance that any
  * stranger guesses a code is below 2^18 / 31^8 ≈ 3 × 10^-7, and the owner's
  * client is never refused for it.
  *
  * The per-client and per-address maps hold at most 8,192 and 4,096 keys
- * (oldest dropped). More than 6,000 client_ids cannot be in play, so dropping
+ * (oldest dropped). More than 7,000 client_ids cannot be in play, so dropping
  * one never hands a guessing client a fresh start; a dropped address only
  * loses a limit that the global ceiling still covers.
  */

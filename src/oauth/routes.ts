@@ -65,7 +65,7 @@ export function registerOAuthRoutes(
     scope.post("/oauth/register", { bodyLimit: FORM_LIMIT }, async (request, reply) => sendOAuth(reply, auth.register(request.body, deps.clientKey(request))));
 
     scope.get("/oauth/authorize", async (request, reply) => {
-      const outcome = auth.authorize((request.query ?? {}) as Record<string, unknown>);
+      const outcome = auth.authorize((request.query ?? {}) as Record<string, unknown>, deps.clientKey(request));
       if (outcome.kind === "error") return sendPage(reply, outcome.status, errorPage(outcome.message));
       if (outcome.kind === "redirect") return reply.code(302).header("cache-control", "no-store").header("location", outcome.location).send();
       const secure = deps.secure() ? "; Secure" : "";

@@ -9,61 +9,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { GUESS_LIMITS, TRIES_PER_REQUEST } from "../../src/oauth/guesses.js";
 import { pairingPending } from "../../src/oauth/pairing.js";
-import type { TestServer } from "../helpers.js";
-import {
-  authorizeUrl,
-  cliPairingCode,
-  exchange,
-  LOOPBACK_REDIRECT,
-  mcpCall,
-  openConsent,
-  pkcePair,
-  registerClient,
-  startOAuthServer,
-  submitConsent,
-  type ConsentForm,
-  type RawReply,
-} from "./helpers.js";
+import { cliPairingCode, startOAuthServer, submitConsent, type RawReply } from "./helpers.js";
 import { connectWithOAuth, PersonAtTheComputer } from "./sdk-person.js";
-
-const ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-
-/** The n-th wrong guess: well-formed, and never the real code. */
-function wrongCode(n: number, real: string): string {
-  const tail = [0, 1, 2, 3].map((k) => ALPHABET[Math.floor(n / ALPHABET.length ** k) % ALPHABET.length]).join("");
-  const guess = `ZZZZ-${tail}`;
-  return guess === real ? `YYYY-${tail}` : guess;
-}
-
-function alert(reply: RawReply): string {
-  return /class="err" role="alert">([^<]*)</.exec(reply.text)?.[1]?.replace(/&#39;/g, "'") ?? "";
-}
-
-async function newClient(s: TestServer, name: string, headers: Record<string, string> = {}): Promise<string> {
-  const reply = await registerClient(s.url, [LOOPBACK_REDIRECT], { client_name: name }, headers);
-  assert.equal(reply.status, 201, reply.text);
-  return reply.json.client_id;
-}
-
-async function consentFor(s: TestServer, clientId: string, headers: Record<string, string> = {}): Promise<ConsentForm & { verifier: string }> {
-  const { verifier, challenge } = pkcePair();
-  const url = authorizeUrl(s.url, { response_type: "code", client_id: clientId, redirect_uri: LOOPBACK_REDIRECT, code_challenge: challenge, code_challenge_method: "S256", state: "st" });
-  const form = await openConsent(url, headers);
-  assert.equal(form.status, 200, form.html.slice(0, 300));
-  return { ...form, verifier };
-}
-
-/** The owner approves with the right code and the code flow runs to a working token. */
-async function ownerConnects(s: TestServer, clientId: string, form: ConsentForm & { verifier: string }, code: string, headers: Record<string, string> = {}) {
-  const answer = await submitConsent(s.url, form, { code, headers });
-  assert.equal(answer.status, 302, `${answer.status}: ${alert(answer)}`);
-  const back = new URL(answer.headers.get("location")!);
-  const grant = back.searchParams.get("code");
-  assert.ok(grant, `a code in ${back}`);
-  const tokens = await exchange(s, { grant_type: "authorization_code", code: grant, client_id: clientId, redirect_uri: LOOPBACK_REDIRECT, code_verifier: form.verifier });
-  assert.equal(tokens.status, 200, tokens.text);
-  assert.equal((await mcpCall(s.url, tokens.json.access_token, "tools/list")).status, 200);
-}
+import { alert, consentFor, newClient, ownerConnects, wrongCode } from "./stranger.js";
 
 function assertRetryAfter(reply: RawReply): void {
   const seconds = Number(reply.headers.get("retry-after"));
