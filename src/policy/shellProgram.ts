@@ -86,17 +86,24 @@ const historyRerun: Handler = ({ name, argv }) => {
   throw new Refusal("eval-dynamic", `\`${name}\` runs a command from the shell's history again, which cannot be inspected`);
 };
 
-/** Key bindings make keys type or run text the policy does not see. */
+/** Key bindings (and a terminal's own special keys) make typed text mean something the policy does not see. */
 const keyBinding: Handler = ({ name }) => {
-  throw new Refusal("stdin-line-editing", `\`${name}\` binds keys to text or actions of the line editor, which cannot be inspected`);
+  throw new Refusal("stdin-line-editing", `\`${name}\` changes what keys do in the line editor or the terminal, so typed text would no longer be what was checked`);
 };
 
+/** Reading the job's command line: `script` is followed to what it runs. */
+function probeHandlerFor(name: string): Handler | undefined {
+  return name === "script" ? scriptHandler : handlerFor(name);
+}
+
+/** Reading what is typed into a shell, where history, key bindings and the terminal's keys are in play too. */
 const INPUT_HANDLERS = new Map<string, Handler>([
   ["script", scriptHandler],
   ["fc", historyRerun],
   ["r", historyRerun],
   ["bind", keyBinding],
   ["bindkey", keyBinding],
+  ["stty", keyBinding],
 ]);
 
 function inputHandlerFor(name: string): Handler | undefined {
@@ -121,7 +128,7 @@ function freshState(options: PolicyOptions, cwd: string | null = options.cwd ?? 
  */
 function shellStarts(command: string, options: PolicyOptions): ShellState[] | null {
   const fallback = freshState(options);
-  const probe = new StdinProbe(fallback, placesOf(options), inputHandlerFor, markersOf(options));
+  const probe = new StdinProbe(fallback, placesOf(options), probeHandlerFor, markersOf(options));
   try {
     probe.script(parseShell(command.trim()), fallback.copy(), OPEN_STDIN);
     probe.finish();
@@ -148,6 +155,8 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 /** History expansion of an interactive shell (`!!`, `!-2`, `!git`, `^old^new`) rewrites a line after it was read; `$!`, `${!x}`, `[!a]`, `\!`, `! cmd`, `!=`, `!(…)` do not expand. */
 const HISTORY_BANG = /(^|[^$[{\\])!(?![\s=(]|$)/m;
 const HISTORY_CARET = /^[ \t]*\^/m;
+/** A terminal in line mode keeps at most 4095 bytes of a line and drops the rest, which can change how the line parses. */
+const MAX_LINE_BYTES = 4000;
 
 function control(text: string): PolicyVerdict | null {
   const found = CONTROL.exec(text);
@@ -160,7 +169,18 @@ function control(text: string): PolicyVerdict | null {
   };
 }
 
-function history(text: string): PolicyVerdict | null {
+function lineEditing(text: string): PolicyVerdict | null {
+  const long = text.split("\n").find((line) => Buffer.byteLength(line) > MAX_LINE_BYTES);
+  if (long !== undefined) {
+    return {
+      allowed: false,
+      rule: "stdin-line-editing",
+      reason: `a line of the input has ${Buffer.byteLength(long)} bytes; a terminal keeps at most 4095 of a line and drops the rest, so at most ${MAX_LINE_BYTES} are accepted (write a long text to a file with write_file instead)`,
+    };
+  }
+  if (text.includes("INPUTRC")) {
+    return { allowed: false, rule: "stdin-line-editing", reason: "the input names INPUTRC, a file of key bindings for the line editor, which can make typed keys run other text" };
+  }
   if (HISTORY_BANG.test(text) || HISTORY_CARET.test(text) || text.includes("histchars")) {
     return {
       allowed: false,
@@ -218,7 +238,7 @@ export class ShellInput {
     const text = this.pending + input;
     if (text.trim() === "") return { verdict: { allowed: true, explicitlyAllowed: false }, commit: () => void (this.pending = text) };
 
-    const edited = history(text);
+    const edited = lineEditing(text);
     if (edited) return refuse(edited);
     // As an exec_command line, in the folder the shell is known to be in …
     const known = this.tracks.find((t) => t.cwd !== null)?.cwd;

@@ -177,6 +177,24 @@ describe("write_stdin to a shell: what a refused line would have touched stays u
     await server.post("kill_command", { job_id: job });
   });
 
+  it("a line longer than a terminal keeps is refused to a shell behind `script` (the terminal would cut it, changing how it parses)", async (t) => {
+    if (process.platform !== "linux" || spawnSync("script", ["--version"]).status !== 0) return t.skip("util-linux script is not installed here");
+    // Precondition: a terminal in line mode hands on at most 4095 bytes of a line (plus its newline). `wc -c` is not a shell: unchecked.
+    const counter = await startInteractive(server, "script -q -c 'stty -echo; wc -c' /dev/null");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await send(server, counter, `${"a".repeat(5000)}\n`, { wait_seconds: 0 })).status, 200);
+    const counted = await send(server, counter, "\u0004", { wait_seconds: 5 });
+    let out = `${counted.json.stdout}`;
+    for (let i = 0; i < 10 && !/\d+/.test(out); i++) out += (await server.post("command_output", { job_id: counter, wait_seconds: 1 })).json.stdout;
+    assert.match(out, /\b4096\b/, "the terminal cut the 5001-byte line to 4096");
+    await server.post("kill_command", { job_id: counter });
+
+    const job = await startInteractive(server, "script -q -c sh /dev/null");
+    await runs(server, job, "echo tty-$((5*5))\n", /tty-25/);
+    assertBlocked(await send(server, job, `x='${"a".repeat(4100)}'\n`), "stdin-line-editing");
+    await server.post("kill_command", { job_id: job });
+  });
+
   it("a program that is not a shell gets its text as given (cat; python3 when installed)", async (t) => {
     const cat = await startInteractive(server, "cat");
     const echoed = await send(server, cat, "git reset --hard; rm -rf /\n");

@@ -45,7 +45,7 @@ describe("which jobs read shell code from stdin", () => {
   });
 
   it("a shell given its code (-c, a script file) and programs that are not shells read text, not code", () => {
-    const others = ["bash -c 'echo hi'", "sh -c 'read -r x; echo \"$x\"'", "bash build.sh", "sh ./configure", "cat", "sort", "python3", "python3 -i", "node", "npm init", "git add -p", "script -c python3 /dev/null", "read -r line; echo \"$line\""];
+    const others = ["bash -c 'echo hi'", "sh -c 'read -r x; echo \"$x\"'", "bash build.sh", "sh ./configure", "cat", "sort", "python3", "python3 -i", "node", "npm init", "git add -p", "script -c python3 /dev/null", "script -q -c 'stty -echo; wc -c' /dev/null", "read -r line; echo \"$line\""];
     for (const command of others) assert.equal(readsShellCodeFromStdin(command, OPTIONS), false, command);
   });
 });
@@ -120,6 +120,11 @@ describe("what is written to a shell", () => {
     assert.equal(write(input, "fc -s soft=hard\n").rule, "eval-dynamic");
     assert.equal(write(input, "r soft=hard\n").rule, "eval-dynamic");
     assert.equal(write(input, "bind '\"x\":\"git reset --hard\\n\"'\n").rule, "stdin-line-editing");
+    assert.equal(write(input, "stty erase e\n").rule, "stdin-line-editing", "a printable key made into Erase");
+    assert.equal(write(input, "INPUTRC=./keys bash -i\n").rule, "stdin-line-editing", "a file of key bindings for a new line editor");
+    // A terminal in line mode cuts a line after 4095 bytes: `x='…long…'` would lose its closing quote, and the next line would be code.
+    assert.equal(write(input, `x='${"a".repeat(4100)}'\n`).rule, "stdin-line-editing");
+    assert.deepEqual(write(input, `x='${"a".repeat(3900)}'\n`), { allowed: true });
     for (const text of ["if ! test -f x; then echo no; fi\n", "[ a != b ] && echo $!\n", "echo ${!PATH*}\n", "ls [!a]*\n", "fc -l\n"]) {
       assert.deepEqual(write(input, text), { allowed: true }, text);
     }
