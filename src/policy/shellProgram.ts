@@ -4,6 +4,7 @@ import type { Field } from "./expand.js";
 import { handlerFor } from "./handlers/index.js";
 import { parseShell } from "./parser.js";
 import { Refusal } from "./rules.js";
+import type { Statement } from "./shellAst.js";
 import { ShellState } from "./state.js";
 
 /**
@@ -23,7 +24,7 @@ import { ShellState } from "./state.js";
 /** The job's stdin, as the marker the command line is read with. */
 const OPEN_STDIN: Stdin = { kind: "unknown", what: "the job's open stdin" };
 
-/** A shell runs in another process: it inherits folder and exported settings, not functions or aliases; each start is followed both ways. */
+/** States followed per job (two per shell that reads the stdin): bounds the work of each write. */
 const MAX_TRACKS = 8;
 
 /**
@@ -34,8 +35,15 @@ class StdinProbe extends Analyzer {
   readonly starts: ShellState[] = [];
   private readonly running: ShellState[] = [];
 
+  constructor(
+    private readonly fallback: ShellState,
+    ...rest: ConstructorParameters<typeof Analyzer>
+  ) {
+    super(...rest);
+  }
+
   // A substitution (`$(bash)`, `<(bash)`) inherits the job's stdin too; the analyzer reads those with none.
-  override script(statements: Parameters<Analyzer["script"]>[0], state: ShellState, stdin?: Stdin): void {
+  override script(statements: Statement[], state: ShellState, stdin?: Stdin): void {
     super.script(statements, state, stdin ?? OPEN_STDIN);
   }
 
@@ -51,13 +59,6 @@ class StdinProbe extends Analyzer {
   override checkStdinProgram(stdin: Stdin, origin: string, options: { shell: boolean; here?: ShellState }): void {
     if (!readsOpenStdin(stdin)) return super.checkStdinProgram(stdin, origin, options);
     if (options.shell) this.starts.push(options.here ?? this.running[this.running.length - 1] ?? this.fallback);
-  }
-
-  constructor(
-    readonly fallback: ShellState,
-    ...rest: ConstructorParameters<typeof Analyzer>
-  ) {
-    super(...rest);
   }
 }
 
@@ -139,7 +140,8 @@ function shellStarts(command: string, options: PolicyOptions): ShellState[] | nu
   const tracks: ShellState[] = [];
   for (const start of probe.starts) {
     if (tracks.length >= MAX_TRACKS) break;
-    // Followed with what the command line set up (conservative about variables) and as a new process (functions not inherited).
+    // A shell is a new process: it inherits the folder and exported settings, not functions or aliases. It is followed both
+    // with everything the command line set up and as a fresh shell in that folder, and input must pass both.
     tracks.push(start.copy(), freshState(options, start.cwd));
   }
   return tracks;
