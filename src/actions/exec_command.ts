@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { z } from "zod";
 import { accessState } from "../access/state.js";
@@ -21,6 +21,9 @@ import {
 } from "../exec/jobs.js";
 import { checkCommand } from "../policy/checkCommand.js";
 import { layoutForCommand } from "../sandbox/facts/record.js";
+import { ShellInput } from "../policy/shellProgram.js";
+import { rememberShellInput } from "../exec/stdinGuard.js";
+import { blockedByPolicy, commandPolicyOptions, OPEN_STDIN_SHELL_RULE, openStdinShellRefusal, realOrSame } from "./policyAnswer.js";
 import { planCommand } from "../sandbox/plan.js";
 import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
@@ -65,24 +68,18 @@ export default defineAction({
       throw new ActionError("NOT_FOUND", `cwd "${cwd.relative}" is not a folder in the workspace`, { hint: "Use a folder that exists (see list_files), or omit cwd for the workspace root." });
     }
     const env = commandEnvironment([ctx.config.token]);
-    const verdict = checkCommand(input.command, {
-      workspaceRoot: workspace.root,
-      cwd: cwd.real,
-      home: homedir(),
-      configHome: realOrSame(ctx.store.home),
-      env,
-      policy: ctx.config.policy,
-    });
+    const policyOptions = commandPolicyOptions(ctx, workspace.root, cwd.real, env);
+    const verdict = checkCommand(input.command, policyOptions);
     if (!verdict.allowed) {
       ctx.audit.detail = { ...ctx.audit.detail, rule: verdict.rule };
-      throw new ActionError(
-        "BLOCKED_BY_POLICY",
-        `Blocked by the command policy, rule "${verdict.rule}": ${verdict.reason}. The policy is a guardrail against destructive commands, not a sandbox.`,
-        {
-          hint: "Do not try to get around it. If this is really intended, tell the user what the command does and ask them to run it themselves in their own terminal (or to add an explicit allow to the policy in the tool's config).",
-          details: { rule: verdict.rule },
-        },
-      );
+      throw blockedByPolicy(verdict.rule, verdict.reason);
+    }
+    // Text written later to a shell's stdin is code: write_stdin checks it with this (null: no shell reads the stdin).
+    const shellInput = input.stdin === "open" ? ShellInput.forCommand(input.command, policyOptions) : null;
+    if (shellInput && ctx.config.approvals.commands === "local") {
+      // The owner would approve the shell once, and every line typed into it later would run unseen.
+      ctx.audit.detail = { ...ctx.audit.detail, rule: OPEN_STDIN_SHELL_RULE };
+      throw openStdinShellRefusal();
     }
     // The sandbox plan is made now, so a refusal (sandbox required but missing, network off) answers at once.
     const plan = await planCommand({
@@ -117,6 +114,7 @@ export default defineAction({
         plan.afterRun(); // nothing ran; frees what the plan made (macOS: its temporary folder)
         throw error;
       }
+      if (input.stdin === "open") rememberShellInput(job, shellInput);
       void job.finished.then(() => {
         const planted = plan.afterRun();
         if (planted.length > 0) ctx.auditLater({ outcome: "removed_planted_git_file", duration_ms: 0, command: input.command, detail: { job_id: job.id, files: planted.length } });
@@ -141,6 +139,7 @@ export default defineAction({
         expiresInMs: timeoutMs,
         sandbox: plan.run.info.kind,
         network: plan.run.info.network,
+        stdin: input.stdin,
         start: (id) => {
           // The policy passed when the command was asked for; access must still be on when it starts.
           if (!accessState(ctx.store.current()).active) throw new ActionError("ACCESS_EXPIRED", "access was revoked or expired before the approval");
@@ -162,13 +161,5 @@ function isFolder(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function realOrSame(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }

@@ -20,6 +20,8 @@ export interface HoldRequest {
   /** What is known about how it will run (the sandbox branch fills these in). */
   sandbox?: string | null;
   network?: boolean | null;
+  /** "open": the model will type into the program (write_stdin) after it starts; the owner sees this on the card. */
+  stdin?: "open" | "closed";
   /** Starts the real job under `id`; throws (with a message for the model) when it cannot start now. */
   start: (id: string) => void;
 }
@@ -31,6 +33,8 @@ export interface HeldCommand {
   workspace: string;
   sandbox: string | null;
   network: boolean | null;
+  /** "open": the model may type into the program once it runs (write_stdin). */
+  stdin: "open" | "closed";
   created_at: string;
   expires_at: string;
   status: HeldStatus;
@@ -71,6 +75,7 @@ export class ApprovalQueue implements Closable {
       workspace: request.workspace,
       sandbox: request.sandbox ?? null,
       network: request.network ?? null,
+      stdin: request.stdin ?? "closed",
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + request.expiresInMs).toISOString(),
       status: "awaiting_approval",

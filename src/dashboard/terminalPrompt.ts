@@ -22,7 +22,9 @@ export function promptApprovalsInTerminal(queue: ApprovalQueue, input: NodeJS.Re
       rl = createInterface({ input, terminal: false });
       rl.on("line", answer);
     }
-    write(`\nApprove command? / 批准这条命令？ [${asking.workspace}:${asking.cwd}]\n  ${asking.command.split("\n").join("\n  ")}\n(y = approve/批准, n = deny/拒绝) > `);
+    // stdin open: the model types into the program after it starts, and that input is not asked about again.
+    const stdin = asking.stdin === "open" ? "  stdin: open — the model can type into it once it runs / 标准输入：打开——运行后模型可以向它输入\n" : "";
+    write(`\nApprove command? / 批准这条命令？ [${asking.workspace}:${asking.cwd}]\n  ${asking.command.split("\n").join("\n  ")}\n${stdin}(y = approve/批准, n = deny/拒绝) > `);
   };
 
   const answer = (line: string) => {

@@ -30,7 +30,7 @@ export type PolicyVerdict =
   | { allowed: true; explicitlyAllowed: boolean }
   | { allowed: false; rule: RuleName; reason: string };
 
-const CONFIG_FOLDER_NAME = ".chatgpt-codex";
+export const CONFIG_FOLDER_NAME = ".chatgpt-codex";
 /** Parsing cost grows with the number of words; past this a command line is refused rather than inspected slowly. */
 export const MAX_COMMAND_CHARS = 20_000;
 
@@ -97,7 +97,7 @@ function patternOf(source: string): RegExp {
   return regex;
 }
 
-function userDenyRule(subject: string, deny: ReadonlyArray<{ name: string; pattern: string }>): PolicyVerdict | null {
+export function userDenyRule(subject: string, deny: ReadonlyArray<{ name: string; pattern: string }>): PolicyVerdict | null {
   for (const rule of deny) {
     if (patternOf(rule.pattern).test(subject)) {
       return { allowed: false, rule: rule.name, reason: `the command matches the deny rule "${rule.name}" from the config file` };

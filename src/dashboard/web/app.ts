@@ -193,6 +193,8 @@ function drawApprovals(s: State): void {
             el("dd", {}, held.sandbox ?? (sb ? `${sb.kind}${sb.active ? "" : " (off)"}` : w("unknown"))),
             el("dt", {}, w("network")),
             el("dd", {}, network === null ? w("unknown") : network === true ? w("network_on") : network === false ? w("network_off") : String(network)),
+            el("dt", {}, w("stdin")),
+            el("dd", {}, held.stdin === "open" ? w("stdin_open") : w("stdin_closed")),
             el("dt", {}, w("expires_at")),
             el("dd", {}, when(held.expires_at)),
           ),
