@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/errors.js";
 import { NAME, VERSION } from "../core/version.js";
 import { groupsFor } from "./commands/index.js";
+import { localizeCommander } from "./i18n/commander.js";
 import { t } from "./i18n/index.js";
 import { isLang, langFromArgv, langFromEnv, setLang } from "./i18n/lang.js";
 import { CliError } from "./io.js";
@@ -16,7 +17,7 @@ if (requested !== undefined && !isLang(requested)) {
 // `--json` output never depends on the language (its texts are part of the machine contract).
 setLang(args.includes("--json") ? "en" : (requested ?? langFromEnv(process.env)));
 
-const program = new Command(NAME)
+const program = localizeCommander(new Command(NAME))
   .description(t("program.description"))
   .version(VERSION, "-V, --version", t("program.version"))
   .helpOption("-h, --help", t("program.help"))
