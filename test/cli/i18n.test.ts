@@ -87,7 +87,7 @@ describe("CLI language choice", () => {
     assert.equal(runCli(["init", "--workspace", ws, "--workspace-name", "demo"], home).code, 0);
     const zh = runCli(["--lang", "zh", "status"], home);
     assert.equal(zh.code, 0);
-    assert.match(zh.stdout, /当前 workspace:\s+demo/);
+    assert.match(zh.stdout, /当前 workspace：\s+demo/);
     const byLocale = runCli(["status"], home, { LANG: "zh_CN.UTF-8" });
     assert.match(byLocale.stdout, /访问状态/);
     const en = runCli(["status"], home);
