@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, ConfigStore, loadConfig, newConfig, saveConfig, updateConfig } from "../src/config/store.js";
+import { accessState } from "../src/access/state.js";
 import { tempDir } from "./helpers.js";
 
 describe("config store", () => {
@@ -52,7 +53,7 @@ describe("config store", () => {
     assert.equal(existsSync(home), false);
   });
 
-  it("ConfigStore reloads on change (checked once per event-loop turn) and fails closed on corruption", async () => {
+  it("ConfigStore reloads on change (checked once per event-loop turn); a broken file keeps the last good config, access paused when the token is gone", async () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     const home = tempDir();
     const config = newConfig();
@@ -71,14 +72,55 @@ describe("config store", () => {
     assert.equal(store.current().token, rotated.token);
     await nextTurn();
     assert.equal(store.current().token, `cgc_${"c".repeat(43)}`);
+    assert.equal(accessState(store.current()).active, true);
+    // "{ broken" no longer holds the token: the owner may have meant to replace it.
     writeFileSync(join(home, "config.json"), "{ broken");
     await nextTurn();
-    assert.throws(() => store.current(), ConfigError);
+    assert.equal(store.current().token, `cgc_${"c".repeat(43)}`, "the last good config, not an error");
+    assert.equal(accessState(store.current()).state, "suspended");
+    assert.equal(store.trouble()?.paused, "token");
     await nextTurn();
-    assert.throws(() => store.current(), ConfigError, "stays closed until fixed");
+    assert.equal(accessState(store.current()).state, "suspended", "stays paused until fixed");
     saveConfig(home, config);
     await nextTurn();
     assert.equal(store.current().token, config.token);
+    assert.equal(accessState(store.current()).active, true);
+    assert.equal(store.trouble(), null);
     store.close();
+  });
+
+  it("a file that never loaded has nothing to keep: the store throws its error", () => {
+    const home = tempDir();
+    writeFileSync(join(home, "config.json"), "{ broken");
+    assert.throws(() => new ConfigStore(home).current(), (e: unknown) => e instanceof ConfigError && e.kind === "invalid");
+  });
+
+  it("names the line and column of a JSON error, and never quotes the file's text (it may hold the token)", () => {
+    const home = tempDir();
+    const config = newConfig();
+    const good = `${JSON.stringify(config, null, 2)}\n`;
+    // V8 quotes the text around an unexpected token: here the start of a token written without its quotes.
+    const broken = good.replace(`"token": "${config.token}",`, `"token": ${config.token},`);
+    assert.notEqual(broken, good);
+    let parserWords = "";
+    try {
+      JSON.parse(broken);
+    } catch (error) {
+      parserWords = (error as Error).message;
+    }
+    const secret = config.token.slice(4, 10);
+    assert.ok(parserWords.includes(secret), `precondition: the parser's own message quotes the token: ${parserWords}`);
+    writeFileSync(join(home, "config.json"), broken);
+    const lineOfToken = broken.split("\n").findIndex((line) => line.includes(`"token": cgc_`)) + 1;
+    assert.throws(
+      () => loadConfig(home),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.problem.line === lineOfToken &&
+        e.problem.column === broken.split("\n")[lineOfToken - 1]!.indexOf("cgc_") + 1 &&
+        e.message.includes(`line ${lineOfToken}, column`) &&
+        !e.message.includes(secret) &&
+        !JSON.stringify(e.problem).includes(secret),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.js";
 
-export type AccessStateName = "active" | "expired" | "revoked";
+export type AccessStateName = "active" | "expired" | "revoked" | "suspended";
 
 export interface AccessState {
   active: boolean;
@@ -9,9 +9,26 @@ export interface AccessState {
   reason: string | null;
 }
 
+const SUSPENDED = Symbol("access suspended");
+type Suspendable = Config & { [SUSPENDED]?: string };
+
+/**
+ * The config a running server uses while its file is broken in a way that may take access
+ * away (src/config/broken.ts): the last good settings with access off until the file loads.
+ * `revoked_at` is set as well, so a copy of the view, or code that reads the field instead
+ * of calling accessState, sees access off too.
+ */
+export function suspendedView(config: Config, since: string, reason: string): Config {
+  const view: Suspendable = { ...config, access: { ...config.access, revoked_at: since } };
+  view[SUSPENDED] = reason;
+  return view;
+}
+
 /** Whether POST actions are allowed now. Pure: config and clock in, state out. */
 export function accessState(config: Config, now: Date = new Date()): AccessState {
   const expiresAt = config.access.expires_at;
+  const suspended = (config as Suspendable)[SUSPENDED];
+  if (suspended !== undefined) return { active: false, state: "suspended", expires_at: expiresAt, reason: suspended };
   if (config.access.revoked_at) {
     return {
       active: false,

@@ -6,6 +6,7 @@ import { localizeCommander } from "./i18n/commander.js";
 import { t } from "./i18n/index.js";
 import { isLang, langFromArgv, langFromEnv, setLang } from "./i18n/lang.js";
 import { CliError } from "./io.js";
+import { configBroken } from "./configText.js";
 
 const args = process.argv.slice(2);
 
@@ -45,7 +46,7 @@ try {
     process.stderr.write(`${t("error.prefix")}${error.message}\n`);
     process.exitCode = error.exitCode;
   } else if (error instanceof ConfigError) {
-    process.stderr.write(`${t("error.prefix")}${error.kind === "missing" ? t("config.missing", { file: error.file }) : error.message}\n`);
+    process.stderr.write(`${t("error.prefix")}${error.kind === "missing" ? t("config.missing", { file: error.file }) : `${configBroken(error)}\n${t("config.notChanged")}`}\n`);
     process.exitCode = 1;
   } else {
     process.stderr.write(`${t("error.prefix")}${error instanceof Error ? error.message : String(error)}\n`);

@@ -7,6 +7,7 @@ import { promptApprovalsInTerminal } from "../dashboard/terminalPrompt.js";
 import { sandboxStatus } from "../sandbox/status.js";
 import { sandboxBanner } from "./sandboxText.js";
 import { CliError, print } from "./io.js";
+import { troubleLine } from "./configText.js";
 import { yellow } from "./style.js";
 
 export interface ServeOptions {
@@ -58,11 +59,13 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
   );
   print(sandboxBanner(sandbox));
   if (!LOOPBACK.has(host)) print(yellow(t("serve.notLoopback", { host })));
+  const stopWatching = reportConfigTrouble(server);
   const dashboard = await startDashboardBeside(options, server, config.dashboard);
   const stopPrompt = dashboard && process.stdin.isTTY ? promptApprovalsInTerminal(dashboard.approvals, process.stdin, (text) => process.stdout.write(text)) : undefined;
   closeOnSignals(
     async () => {
       stopPrompt?.();
+      stopWatching();
       await options.onClose?.();
       await dashboard?.close();
       await server.close();
@@ -70,6 +73,28 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
     (signal) => print(`\n${t("serve.stopping", { signal })}`),
   );
   return server;
+}
+
+/** How often the config file is looked at when no request comes (one fstat while it is unchanged). */
+const CONFIG_CHECK_MS = 1_000;
+
+/**
+ * One line on stderr (so `up --json` keeps it too) when the config file stops loading,
+ * when its problem changes, and when it loads again: the server runs on meanwhile, and
+ * without this the owner would only see answers they did not expect.
+ */
+function reportConfigTrouble(server: RunningServer): () => void {
+  const file = server.store.file;
+  const off = server.store.onTrouble((trouble) => {
+    const line = troubleLine(trouble, file);
+    process.stderr.write(`${trouble === null ? line : yellow(line)}\n`);
+  });
+  const timer = setInterval(() => server.store.trouble(), CONFIG_CHECK_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    off();
+  };
 }
 
 /** The owner's dashboard on its own port; a busy port is a warning, not a failure of the server. */

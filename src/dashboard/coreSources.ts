@@ -119,6 +119,25 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
       },
       token: () => store.current().token,
     },
+    configHealth: {
+      problem: () => {
+        const trouble = store.trouble();
+        if (!trouble) return null;
+        const { error, since, paused } = trouble;
+        return {
+          file: error.file,
+          kind: error.kind,
+          message: error.message,
+          line: error.problem.line ?? null,
+          column: error.problem.column ?? null,
+          fields: (error.problem.fields ?? []).map((field) => `${field.path}: ${field.message}`),
+          detail: error.problem.detail,
+          since,
+          access_paused: paused !== null,
+          paused_because: paused,
+        };
+      },
+    },
     close: () => unsubscribe(),
   };
 

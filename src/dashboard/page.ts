@@ -36,6 +36,7 @@ export function pageHtml(lang: Lang, csrf: string): string {
   <button type="button" id="logout" data-i18n="logout">${w("logout")}</button>
 </header>
 <p id="notice" class="notice" role="alert" hidden></p>
+<div id="config-problem" class="banner" role="alert" hidden></div>
 <main>
 ${section(lang, "access", "access", `<div class="body"></div><p class="note" data-i18n="revoke_note">${w("revoke_note")}</p>`)}
 ${section(lang, "workspaces", "workspaces", `<ul class="body"></ul>`)}

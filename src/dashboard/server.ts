@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { AuditRecord } from "../audit/log.js";
+import { ConfigError } from "../config/errors.js";
 import { STYLES } from "./styles.js";
 import { consumeTicket } from "./tickets.js";
 import { cookieName, csrfMatches, hostAllowed, originAllowed, pickLang, readCookie, Sessions, type Session } from "./guard.js";
@@ -101,6 +102,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   app.setErrorHandler((error, _request, reply) => {
+    // Revoke, Renew or Switch on a config file that does not load: nothing was written (the banner says why).
+    if (error instanceof ConfigError) return fail(reply, 409, "CONFIG_INVALID", error.message);
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 400 && status < 500) return fail(reply, status, "BAD_REQUEST", (error as Error).message);
     process.stderr.write(`dashboard: ${String((error as Error).stack ?? error)}\n`);
@@ -183,6 +186,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       changed();
       return { ok: true, workspaces };
     } catch (error) {
+      if (error instanceof ConfigError) throw error;
       return fail(reply, 404, "NOT_FOUND", (error as Error).message);
     }
   });
@@ -244,6 +248,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       approvals: { mode: sources.approvals.mode(), pending: sources.approvals.pending() },
       public: sources.publicFields.fields(),
       panels: { checkpoints: Boolean(sources.checkpoints), grants: Boolean(sources.grants), sandbox },
+      // The page's banner: the config file does not load and the server runs on the last good one.
+      config_problem: sources.configHealth.problem(),
     };
   }
 

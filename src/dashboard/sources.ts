@@ -27,7 +27,8 @@ export interface JobsProvider {
 }
 
 export interface AccessView {
-  state: "active" | "expired" | "revoked";
+  /** `suspended`: the config file broke in a way that may take access away; on until it loads again. */
+  state: "active" | "expired" | "revoked" | "suspended";
   active: boolean;
   expires_at: string | null;
   reason: string | null;
@@ -64,6 +65,32 @@ export interface ApprovalsProvider {
   approve(id: string): { ok: boolean; message?: string };
   deny(id: string): { ok: boolean; message?: string };
   subscribe(listener: (held: HeldCommand) => void): () => void;
+}
+
+/**
+ * The config file while it does not load (the page's banner): the server keeps the last
+ * good config, with access paused when `paused_because` is set (src/config/broken.ts).
+ */
+export interface ConfigProblemView {
+  file: string;
+  kind: "missing" | "invalid" | "unreadable";
+  /** The whole problem in English, naming the file and the line or fields. */
+  message: string;
+  /** For a file that is not JSON: where the parser stopped (1-based). */
+  line: number | null;
+  column: number | null;
+  /** For a file that is JSON but not a valid config: `path: problem` for each field. */
+  fields: string[];
+  /** The parser's or the system's words (English). */
+  detail: string;
+  since: string;
+  access_paused: boolean;
+  paused_because: "gone" | "unreadable" | "token" | "access" | "workspaces" | null;
+}
+
+export interface ConfigHealthProvider {
+  /** Null while the file loads. */
+  problem(): ConfigProblemView | null;
 }
 
 export interface PublicFields {
@@ -131,6 +158,7 @@ export interface DashboardSources {
   feed: FeedProvider;
   approvals: ApprovalsProvider;
   publicFields: PublicProvider;
+  configHealth: ConfigHealthProvider;
   checkpoints?: CheckpointsProvider;
   grants?: GrantsProvider;
   sandbox?: SandboxProvider;

@@ -36,6 +36,9 @@ button.danger { color: var(--bad); border-color: var(--bad); background: var(--b
 .conn.on { color: var(--ok); background: var(--ok-bg); }
 .conn.off { color: var(--run); background: var(--run-bg); }
 .notice { margin: .8rem 1rem 0; padding: .6rem .8rem; border-radius: 8px; background: var(--bad-bg); color: var(--bad); }
+.banner { margin: .8rem 1rem 0; padding: .7rem .9rem; border-radius: 8px; border: 1px solid; overflow-wrap: anywhere; }
+.banner.warn { background: var(--run-bg); color: var(--run); border-color: var(--run); }
+.banner.bad { background: var(--bad-bg); color: var(--bad); border-color: var(--bad); }
 .notice-inline { padding: .4rem .6rem; border-radius: 6px; background: var(--run-bg); color: var(--run); font-size: .9rem; }
 ul.body, ol.body { list-style: none; margin: 0; padding: 0; }
 ul.body li { padding: .4rem 0; border-bottom: 1px solid var(--line); }

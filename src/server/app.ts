@@ -6,7 +6,7 @@ import type { AnyAction } from "../actions/define.js";
 import { ACTIONS } from "../actions/registry.js";
 import { clientLabel } from "../audit/client.js";
 import { AuditLog } from "../audit/log.js";
-import { ConfigError, ConfigStore } from "../config/store.js";
+import { ConfigStore } from "../config/store.js";
 import { ActionError, type ErrorCode } from "../core/errors.js";
 import { BatchedLines } from "../core/batchedLines.js";
 import { LIMITS } from "../core/limits.js";
@@ -99,10 +99,12 @@ export function buildServer(options: ServerOptions): CodexServer {
     check(request, reply) {
       let config;
       try {
+        // A file that broke while we run gives the last good config, with access suspended
+        // when the broken text may have meant to take it away (ConfigStore, config/broken.ts).
         config = store.current();
-      } catch (error) {
-        // Fail closed: an unreadable config must not leave the old token valid.
-        sendError(reply, "INTERNAL", error instanceof ConfigError ? "the server's config file is invalid; the user must fix it on the computer" : "config unavailable");
+      } catch {
+        // Fail closed: a config we cannot read at all must not leave any token valid.
+        sendError(reply, "INTERNAL", "config unavailable");
         return false;
       }
       const isMcp = isMcpRequest(request, MCP_PATH);
@@ -133,7 +135,10 @@ export function buildServer(options: ServerOptions): CodexServer {
       const access = accessState(config);
       if (!access.active) {
         sendError(reply, "ACCESS_EXPIRED", `access is ${access.state}: ${access.reason ?? ""}`.trim(), {
-          hint: "The user can reactivate it on the computer with `chatgpt-codex channel renew`.",
+          hint:
+            access.state === "suspended"
+              ? "The user must fix the config file on the computer; `chatgpt-codex doctor` names the error."
+              : "The user can reactivate it on the computer with `chatgpt-codex channel renew`.",
         });
         return false;
       }

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -180,6 +180,40 @@ describe("dashboard in a real browser", { skip }, () => {
       },
       { lang: "zh", width: 360 },
     );
+  });
+
+  it("a config file that stops loading shows a banner (kept, then paused), in both languages; the fix clears it", async () => {
+    const file = join(fx.api.home, "config.json");
+    const good = readFileSync(file, "utf8");
+    try {
+      await withPage("config-banner", async (page) => {
+        assert.equal(await page.locator("#config-problem").isHidden(), true, "no banner while the file loads");
+        // A lost comma: the token, access and workspaces are untouched, so the server runs on.
+        writeFileSync(file, good.replace(/("version": 1),/, "$1"));
+        const banner = page.locator("#config-problem");
+        await banner.waitFor({ state: "visible" });
+        await page.locator("#config-problem [data-problem]", { hasText: /^not valid JSON at line \d+, column \d+/ }).waitFor();
+        assert.match((await banner.textContent()) ?? "", /config\.json does not load.*keeps serving with the last good config/s);
+        assert.equal(await banner.getAttribute("class"), "banner warn");
+        assert.equal(await page.locator("#access-state").textContent(), "active");
+        assert.equal((await fx.api.post("list_files", {})).status, 200);
+        // The same broken file with a revoke written into it: access pauses.
+        writeFileSync(file, good.replace(/("version": 1),/, "$1").replace('"revoked_at": null', `"revoked_at": "${new Date().toISOString()}"`));
+        await page.locator("#access-state", { hasText: "paused" }).waitFor();
+        assert.match((await banner.textContent()) ?? "", /Access is paused until the file is fixed, because its revoked_at or expires_at changed/);
+        assert.equal(await banner.getAttribute("class"), "banner bad");
+        assert.equal(await page.locator("[data-key=revoke]").count(), 0, "no Revoke button that could not write the file");
+        await page.locator("#lang-toggle").click();
+        await page.locator("#config-problem", { hasText: "在文件修好之前，访问已暂停" }).waitFor();
+        await page.locator("#access-state", { hasText: "已暂停" }).waitFor();
+        await page.locator("#lang-toggle").click();
+        writeFileSync(file, good);
+        await banner.waitFor({ state: "hidden" });
+        await page.locator("#access-state", { hasText: "active" }).waitFor();
+      });
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 
   it("a page without the login cookie gets nothing", async () => {

@@ -8,6 +8,7 @@ import type { Config } from "../../config/schema.js";
 import { configFile } from "../../config/paths.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
 import { t } from "../i18n/index.js";
+import { configBroken } from "../configText.js";
 import { configInUse, home, print, printJson } from "../io.js";
 import { level } from "../style.js";
 import { forbiddenWritable, loadLayouts, reconcile } from "../../sandbox/facts/gitLayout.js";
@@ -102,7 +103,7 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
     checks.push({
       name: t("doctor.configFile"),
       level: "fail",
-      detail: missing ? t("config.missing", { file }) : (error as Error).message,
+      detail: missing ? t("config.missing", { file }) : error instanceof ConfigError ? configBroken(error) : (error as Error).message,
       fix: missing ? t("doctor.configMissingFix") : t("doctor.configFixByHand"),
     });
   }

@@ -32,6 +32,31 @@ export const MESSAGES = {
     zh: "{file} 处还没有配置。请运行：{cli} up --workspace /项目路径（或 {cli} init --workspace …）",
   },
 
+  // a config file that does not load (doctor, every command, and the running server's terminal)
+  "config.broken": { en: "{file} does not load: {problem}", zh: "{file} 无法加载：{problem}" },
+  "config.problemJson": { en: "not valid JSON at line {line}, column {column} ({detail})", zh: "第 {line} 行第 {column} 列不是合法的 JSON（{detail}）" },
+  "config.problemFields": { en: "wrong values: {fields}", zh: "以下字段的值有误：{fields}" },
+  "config.problemGone": { en: "the file is gone", zh: "文件不见了" },
+  "config.problemUnreadable": { en: "it cannot be read ({detail})", zh: "无法读取（{detail}）" },
+  "config.notChanged": {
+    en: "It was not changed; fix it by hand. A running server keeps its last good config until then; to stop access now, stop it (Ctrl-C).",
+    zh: "文件没有被改动，请手动修正。在此之前，正在运行的服务继续使用上一次有效的配置；要立即停止访问，请停止服务（Ctrl-C）。",
+  },
+  "config.runKept": {
+    en: "config: {file} does not load: {problem}. The server keeps serving with the last good config until it is fixed.",
+    zh: "配置：{file} 无法加载：{problem}。在修好之前，服务继续使用上一次有效的配置。",
+  },
+  "config.runPaused": {
+    en: "config: {file} does not load: {problem}. Access is paused (403 ACCESS_EXPIRED) until it is fixed, because {why}.",
+    zh: "配置：{file} 无法加载：{problem}。在修好之前访问已暂停（403 ACCESS_EXPIRED），因为{why}。",
+  },
+  "config.runFixed": { en: "config: {file} loads again; the server uses it from now on.", zh: "配置：{file} 已恢复正常，服务从现在起使用它。" },
+  "config.whyGone": { en: "the file was deleted or moved", zh: "文件被删除或移走了" },
+  "config.whyUnreadable": { en: "the file cannot be read", zh: "文件无法读取" },
+  "config.whyToken": { en: "its token differs from the one in use", zh: "其中的 token 与正在使用的不一致" },
+  "config.whyAccess": { en: "its revoked_at or expires_at changed", zh: "其中的 revoked_at 或 expires_at 改变了" },
+  "config.whyWorkspaces": { en: "a registered workspace is missing from it", zh: "其中缺少一个已登记的 workspace" },
+
   // usage errors
   "usage.minutes": { en: "{flag} needs a whole number of minutes between 1 and 525600, got \"{value}\"", zh: "{flag} 需要 1 到 525600 之间的整数分钟，收到的是 \"{value}\"" },
   "usage.port": { en: "{flag} needs a number 0-65535, got \"{value}\"", zh: "{flag} 需要 0 到 65535 之间的数字，收到的是 \"{value}\"" },
@@ -184,7 +209,10 @@ export const MESSAGES = {
   "doctor.configFile": { en: "config file", zh: "配置文件" },
   "doctor.configValid": { en: "{file} is valid", zh: "{file} 有效" },
   "doctor.configMissingFix": { en: "{cli} up --workspace /path/to/project", zh: "{cli} up --workspace /项目路径" },
-  "doctor.configFixByHand": { en: "fix the file by hand (it is never overwritten)", zh: "请手动修正该文件（程序从不覆盖它）" },
+  "doctor.configFixByHand": {
+    en: "fix the file by hand (it is never overwritten); a running server keeps its last good config until then, with access paused if the edit changed the token, the access times or the workspaces",
+    zh: "请手动修正该文件（程序从不覆盖它）；在此之前，正在运行的服务继续使用上一次有效的配置，如果这次修改动了 token、访问时间或 workspace，访问会暂停",
+  },
   "doctor.folderMode": { en: "config folder mode", zh: "配置文件夹权限" },
   "doctor.fileMode": { en: "config file mode", zh: "配置文件权限" },
   "doctor.modeWindows": { en: "permissions not checked on Windows", zh: "Windows 上不检查权限" },

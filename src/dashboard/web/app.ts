@@ -4,7 +4,7 @@
  * changed, and every value goes into the page as text (never as HTML).
  */
 import type { HeldCommand } from "../../approvals/queue.js";
-import type { JobSummary, SandboxView } from "../sources.js";
+import type { ConfigProblemView, JobSummary, SandboxView } from "../sources.js";
 import { t, WORDS, type Key, type Lang } from "./i18n.js";
 
 // The shapes the server sends: one declaration, shared with the server (type imports vanish from the built page).
@@ -12,11 +12,12 @@ type Job = JobSummary;
 type Held = Omit<HeldCommand, "status" | "reason" | "decided_by">;
 interface State {
   workspaces: { active: string | null; workspaces: { name: string; path: string; active: boolean }[] };
-  access: { state: "active" | "expired" | "revoked"; active: boolean; expires_at: string | null; reason: string | null };
+  access: { state: "active" | "expired" | "revoked" | "suspended"; active: boolean; expires_at: string | null; reason: string | null };
   jobs: Job[];
   approvals: { mode: "chatgpt" | "local"; pending: Held[] };
   public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string };
   panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
+  config_problem: ConfigProblemView | null;
 }
 interface AuditRecord {
   time: string;
@@ -138,7 +139,7 @@ function drawAccess(s: State): void {
       el(
         "div",
         { class: "row" },
-        a.state !== "revoked" ? button(w("revoke"), "revoke", () => void act("/api/access/revoke"), "danger") : null,
+        a.state === "active" || a.state === "expired" ? button(w("revoke"), "revoke", () => void act("/api/access/revoke"), "danger") : null,
         el("label", { for: "ttl" }, w("renew_for")),
         select,
         button(w("renew"), "renew", () => {
@@ -148,6 +149,38 @@ function drawAccess(s: State): void {
       ),
     );
   });
+}
+
+/** The config file does not load: what is wrong, and whether access is paused or runs on the last good config. */
+function drawConfigProblem(s: State): void {
+  const box = document.getElementById("config-problem")!;
+  const key = JSON.stringify([lang, s.config_problem]);
+  if (rendered.get("config-problem") === key) return;
+  rendered.set("config-problem", key);
+  const p = s.config_problem;
+  box.hidden = p === null;
+  box.className = `banner ${p?.access_paused ? "bad" : "warn"}`;
+  if (p === null) {
+    box.replaceChildren();
+    return;
+  }
+  const problem =
+    p.kind === "missing"
+      ? w("config_gone")
+      : p.kind === "unreadable"
+        ? w("config_unreadable", { detail: p.detail })
+        : p.line !== null
+          ? w("config_json", { line: p.line, column: p.column ?? 1, detail: p.detail })
+          : w("config_fields", { fields: p.fields.join("; ") });
+  box.replaceChildren(
+    el("strong", {}, w("config_broken", { file: p.file })),
+    " ",
+    el("span", { "data-problem": "" }, problem),
+    el("br"),
+    p.paused_because ? w("config_paused", { why: w(`config_why_${p.paused_because}` as Key) }) : w("config_kept"),
+    " ",
+    w("config_fix"),
+  );
 }
 
 function drawWorkspaces(s: State): void {
@@ -449,6 +482,7 @@ function drawGrants(list: Grant[]): void {
 function render(next: State): void {
   const optionalChanged = !state || JSON.stringify(state.panels) !== JSON.stringify(next.panels);
   state = next;
+  drawConfigProblem(next);
   drawAccess(next);
   drawWorkspaces(next);
   drawApprovals(next);
