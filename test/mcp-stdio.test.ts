@@ -442,6 +442,7 @@ describe("chatgpt-codex route-options: every route, stdio and the tunnel ones in
     const human = runCli(["route-options"], fixture.home);
     assert.match(human.stdout, /Secure MCP Tunnel/);
     assert.match(human.stdout, /first: tailscale funnel --bg/);
+    assert.match(human.stdout, /run: chatgpt-codex set-public-url \S+ && chatgpt-codex up --tunnel custom/, "every command of a chain can be pasted");
     assert.match(human.stdout, /docs\/tunnels\.md/);
   });
 });

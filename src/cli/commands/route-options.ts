@@ -82,7 +82,8 @@ export function register(program: Command): void {
         const mark = option.ready ? level(t("routes.ready"), "ok") : level(t("routes.notReady"), "warn");
         print(`${mark}  ${t(`routes.${option.route}` as MessageKey)}`);
         if (option.first) print(`        ${t("routes.first", { command: option.first })}`);
-        print(`        ${t("routes.command", { command: cliCommand(option.command) })}`);
+        // Each of our commands in a chain gets the prefix the user launched the tool with.
+        print(`        ${t("routes.command", { command: option.command.split(" && ").map(cliCommand).join(" && ") })}`);
         if (option.needs) print(`        ${t("routes.needs", { needs: option.needs })}`);
       }
       print();

@@ -335,8 +335,8 @@ export const MESSAGES = {
   // mcp (the stdio face): every line goes to standard error, standard output is the protocol's
   "stdio.desc": { en: "Serve the tools as MCP over stdio, for a client on this computer that launches it; no token, no server needed", zh: "以 stdio 方式提供 MCP 工具,供本机上启动它的客户端使用;不需要 token,也不需要运行服务" },
   "stdio.help": {
-    en: "\nStandard output carries only the protocol; messages go to standard error. Same workspaces, policy, sandbox,\ncheckpoints, audit log (face \"stdio\") and access state as `serve`: `{cli} channel revoke` refuses its calls.\nIt works with or without a running `serve`; its jobs are its own and end with the session.\n\nExample (MCP clients run this; `{cli} mcp-config` prints the entry for each client):\n  $ {cli} mcp",
-    zh: "\n标准输出只传协议;其他信息都写到标准错误。与 `serve` 共用 workspace、策略、沙箱、\n检查点、审计日志(face 为 \"stdio\")和访问状态:`{cli} channel revoke` 之后它的调用会被拒绝。\n无论 `serve` 是否在运行都能用;它的任务只属于它自己,会话结束时随之结束。\n\n示例(由 MCP 客户端运行;`{cli} mcp-config` 会打印各客户端的配置):\n  $ {cli} mcp",
+    en: "\nStandard output carries only the protocol; messages go to standard error.\nSame workspaces, policy, sandbox, checkpoints, audit log (face \"stdio\") and access state\nas `serve`: after `{cli} channel revoke` its calls are refused.\nWorks with or without a running `serve`; its jobs are its own and end with the session.\n\nExample (MCP clients run it; `{cli} mcp-config` prints each client's entry):\n  $ {cli} mcp",
+    zh: "\n标准输出只传协议;其他信息都写到标准错误。\n与 `serve` 共用 workspace、策略、沙箱、检查点、审计日志(face 为 \"stdio\")和访问状态:\n`{cli} channel revoke` 之后它的调用会被拒绝。\n无论 `serve` 是否在运行都能用;它的任务只属于它自己,会话结束时随之结束。\n\n示例(由 MCP 客户端运行;`{cli} mcp-config` 会打印各客户端的配置):\n  $ {cli} mcp",
   },
   "stdio.noWorkspace": { en: "no workspace is registered, so there is nothing to serve. Run: {cli} init --workspace /path/to/project", zh: "还没有登记任何 workspace,没有可提供的内容。请运行:{cli} init --workspace /项目路径" },
   "stdio.started": { en: "chatgpt-codex mcp: MCP over stdio; active workspace: {workspace}", zh: "chatgpt-codex mcp:通过 stdio 提供 MCP;当前 workspace:{workspace}" },
