@@ -1,4 +1,5 @@
 import type { Config } from "../config/schema.js";
+import { ActionError } from "../core/errors.js";
 
 export type AccessStateName = "active" | "expired" | "revoked" | "suspended";
 
@@ -46,6 +47,18 @@ export function accessState(config: Config, now: Date = new Date()): AccessState
     };
   }
   return { active: true, state: "active", expires_at: expiresAt, reason: null };
+}
+
+/** The refusal every face gives while access is off (403 ACCESS_EXPIRED); undefined while it is on. */
+export function accessRefusal(config: Config, now: Date = new Date()): ActionError | undefined {
+  const access = accessState(config, now);
+  if (access.active) return undefined;
+  return new ActionError("ACCESS_EXPIRED", `access is ${access.state}: ${access.reason ?? ""}`.trim(), {
+    hint:
+      access.state === "suspended"
+        ? "The user must fix the config file on the computer; `chatgpt-codex doctor` names the error."
+        : "The user can reactivate it on the computer with `chatgpt-codex channel renew`.",
+  });
 }
 
 /** The public view of the access state (/health, workspace_status). */

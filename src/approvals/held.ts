@@ -2,11 +2,20 @@ import type { ActionContext } from "../core/context.js";
 import { ActionError } from "../core/errors.js";
 import type { ResourceBag } from "../core/resources.js";
 import type { JobOutput } from "../exec/jobView.js";
-import { ApprovalQueue, TooManyPending, type HeldCommand, type HoldRequest } from "./queue.js";
+import { ApprovalQueue, NoApprover, TooManyPending, type HeldCommand, type HoldRequest } from "./queue.js";
 
 /** The server's one approval queue (lives in its resource bag, like the job table). */
 export function approvalQueue(resources: ResourceBag): ApprovalQueue {
   return resources.get("approvals", () => new ApprovalQueue());
+}
+
+/**
+ * For a process where nobody can approve (the stdio face: stdin carries the protocol and
+ * there is no dashboard): commands that need local approval are refused at once, never
+ * left waiting for an answer that cannot come, and never run without one.
+ */
+export function refuseLocalApprovals(resources: ResourceBag, reason: string): void {
+  resources.get("approvals", () => new ApprovalQueue(reason));
 }
 
 /** Hold a command for the owner and answer the model at once with status awaiting_approval. */
@@ -15,6 +24,9 @@ export function holdForApproval(ctx: ActionContext, request: HoldRequest): JobOu
   try {
     held = approvalQueue(ctx.resources).hold(request);
   } catch (error) {
+    if (error instanceof NoApprover) {
+      throw new ActionError("BLOCKED_BY_POLICY", error.message, { hint: "Tell the user: with local approvals on, commands run only through `chatgpt-codex serve` or `up`, where the owner approves them." });
+    }
     if (error instanceof TooManyPending) {
       throw new ActionError("RATE_LIMITED", error.message, { hint: "Wait for the owner to answer the commands already waiting (command_output shows each one's status)." });
     }

@@ -62,9 +62,13 @@ export class ApprovalQueue implements Closable {
   private readonly listeners = new Set<(held: HeldCommand) => void>();
   private closed = false;
 
-  /** Hold a command; throws when too many are already waiting. */
+  /** `unattended`: nobody can answer in this process (the stdio face); every hold is refused with this reason. */
+  constructor(private readonly unattended?: string) {}
+
+  /** Hold a command; throws when too many are already waiting, or when nobody could answer. */
   hold(request: HoldRequest): HeldCommand {
     this.prune();
+    if (this.unattended !== undefined) throw new NoApprover(this.unattended);
     if (this.closed) throw new Error("the server is shutting down");
     if (this.pending().length >= MAX_PENDING) throw new TooManyPending(MAX_PENDING);
     const now = Date.now();
@@ -183,6 +187,9 @@ export class ApprovalQueue implements Closable {
     }
   }
 }
+
+/** Local approvals are on, but this process has no dashboard or terminal to ask. */
+export class NoApprover extends Error {}
 
 export class TooManyPending extends Error {
   constructor(readonly limit: number) {

@@ -3,6 +3,9 @@ import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
 import { BatchedLines } from "../core/batchedLines.js";
 
+/** Where a call came in: the Actions, /mcp, the stdio face, or the owner's dashboard. */
+export type AuditFace = "http" | "mcp" | "stdio" | "dashboard";
+
 export interface AuditRecord {
   time: string;
   action: string;
@@ -12,8 +15,8 @@ export interface AuditRecord {
   /** HTTP status of the call; absent for events after the answer (a job ending). */
   status?: number;
   duration_ms: number;
-  /** "dashboard": the owner's own clicks (kill, revoke, approve…). */
-  face: "http" | "mcp" | "dashboard";
+  /** "stdio": `chatgpt-codex mcp`; "dashboard": the owner's own clicks (kill, revoke, approve…). */
+  face: AuditFace;
   /** The caller: "bearer (<agent>)" or "oauth:<client name> (<grant id>)"; never a header value verbatim. */
   client?: string;
   paths?: string[];
@@ -44,6 +47,10 @@ export class AuditLog {
 
   write(record: AuditRecord): void {
     this.lines.push(`${JSON.stringify(record)}\n`);
+    this.notify(record);
+  }
+
+  private notify(record: AuditRecord): void {
     for (const listener of this.listeners) {
       try {
         listener(record);
@@ -51,6 +58,14 @@ export class AuditLog {
         process.stderr.write(`audit listener failed: ${(error as Error).message}\n`);
       }
     }
+  }
+
+  /**
+   * Tell the listeners of a record another process wrote to the same file (a
+   * stdio face beside a running server), without writing it again.
+   */
+  relay(record: AuditRecord): void {
+    this.notify(record);
   }
 
   /** Be told of every record as it is written (the dashboard's live feed). Returns the unsubscribe. */
@@ -72,7 +87,10 @@ export class AuditLog {
         if (this.currentSize() + Buffer.byteLength(batch) + bytes > this.maxBytes) {
           this.appendText(batch);
           batch = "";
-          this.rotate();
+          // Another process (a stdio face beside the server) may have rotated the file
+          // meanwhile: rotate only when the file on disk really is full.
+          this.size = undefined;
+          if (this.currentSize() + bytes > this.maxBytes) this.rotate();
         }
         batch += line;
       }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
-import type { AuditLog, AuditRecord } from "../audit/log.js";
+import type { AuditFace, AuditLog, AuditRecord } from "../audit/log.js";
 import { REDACTED, redactError, redactRecord, redactable } from "./redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type AuditNote } from "./context.js";
@@ -16,7 +16,7 @@ export interface RunEnvironment {
   store: ConfigStore;
   resources: ResourceBag;
   audit: AuditLog;
-  face: "http" | "mcp" | "dashboard";
+  face: AuditFace;
   /** Who called, in a word, for the audit line (see clientLabel). */
   client?: string;
 }

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { approvalQueue } from "../approvals/held.js";
+import { followAuditFile } from "../audit/follow.js";
 import type { AuditLog, AuditRecord } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
 import type { ResourceBag } from "../core/resources.js";
@@ -32,6 +33,9 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     feed.push(record);
     if (feed.length > FEED_KEEP) feed.splice(0, feed.length - FEED_KEEP);
   });
+  // The stdio face is another process writing the same file: its calls join the live feed from there.
+  // This server never writes face "stdio" itself, so nothing is shown twice.
+  const stopFollowing = followAuditFile(audit.file, (record) => record.face === "stdio", (record) => audit.relay(record));
   const note = (action: string, outcome: string, extra: Partial<AuditRecord> = {}) =>
     audit.write({ time: new Date().toISOString(), action, workspace: store.current().active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra });
   const access = () => {
@@ -138,7 +142,10 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
         };
       },
     },
-    close: () => unsubscribe(),
+    close: () => {
+      stopFollowing();
+      unsubscribe();
+    },
   };
 
   function decide(id: string, approve: boolean): { ok: boolean; message?: string } {

@@ -1,7 +1,8 @@
 /**
  * Ready-to-paste MCP client settings. The token itself never appears: only
  * `channel register`, `channel renew`, `token` and `rotate-token` print it, so
- * every snippet reads it from an environment variable the user fills in.
+ * every HTTP snippet reads it from an environment variable the user fills in,
+ * and the stdio snippets need none.
  */
 /** Where the MCP face listens, next to the Actions. */
 export const MCP_PATH = "/mcp";
@@ -36,6 +37,46 @@ export function mcpClientSnippets(url: string, name = "chatgpt-codex"): ClientSn
     header: { name: "Authorization", value: `Bearer $${TOKEN_ENV}` },
     clients: { codex, claude_code: claudeCode, cursor, generic },
   };
+}
+
+export interface StdioLaunch {
+  command: string;
+  args: string[];
+  /** Only non-secret settings (the config folder); never the token. */
+  env: Record<string, string>;
+}
+
+export interface StdioSnippets extends StdioLaunch {
+  name: string;
+  clients: { claude_desktop: string; cursor: string; codex: string; claude_code: string; generic: string };
+}
+
+/**
+ * Settings for clients that launch `chatgpt-codex mcp` themselves (stdio): a
+ * command and its arguments, no URL and no token — the user who launches it is
+ * the owner. `launch` is absolute (see stdioLaunch), so it runs as printed.
+ */
+export function stdioClientSnippets(launch: StdioLaunch, name = "chatgpt-codex"): StdioSnippets {
+  const { command, args, env } = launch;
+  const hasEnv = Object.keys(env).length > 0;
+  const entry = { command, args, ...(hasEnv ? { env } : {}) };
+  const json = JSON.stringify({ mcpServers: { [name]: entry } }, null, 2);
+  const codex = [
+    `[mcp_servers.${tomlKey(name)}]`,
+    `command = ${JSON.stringify(command)}`,
+    `args = [${args.map((a) => JSON.stringify(a)).join(", ")}]`,
+    ...(hasEnv ? [`env = { ${Object.entries(env).map(([k, v]) => `${tomlKey(k)} = ${JSON.stringify(v)}`).join(", ")} }`] : []),
+  ].join("\n");
+  const envFlags = Object.entries(env).map(([k, v]) => `--env ${shellWord(`${k}=${v}`)} `).join("");
+  const claudeCode = `claude mcp add ${envFlags}${shellWord(name)} -- ${[command, ...args].map(shellWord).join(" ")}`;
+  const generic = [
+    "Transport: stdio",
+    `Command:   ${command}`,
+    `Arguments: ${JSON.stringify(args)}`,
+    ...(hasEnv ? [`Env:       ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")}`] : []),
+    `Shell:     ${Object.entries(env).map(([k, v]) => `${k}=${shellWord(v)} `).join("")}${[command, ...args].map(shellWord).join(" ")}`,
+  ].join("\n");
+  return { name, command, args, env, clients: { claude_desktop: json, cursor: json, codex, claude_code: claudeCode, generic } };
 }
 
 /** A TOML bare key when possible, quoted otherwise. */

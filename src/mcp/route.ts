@@ -4,8 +4,7 @@ import { ActionError, type ErrorCode } from "../core/errors.js";
 import { MCP_PATH } from "./clientConfig.js";
 import { principalLabel } from "../oauth/authServer.js";
 import { scopeOf } from "../oauth/scopes.js";
-import type { McpCaller, McpFace } from "./server.js";
-import { toolList } from "./tools.js";
+import { mcpFace, type McpCaller } from "./face.js";
 
 /**
  * The MCP SDK is loaded on the first /mcp request, not with the server: a
@@ -36,29 +35,17 @@ function refuse(reply: FastifyReply, code: ErrorCode, message: string, headers: 
  */
 export function registerMcpRoute(app: FastifyInstance): void {
   const { store, resources, audit, actions, gate } = app.codex;
-  const face: McpFace = {
-    actions,
-    tools: toolList(actions),
-    env: { store, resources, audit, face: "mcp" },
-    token: () => currentConfig()?.token,
-  };
-
-  function currentConfig() {
-    try {
-      return store.current();
-    } catch {
-      return undefined;
-    }
-  }
+  // The HTTP gate (token, access) stands in front of every request, so no admit check here.
+  const face = mcpFace({ actions, store, resources, audit, face: "mcp" });
 
   const scopeByTool = new Map(actions.map((action) => [action.name, scopeOf(action)]));
   /** The static bearer may use every tool; an OAuth grant only the tools of its scopes. */
   function callerOf(request: FastifyRequest): McpCaller {
     const principal = gate.principal(request);
     const client = principalLabel(principal);
-    if (principal?.kind !== "oauth") return { allowed: () => true, client };
+    if (principal?.kind !== "oauth") return { allowed: () => true, client: () => client };
     const granted = new Set<string>(principal.scopes);
-    return { allowed: (name) => granted.has(scopeByTool.get(name) ?? ""), client };
+    return { allowed: (name) => granted.has(scopeByTool.get(name) ?? ""), client: () => client };
   }
 
   async function guard(request: FastifyRequest, reply: FastifyReply) {

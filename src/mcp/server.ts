@@ -1,42 +1,23 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-  type Tool,
-} from "@modelcontextprotocol/sdk/types.js";
-import type { AnyAction } from "../actions/define.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { ActionError } from "../core/errors.js";
 import { runAction, type RunEnvironment } from "../core/runAction.js";
 import { scopeOf } from "../oauth/scopes.js";
 import { NAME, VERSION } from "../core/version.js";
+import type { McpCaller, McpFace } from "./face.js";
 import { toolResult } from "./tools.js";
+
+export type { McpCaller, McpFace } from "./face.js";
 
 const INSTRUCTIONS =
   "Tools for one workspace on the user's computer. Call workspace_status first; every path is relative to the active workspace. " +
   "When exec_command answers status \"running\", call command_output with its job_id until it finishes. " +
   "A refusal (BLOCKED_BY_POLICY, OUTSIDE_WORKSPACE, CONFLICT, PATCH_FAILED) comes back as an error result: read it and adjust, do not try to get around it.";
 
-export interface McpFace {
-  actions: readonly AnyAction[];
-  /** Built once from the registry; the same list for every connection. */
-  tools: Tool[];
-  env: RunEnvironment;
-  /** The current token, only to scrub it from error texts. */
-  token(): string | undefined;
-}
-
-/** What one request may use: the tool names its credentials grant (all for the static bearer). */
-export interface McpCaller {
-  allowed(name: string): boolean;
-  /** The audit log's name for the caller. */
-  client?: string;
-}
-
 /**
- * A protocol server for one HTTP exchange. We use the low-level Server rather
- * than McpServer because the tools already exist as our own actions: their
+ * A protocol server for one connection: one HTTP exchange, or a whole stdio
+ * session. We use the low-level Server rather than McpServer because the
+ * tools already exist as our own actions: their
  * JSON Schema comes from the registry and runAction validates the arguments,
  * so bad arguments get the same BAD_REQUEST message as on the HTTP face.
  */
@@ -47,7 +28,6 @@ export function createMcpServer(face: McpFace, caller: McpCaller = { allowed: ()
   );
   const byName = new Map(face.actions.map((action) => [action.name, action]));
 
-  const env: RunEnvironment = caller.client === undefined ? face.env : { ...face.env, client: caller.client };
   // Tools outside the grant are not even listed.
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: face.tools.filter((tool) => caller.allowed(tool.name)) }));
 
@@ -58,6 +38,15 @@ export function createMcpServer(face: McpFace, caller: McpCaller = { allowed: ()
     }
     if (!action) {
       throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}; see tools/list`);
+    }
+    // Access (revoke, TTL) is checked at every call, so a long-lived session ends with it.
+    const client = caller.client?.();
+    const env: RunEnvironment = client === undefined ? face.env : { ...face.env, client };
+    const refusal = face.admit?.();
+    if (refusal) {
+      // No HTTP log stands in front of this face: the owner sees the refusal in the audit log.
+      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: null, outcome: refusal.code, status: refusal.status, duration_ms: 0, face: env.face, ...(client ? { client } : {}) });
+      return toolResult({ ok: false, status: refusal.status, error: refusal }, face.token());
     }
     const result = await runAction(action, request.params.arguments ?? {}, env);
     return toolResult(result, face.token());

@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { accessState, publicAccess } from "../access/state.js";
+import { accessRefusal, accessState, publicAccess } from "../access/state.js";
 import { redactToken, verifyBearer } from "../access/token.js";
 import type { AnyAction } from "../actions/define.js";
 import { ACTIONS } from "../actions/registry.js";
@@ -132,14 +132,9 @@ export function buildServer(options: ServerOptions): CodexServer {
         }
         return false;
       }
-      const access = accessState(config);
-      if (!access.active) {
-        sendError(reply, "ACCESS_EXPIRED", `access is ${access.state}: ${access.reason ?? ""}`.trim(), {
-          hint:
-            access.state === "suspended"
-              ? "The user must fix the config file on the computer; `chatgpt-codex doctor` names the error."
-              : "The user can reactivate it on the computer with `chatgpt-codex channel renew`.",
-        });
+      const refusal = accessRefusal(config);
+      if (refusal) {
+        sendError(reply, refusal.code, refusal.message, { hint: refusal.hint });
         return false;
       }
       return true;

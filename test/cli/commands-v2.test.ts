@@ -56,7 +56,7 @@ describe("CLI commands of the original system (contract §13)", () => {
 
   it("route-options lists every route with readiness; ai-commands is a JSON catalog; agent-brief prints the skill", () => {
     const routes = JSON.parse(runCli(["route-options", "--json"], home).stdout) as { routes: { route: string; ready: boolean }[] };
-    assert.deepEqual(routes.routes.map((r) => r.route), ["cloudflared", "cloudflared-named", "ngrok", "custom", "local"]);
+    assert.deepEqual(routes.routes.map((r) => r.route), ["cloudflared", "cloudflared-named", "ngrok", "custom", "tailscale-funnel", "local", "stdio", "secure-mcp-tunnel"]);
     assert.equal(routes.routes.find((r) => r.route === "custom")!.ready, true, "https://actions.example.com is a custom route");
     assert.equal(routes.routes.find((r) => r.route === "ngrok")!.ready, false);
     const catalog = JSON.parse(runCli(["ai-commands", "--json"], home).stdout) as Record<string, string[]>;

@@ -30,6 +30,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ["doctor"], load: () => import("./doctor.js") },
   { names: ["log"], load: () => import("./log.js") },
   { names: ["mcp-config"], load: () => import("./mcp-config.js") },
+  { names: ["mcp"], load: () => import("./mcp.js") },
   { names: ["ai-commands", "agent-brief"], load: () => import("./agents.js") },
   { names: ["completion"], load: () => import("./completion.js") },
   { names: ["dashboard"], load: () => import("./dashboard.js") },

@@ -10,10 +10,13 @@ import { home, print, printJson } from "../io.js";
 import { level } from "../style.js";
 
 export interface RouteOption {
-  route: "cloudflared" | "cloudflared-named" | "ngrok" | "custom" | "local";
+  route: "cloudflared" | "cloudflared-named" | "ngrok" | "custom" | "tailscale-funnel" | "local" | "stdio" | "secure-mcp-tunnel";
   ready: boolean;
   stable_url: boolean;
+  /** Our own command (without the `chatgpt-codex` prefix). */
   command: string;
+  /** Another program's command to run before ours, when the route needs one. */
+  first: string | null;
   /** What is missing when not ready. */
   needs: string | null;
 }
@@ -26,18 +29,42 @@ export function routeOptions(config: Config | undefined, env: NodeJS.ProcessEnv 
   const ngrokToken = Boolean(env.NGROK_AUTHTOKEN);
   const custom = config?.public_base_url ?? null;
   const customReady = custom !== null && custom.startsWith("https://") && !isTunnelServiceUrl(custom);
+  const funnelReady = customReady && /\.ts\.net$/i.test(hostOf(custom));
+  const port = config?.server.port ?? 8766;
   return [
-    { route: "cloudflared", ready: cloudflared, stable_url: false, command: "up --tunnel cloudflared", needs: cloudflared ? null : "cloudflared" },
+    { route: "cloudflared", ready: cloudflared, stable_url: false, command: "up --tunnel cloudflared", first: null, needs: cloudflared ? null : "cloudflared" },
     {
       route: "cloudflared-named",
       ready: cloudflared && named,
       stable_url: true,
       command: "up --tunnel cloudflared --hostname HOST --cloudflared-token-file FILE",
+      first: null,
       needs: cloudflared ? (named ? null : "hostname + token file") : "cloudflared",
     },
-    { route: "ngrok", ready: ngrokToken, stable_url: Boolean(config?.tunnel.ngrok_domain), command: "up --tunnel ngrok", needs: ngrokToken ? null : "NGROK_AUTHTOKEN" },
-    { route: "custom", ready: customReady, stable_url: true, command: "set-public-url https://… && up --tunnel custom", needs: customReady ? null : "https URL" },
-    { route: "local", ready: true, stable_url: true, command: "mcp-config --local", needs: null },
+    { route: "ngrok", ready: ngrokToken, stable_url: Boolean(config?.tunnel.ngrok_domain), command: "up --tunnel ngrok", first: null, needs: ngrokToken ? null : "NGROK_AUTHTOKEN" },
+    { route: "custom", ready: customReady, stable_url: true, command: "set-public-url https://… && up --tunnel custom", first: null, needs: customReady ? null : "https URL" },
+    {
+      route: "tailscale-funnel",
+      ready: funnelReady,
+      stable_url: true,
+      command: "set-public-url https://MACHINE.TAILNET.ts.net && up --tunnel custom",
+      // Tailscale's own command (1.52 or newer): public HTTPS on 443 forwarded to the local port.
+      first: `tailscale funnel --bg ${port}`,
+      needs: funnelReady ? null : "Tailscale with Funnel + its https://….ts.net URL set",
+    },
+    { route: "local", ready: true, stable_url: true, command: "mcp-config --local", first: null, needs: null },
+    // Clients on this computer launch the stdio face themselves: nothing to start, nothing public.
+    { route: "stdio", ready: true, stable_url: true, command: "mcp-config", first: null, needs: null },
+    {
+      route: "secure-mcp-tunnel",
+      // Whether an organisation's tunnel is set up is not visible from here.
+      ready: false,
+      stable_url: true,
+      // Prints the absolute command tunnel-client must start (a `npm run` prefix would write to its stdout).
+      command: "mcp-config",
+      first: "tunnel-client (OpenAI's Secure MCP Tunnel guide)",
+      needs: "OpenAI organisation: tunnel id + runtime API key, tunnel-client",
+    },
   ];
 }
 
@@ -54,8 +81,20 @@ export function register(program: Command): void {
       for (const option of options) {
         const mark = option.ready ? level(t("routes.ready"), "ok") : level(t("routes.notReady"), "warn");
         print(`${mark}  ${t(`routes.${option.route}` as MessageKey)}`);
-        print(`        ${t("routes.command", { command: cliCommand(option.command) })}`);
+        if (option.first) print(`        ${t("routes.first", { command: option.first })}`);
+        // Each of our commands in a chain gets the prefix the user launched the tool with.
+        print(`        ${t("routes.command", { command: option.command.split(" && ").map(cliCommand).join(" && ") })}`);
         if (option.needs) print(`        ${t("routes.needs", { needs: option.needs })}`);
       }
+      print();
+      print(t("routes.docs"));
     });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return "";
+  }
 }

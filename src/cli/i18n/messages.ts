@@ -316,6 +316,11 @@ export const MESSAGES = {
   "routes.ngrok": { en: "ngrok — needs an ngrok account; a reserved domain keeps the URL stable", zh: "ngrok —— 需要 ngrok 账号；预留域名可以让 URL 固定" },
   "routes.custom": { en: "your own HTTPS route (reverse proxy, VPN, …) that forwards to the local port", zh: "自有 HTTPS 入口（反向代理、VPN 等），转发到本地端口" },
   "routes.local": { en: "no public route — MCP clients on this computer (Codex CLI, Claude Code, Cursor)", zh: "不开公网入口 —— 供本机上的 MCP 客户端使用（Codex CLI、Claude Code、Cursor）" },
+  "routes.tailscale-funnel": { en: "Tailscale Funnel, as a custom route — a stable https://<machine>.<tailnet>.ts.net URL; needs Tailscale with Funnel allowed for your tailnet", zh: "Tailscale Funnel（作为自有入口）—— 固定的 https://<机器名>.<tailnet>.ts.net 地址；需要 Tailscale，且你的 tailnet 允许 Funnel" },
+  "routes.stdio": { en: "stdio — clients on this computer (Claude Desktop, Cursor, Codex CLI) launch `{cli} mcp` themselves; no server, no token, no public URL", zh: "stdio —— 本机上的客户端(Claude Desktop、Cursor、Codex CLI)自己启动 `{cli} mcp`;不需要服务、token 或公网 URL" },
+  "routes.secure-mcp-tunnel": { en: "OpenAI Secure MCP Tunnel — for organisations: OpenAI's tunnel-client starts `{cli} mcp`, outbound only; needs the organisation's tunnel id and API key; no OAuth through it as of now", zh: "OpenAI Secure MCP Tunnel —— 面向组织:由 OpenAI 的 tunnel-client 启动 `{cli} mcp`,只有出站连接;需要组织的 tunnel id 和 API key;目前不能经由它走 OAuth" },
+  "routes.first": { en: "first: {command}", zh: "先运行：{command}" },
+  "routes.docs": { en: "Exact commands and limits of every route: docs/tunnels.md", zh: "每种方式的具体命令和限制：docs/tunnels.zh-CN.md" },
 
   // verify / api-smoke / report
   "verify.desc": { en: "Check the public route end to end, as ChatGPT will use it", zh: "像 ChatGPT 那样端到端检查公网入口" },
@@ -338,7 +343,7 @@ export const MESSAGES = {
   "log.empty": { en: "The audit log is empty: no action has been called yet.", zh: "审计日志为空：还没有调用过任何 Action。" },
 
   // mcp-config
-  "mcp.desc": { en: "Print settings for MCP clients (Codex CLI, Claude Code, Cursor, others) to use /mcp; never prints the token", zh: "打印 MCP 客户端（Codex CLI、Claude Code、Cursor 等）使用 /mcp 的设置；从不打印 token" },
+  "mcp.desc": { en: "Print settings for MCP clients (Codex CLI, Claude Code, Claude Desktop, Cursor, others): /mcp over HTTP, and the stdio face; never prints the token", zh: "打印 MCP 客户端（Codex CLI、Claude Code、Claude Desktop、Cursor 等）的设置：通过 HTTP 使用 /mcp，以及 stdio 方式；从不打印 token" },
   "mcp.example": { en: "\nExample:\n  $ {cli} mcp-config --local", zh: "\n示例：\n  $ {cli} mcp-config --local" },
   "mcp.endpoint": { en: "MCP endpoint: {url}  (Streamable HTTP; same token, policy and audit log as the GPT)", zh: "MCP 端点：{url}（Streamable HTTP；与 GPT 共用 token、策略和审计日志）" },
   "mcp.localOnly": { en: "No public URL is set, so this is the local URL: it works for clients on this computer while `{cli} serve` runs.", zh: "还没有设置公网 URL,所以这是本机地址:在 `{cli} serve` 运行期间,本机上的客户端可以使用。" },
@@ -348,7 +353,24 @@ export const MESSAGES = {
   "mcp.claudeSection": { en: "Claude Code — run once (Claude Code keeps the token value it sees now):", zh: "Claude Code —— 运行一次即可（Claude Code 会记住此刻看到的 token）：" },
   "mcp.cursorSection": { en: "Cursor — ~/.cursor/mcp.json (or .cursor/mcp.json in a project):", zh: "Cursor —— ~/.cursor/mcp.json（或项目里的 .cursor/mcp.json）：" },
   "mcp.otherSection": { en: "Any other MCP client:", zh: "其他 MCP 客户端：" },
+  "mcp.stdioIntro": { en: "Without a server and without a token: clients on this computer can launch the stdio face (`{cli} mcp`) themselves. The command is written with absolute paths, so it runs as printed:", zh: "不需要服务,也不需要 token:本机上的客户端可以自己启动 stdio 方式(`{cli} mcp`)。下面的命令使用绝对路径,照原样即可运行:" },
+  "mcp.stdioClaudeDesktop": { en: "Claude Desktop — Settings → Developer → Edit Config (claude_desktop_config.json), then restart it:", zh: "Claude Desktop —— 设置 → 开发者 → 编辑配置（claude_desktop_config.json），然后重启它：" },
+  "mcp.stdioClaudeCode": { en: "Claude Code — run once:", zh: "Claude Code —— 运行一次即可：" },
+  "mcp.stdioJobs": { en: "The stdio face shares the workspaces, policy, sandbox, checkpoints, audit log and access state (revoke and TTL refuse its calls); its jobs are its own, not those of a running `{cli} serve`.", zh: "stdio 方式与服务共用 workspace、策略、沙箱、检查点、审计日志和访问状态(撤销或 TTL 到期后拒绝它的调用);它的任务只属于它自己,不属于正在运行的 `{cli} serve`。" },
+  "mcp.stdioNpx": { en: "This copy runs from npx's cache, which npm may clear: for a lasting path, install it (`npm i -g chatgpt-codex`) and run `chatgpt-codex mcp-config` again.", zh: "当前副本运行在 npx 的缓存里,npm 可能会清理它:要得到长期有效的路径,请先安装(`npm i -g chatgpt-codex`),再运行一次 `chatgpt-codex mcp-config`。" },
   "mcp.tokenChanges": { en: "When the token changes (rotate-token, channel revoke), export it again and restart the client; re-run the Claude Code command.", zh: "token 变化后（rotate-token、channel revoke），重新导出并重启客户端；Claude Code 的命令也要重新运行。" },
+
+  // mcp (the stdio face): every line goes to standard error, standard output is the protocol's
+  "stdio.desc": { en: "Serve the tools as MCP over stdio, for a client on this computer that launches it; no token, no server needed", zh: "以 stdio 方式提供 MCP 工具，供本机上启动它的客户端使用；不需要 token，也不需要运行服务" },
+  "stdio.help": {
+    en: "\nStandard output carries only the protocol; messages go to standard error.\nSame workspaces, policy, sandbox, checkpoints, audit log (face \"stdio\") and access state\nas `serve`: after `{cli} channel revoke` its calls are refused.\nWorks with or without a running `serve`; its jobs are its own and end with the session.\n\nExample (MCP clients run it; `{cli} mcp-config` prints each client's entry):\n  $ {cli} mcp",
+    zh: "\n标准输出只传协议;其他信息都写到标准错误。\n与 `serve` 共用 workspace、策略、沙箱、检查点、审计日志(face 为 \"stdio\")和访问状态:\n`{cli} channel revoke` 之后它的调用会被拒绝。\n无论 `serve` 是否在运行都能用;它的任务只属于它自己,会话结束时随之结束。\n\n示例(由 MCP 客户端运行;`{cli} mcp-config` 会打印各客户端的配置):\n  $ {cli} mcp",
+  },
+  "stdio.noWorkspace": { en: "no workspace is registered, so there is nothing to serve. Run: {cli} init --workspace /path/to/project", zh: "还没有登记任何 workspace，没有可提供的内容。请运行：{cli} init --workspace /项目路径" },
+  "stdio.started": { en: "chatgpt-codex mcp: MCP over stdio; active workspace: {workspace}", zh: "chatgpt-codex mcp：通过 stdio 提供 MCP；当前 workspace：{workspace}" },
+  "stdio.accessOff": { en: "Access is {state}: every tool call is refused until `{cli} channel renew`.", zh: "访问状态为 {state}:在运行 `{cli} channel renew` 之前,所有工具调用都会被拒绝。" },
+  "stdio.separate": { en: "Jobs started here belong to this process: a running `serve` neither sees nor stops them, and they end with the session.", zh: "在这里启动的任务属于本进程:正在运行的 `serve` 看不到也停不了它们,会话结束时它们也随之结束。" },
+  "stdio.tty": { en: "Waiting for an MCP client on standard input. MCP clients launch this command themselves: see `{cli} mcp-config`. Ctrl-C stops it.", zh: "正在标准输入上等待 MCP 客户端。这个命令通常由 MCP 客户端自己启动:见 `{cli} mcp-config`。按 Ctrl-C 停止。" },
 
   // init, preflight, agents, completion
   "init.desc": { en: "Create the private config (token) and register a workspace, without starting anything", zh: "创建私有配置（含 token）并登记 workspace，不启动任何服务" },

@@ -1,0 +1,63 @@
+import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from "node:fs";
+import type { AuditRecord } from "./log.js";
+
+const MAX_READ = 1024 * 1024;
+
+/**
+ * Follow the audit file for records written by other processes from now on.
+ * The stdio face (`chatgpt-codex mcp`) runs in the MCP client's process tree,
+ * not in the server, so a running dashboard learns of its calls only through
+ * the shared file. `wanted` picks the records this process did not write
+ * itself (those already reach the listeners directly). Polls; returns the stop.
+ */
+export function followAuditFile(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void, intervalMs = 500): () => void {
+  let offset = sizeOf(file);
+  let pending = "";
+  const poll = () => {
+    const size = sizeOf(file);
+    // Smaller than what we read: the file was rotated; the new one is read from its start.
+    if (size < offset) {
+      offset = 0;
+      pending = "";
+    }
+    if (size === offset) return;
+    // A burst larger than MAX_READ is skipped to its last part: the feed shows recent calls, the file keeps all.
+    const start = size - offset > MAX_READ ? size - MAX_READ : offset;
+    if (start !== offset) pending = "";
+    const buffer = Buffer.alloc(size - start);
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, "r");
+      const read = readSync(fd, buffer, 0, buffer.length, start);
+      offset = start + read;
+      pending += buffer.subarray(0, read).toString("utf8");
+    } catch {
+      return;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    const lines = pending.split("\n");
+    // The last piece has no newline yet: a line still being written.
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      let record: AuditRecord;
+      try {
+        record = JSON.parse(line) as AuditRecord;
+      } catch {
+        continue; // a torn or foreign line
+      }
+      if (record && typeof record === "object" && wanted(record)) onRecord(record);
+    }
+  };
+  watchFile(file, { interval: intervalMs, persistent: false }, poll);
+  return () => unwatchFile(file, poll);
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
