@@ -1,3 +1,4 @@
+import type { AccessStateName } from "../access/state.js";
 import { createHash } from "node:crypto";
 import { accessState } from "../access/state.js";
 import type { Config } from "../config/schema.js";
@@ -56,7 +57,7 @@ export interface StatusView {
   public_base_url: string | null;
   active_workspace: string | null;
   workspaces: { name: string; path: string; active: boolean }[];
-  access: { state: string; active: boolean; expires_at: string | null; reason: string | null };
+  access: { state: AccessStateName; active: boolean; expires_at: string | null; reason: string | null };
   token: { set: boolean; fingerprint: string };
   server: { host: string; port: number };
 }
@@ -91,7 +92,12 @@ export function printStatus(view: StatusView): void {
   print(t("status.activeWorkspace", { name: view.active_workspace ?? t("common.none") }));
   for (const w of view.workspaces) print(`  ${w.active ? "*" : " "} ${w.name}  ${w.path}`);
   const expiry = view.access.expires_at ? t("status.expires", { time: view.access.expires_at }) : t("status.noExpiry");
-  print(t("status.access", { state: view.access.state, more: view.access.active ? expiry : ` (${view.access.reason ?? ""})` }));
+  print(t("status.access", { state: accessWord(view.access.state), more: view.access.active ? expiry : ` (${view.access.reason ?? ""})` }));
   print(t("status.token", { fingerprint: view.token.fingerprint }));
   print(t("status.server", { url: `http://${view.server.host}:${view.server.port}` }));
+}
+
+/** The access state as a word of the output language (`--json` keeps the contract's value). */
+export function accessWord(state: AccessStateName): string {
+  return t(`accessWord.${state}`);
 }

@@ -35,9 +35,30 @@ describe("commander texts follow --lang", () => {
     assert.doesNotMatch(unknown.stderr + option.stderr + required.stderr, /\berror:/);
   });
 
+  test("status words and punctuation of the tool's own output are Chinese too; --json keeps the contract's values", () => {
+    const zh = runCli(["--lang", "zh", "status"], home);
+    assert.equal(zh.code, 0, zh.stderr);
+    assert.match(zh.stdout, /^访问状态：\s+有效/m);
+    assert.doesNotMatch(zh.stdout, /\bactive\b/);
+    const json = JSON.parse(runCli(["--lang", "zh", "status", "--json"], home).stdout);
+    assert.equal(json.access.state, "active");
+  });
+
   test("English stays commander's own", () => {
     const en = runCli(["--lang", "en", "doctr"], home);
     assert.match(en.stderr, /^error: unknown command 'doctr'$/m);
     assert.match(runCli(["--lang", "en", "--help"], home).stdout, /^Usage: chatgpt-codex/m);
+  });
+});
+
+describe("the Chinese catalogue uses Chinese punctuation", () => {
+  test("no ASCII colon, comma, semicolon or parenthesis next to Chinese text (code, paths, URLs and flags aside)", async () => {
+    const { MESSAGES } = await import("../../src/cli/i18n/messages.js");
+    const offenders: string[] = [];
+    for (const [key, message] of Object.entries(MESSAGES as Record<string, { zh: string }>)) {
+      const prose = message.zh.replace(/\{\w+\}|`[^`]*`|https?:\/\/[^\s)）"]+|--?[A-Za-z][\w-]*|[\w.-]+:[\w.-]*\d/g, "");
+      if (/[\u4e00-\u9fff][:,;()]|[:,;()][\u4e00-\u9fff]/.test(prose)) offenders.push(`${key}: ${message.zh}`);
+    }
+    assert.deepEqual(offenders, []);
   });
 });

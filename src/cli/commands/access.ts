@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { accessWord } from "../present.js";
 import { accessState, expiryFromTtl } from "../../access/state.js";
 import { loadConfig, updateConfig } from "../../config/store.js";
 import { t } from "../i18n/index.js";
@@ -19,7 +20,7 @@ export function register(program: Command): void {
       const grants = new GrantStore(home()).activeCount(config);
       const view = { ...state, revoked_at: config.access.revoked_at, granted_at: config.access.granted_at, connectors: { grants } };
       if (opts.json) return printJson(view);
-      print(t("access.state", { state: state.state }));
+      print(t("access.state", { state: accessWord(state.state) }));
       print(t("access.expires", { time: state.expires_at ?? t("access.never") }));
       if (state.reason) print(t("access.reason", { reason: state.reason }));
       print(t(grants > 0 ? "access.grantsSome" : "access.grantsNone", { grants }));

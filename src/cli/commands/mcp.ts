@@ -1,3 +1,4 @@
+import { accessWord } from "../present.js";
 import type { Command } from "commander";
 import { accessState } from "../../access/state.js";
 import { activeWorkspace } from "../../core/context.js";
@@ -32,7 +33,7 @@ export function register(program: Command): void {
       }
       const access = accessState(config);
       say(t("stdio.started", { workspace }));
-      if (!access.active) say(t("stdio.accessOff", { state: access.state }));
+      if (!access.active) say(t("stdio.accessOff", { state: accessWord(access.state) }));
       say(sandboxBanner(await sandboxStatus(config.sandbox)));
       say(t("stdio.separate"));
       if (process.stdin.isTTY) say(t("stdio.tty"));
