@@ -8,7 +8,7 @@ import { sandboxStatus } from "../sandbox/status.js";
 import { sandboxBanner } from "./sandboxText.js";
 import { CliError, print } from "./io.js";
 import { yellow } from "./style.js";
-import { claimServerLock, type ServerLock } from "../server/instanceLock.js";
+import { claimServerLock, LockUnreadable, type Claim, type ServerLock } from "../server/instanceLock.js";
 import { refuseBroadWorkspaces } from "./workspaces.js";
 
 export interface ServeOptions {
@@ -32,7 +32,13 @@ export interface ServeOptions {
  * the stale lock).
  */
 export function claimServer(home: string): ServerLock {
-  const claim = claimServerLock(home);
+  let claim: Claim;
+  try {
+    claim = claimServerLock(home);
+  } catch (error) {
+    if (error instanceof LockUnreadable) throw new CliError(t("serve.lockUnreadable", { file: error.file }));
+    throw error;
+  }
   if (!claim.ok) {
     const { pid, port, url } = claim.running;
     throw new CliError(

@@ -58,7 +58,12 @@ export class ServerLock {
   }
 
   private mine(): boolean {
-    const current = readLock(this.file);
+    let current: ReturnType<typeof readLock>;
+    try {
+      current = readLock(this.file);
+    } catch {
+      return false;
+    }
     return current !== "missing" && current !== null && current.pid === this.info.pid && current.started_at === this.info.started_at;
   }
 }
@@ -128,7 +133,12 @@ function pause(ms: number): void {
 
 /** The server that holds the config folder, if it is running (a stale lock answers null). */
 export function runningServer(home: string): ServerLockInfo | null {
-  const held = readLock(serverLockFile(home));
+  let held: ReturnType<typeof readLock>;
+  try {
+    held = readLock(serverLockFile(home));
+  } catch {
+    return null; // another user's lock: not a server this user can talk to as its owner
+  }
   return held && held !== "missing" && isRunning(held) ? held : null;
 }
 
@@ -191,11 +201,17 @@ function createWithExcl(file: string, text: string): boolean {
   return true;
 }
 
-/** The file's text; null when there is no file; "" when something unreadable sits there (garbage, taken over). */
+/**
+ * The file's text; null when there is no file; "" for a dangling link or a folder
+ * (garbage: taken over). A lock we may not read belongs to another user, who may well
+ * be running a server on this folder (root, say): that is not ours to take over.
+ */
 function readText(file: string): string | null {
   try {
     return readFileSync(file, "utf8");
-  } catch {
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") throw new LockUnreadable(file);
     // A dangling link answers ENOENT too, yet it sits there.
     try {
       lstatSync(file);
@@ -203,6 +219,14 @@ function readText(file: string): string | null {
     } catch {
       return null;
     }
+  }
+}
+
+/** The lock exists but this user may not read it. */
+export class LockUnreadable extends Error {
+  constructor(readonly file: string) {
+    super(`the server lock ${file} belongs to another user`);
+    this.name = "LockUnreadable";
   }
 }
 

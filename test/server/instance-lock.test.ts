@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,8 @@ const LOCK_MODULE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "s
 /** Above the largest PID Linux hands out (pid_max ≤ 2^22): never a running process. */
 const NEVER_A_PID = 2 ** 22 + 12345;
 const LINUX = process.platform === "linux";
+const ROOT = process.getuid?.() === 0;
+const NOBODY = 65534;
 
 /** A PID that existed a moment ago and has ended. */
 function deadPid(): number {
@@ -227,5 +229,51 @@ describe("server lock", () => {
     const winners = results.filter((r) => r.ok);
     assert.equal(winners.length, 1, JSON.stringify(results));
     for (const loser of results.filter((r) => !r.ok)) assert.equal(loser.running, winners[0]!.pid);
+  });
+
+  it("as an unprivileged user: a root-owned live holder is respected (kill says EPERM), a dead one taken over", { skip: !ROOT && process.env.CI !== "true" && "needs root, to run a claimer as uid 65534" }, () => {
+    assert.ok(ROOT, "CI runs this as root");
+    assert.ok(LINUX, "setpriv is Linux");
+    const root = tempDir("cgc-lock-nobody-");
+    chmodSync(root, 0o777);
+    const claimAsNobody = (home: string) => {
+      const code = `const m = await import(${JSON.stringify(LOCK_MODULE)});
+        let answer;
+        try {
+          const c = m.claimServerLock(${JSON.stringify(home)});
+          answer = { ok: c.ok, running: c.ok ? null : c.running.pid, uid: process.getuid() };
+        } catch (error) {
+          answer = { error: error.name, uid: process.getuid() };
+        }
+        process.stdout.write(JSON.stringify(answer));`;
+      const run = spawnSync("setpriv", ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", process.execPath, "--input-type=module", "-e", code], { encoding: "utf8" });
+      assert.equal(run.status, 0, run.stderr);
+      return JSON.parse(run.stdout) as { ok?: boolean; running?: number | null; error?: string; uid: number };
+    };
+    // The holder: this root process, alive and with its own start time; the folder is open to the claimer.
+    const held = join(root, "held");
+    mkdirSync(held, { mode: 0o777 });
+    chmodSync(held, 0o777);
+    const text = plant(held, { pid: process.pid, proc_start: procStart(process.pid)! });
+    chmodSync(serverLockFile(held), 0o644);
+    const refused = claimAsNobody(held);
+    assert.equal(refused.uid, NOBODY, "precondition: the claimer is unprivileged");
+    assert.deepEqual([refused.ok, refused.running], [false, process.pid]);
+    assert.equal(readFileSync(serverLockFile(held), "utf8"), text, "the root holder's lock is untouched");
+
+    // A lock it may not read (0600, root's) is another user's: not taken over.
+    chmodSync(serverLockFile(held), 0o600);
+    const unreadable = claimAsNobody(held);
+    assert.deepEqual(unreadable, { error: "LockUnreadable", uid: NOBODY });
+    assert.equal(readFileSync(serverLockFile(held), "utf8"), text);
+
+    const stale = join(root, "stale");
+    mkdirSync(stale, { mode: 0o777 });
+    chmodSync(stale, 0o777);
+    plant(stale, { pid: NEVER_A_PID });
+    chmodSync(serverLockFile(stale), 0o644);
+    const taken = claimAsNobody(stale);
+    assert.equal(taken.ok, true);
+    assert.equal(statSync(serverLockFile(stale)).uid, NOBODY, "the new lock is the unprivileged claimer's");
   });
 });

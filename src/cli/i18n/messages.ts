@@ -274,6 +274,10 @@ export const MESSAGES = {
     en: "another chatgpt-codex server is already running for the config folder {home}: pid {pid}, port {port}, {url}.\nUse that one, or stop it first (Ctrl-C in its terminal, or kill {pid}). A second server needs its own config folder: CHATGPT_CODEX_HOME=/other/folder {cli} serve",
     zh: "配置文件夹 {home} 已经有一个 chatgpt-codex 服务在运行：pid {pid}，端口 {port}，{url}。\n请直接使用它，或先停止它（在它的终端按 Ctrl-C，或运行 kill {pid}）。第二个服务需要自己的配置文件夹：CHATGPT_CODEX_HOME=/其他文件夹 {cli} serve",
   },
+  "serve.lockUnreadable": {
+    en: "the server lock {file} belongs to another user, who may be running a server on this config folder. Stop that server, or remove the file if none runs.",
+    zh: "服务锁文件 {file} 属于另一个用户，他可能正在用这个配置文件夹运行服务。请停止那个服务；如果没有服务在运行，请删除该文件。",
+  },
   "serve.starting": { en: "(still starting)", zh: "（仍在启动）" },
   "serve.listening": { en: "chatgpt-codex listening on {url}", zh: "chatgpt-codex 正在监听 {url}" },
   "serve.port": { en: "Port: {port}", zh: "端口:{port}" },
