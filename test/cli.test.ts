@@ -273,7 +273,10 @@ describe("serve and up", () => {
     runCli(["channel", "register", "--workspace", ws, "--public-base-url", "https://a.example.com"], home);
     const first = startLongRunning(["serve", "--port", "0"], home, /Port: (\d+)/);
     const port = (await first.started)[1]!;
-    const second = runCli(["serve", "--port", port], home);
+    // Another config folder (the same one is refused earlier: one server per config folder).
+    const other = freshHome();
+    runCli(["channel", "register", "--workspace", other.ws, "--public-base-url", "https://a.example.com"], other.home);
+    const second = runCli(["serve", "--port", port], other.home);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /already in use/);
     first.child.kill("SIGINT");

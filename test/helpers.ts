@@ -126,8 +126,9 @@ export interface CliResult {
 export const PLAIN_ENGLISH = { LC_ALL: "", LC_MESSAGES: "", LANG: "C.UTF-8" };
 
 /** Run the real CLI synchronously with a private config home. */
-export function runCli(args: string[], home: string, env: Record<string, string> = {}): CliResult {
+export function runCli(args: string[], home: string, env: Record<string, string> = {}, cwd?: string): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
     env: { ...process.env, ...PLAIN_ENGLISH, CHATGPT_CODEX_HOME: home, NO_COLOR: "1", ...env },
     encoding: "utf8",
     timeout: 60_000,

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { accessState } from "../access/state.js";
 import type { Config } from "../config/schema.js";
 import { configFile } from "../config/paths.js";
+import { runningServer } from "../server/instanceLock.js";
 import { t } from "./i18n/index.js";
 import { configInUse, print, printJson } from "./io.js";
 import { bold, yellow } from "./style.js";
@@ -59,13 +60,15 @@ export interface StatusView {
   workspaces: { name: string; path: string; active: boolean }[];
   access: { state: AccessStateName; active: boolean; expires_at: string | null; reason: string | null };
   token: { set: boolean; fingerprint: string };
-  server: { host: string; port: number };
+  /** `running`: the server that holds this config folder (its lock), or null. */
+  server: { host: string; port: number; running: { pid: number; url: string | null } | null };
 }
 
 export function statusView(home: string, config: Config): StatusView {
   const state = accessState(config);
   const active = config.active_workspace ?? config.workspaces[0]?.name ?? null;
   const location = configInUse();
+  const running = runningServer(home);
   return {
     config_file: configFile(home),
     config_home: home,
@@ -75,7 +78,7 @@ export function statusView(home: string, config: Config): StatusView {
     workspaces: config.workspaces.map((w) => ({ name: w.name, path: w.path, active: w.name === active })),
     access: { state: state.state, active: state.active, expires_at: state.expires_at, reason: state.reason },
     token: { set: config.token.length > 0, fingerprint: tokenFingerprint(config.token) },
-    server: { host: config.server.host, port: config.server.port },
+    server: { host: config.server.host, port: config.server.port, running: running ? { pid: running.pid, url: running.url } : null },
   };
 }
 
@@ -94,7 +97,13 @@ export function printStatus(view: StatusView): void {
   const expiry = view.access.expires_at ? t("status.expires", { time: view.access.expires_at }) : t("status.noExpiry");
   print(t("status.access", { state: accessWord(view.access.state), more: view.access.active ? expiry : ` (${view.access.reason ?? ""})` }));
   print(t("status.token", { fingerprint: view.token.fingerprint }));
-  print(t("status.server", { url: `http://${view.server.host}:${view.server.port}` }));
+  const running = view.server.running;
+  print(
+    t("status.server", {
+      url: running?.url ?? `http://${view.server.host}:${view.server.port}`,
+      state: running ? t("status.serverRunning", { pid: running.pid }) : t("status.serverStopped"),
+    }),
+  );
 }
 
 /** The access state as a word of the output language (`--json` keeps the contract's value). */

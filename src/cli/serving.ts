@@ -9,6 +9,8 @@ import { sandboxBanner } from "./sandboxText.js";
 import { CliError, print } from "./io.js";
 import { troubleLine } from "./configText.js";
 import { yellow } from "./style.js";
+import { claimServerLock, LockUnreadable, type Claim, type ServerLock } from "../server/instanceLock.js";
+import { refuseBroadWorkspaces } from "./workspaces.js";
 
 export interface ServeOptions {
   home: string;
@@ -21,12 +23,40 @@ export interface ServeOptions {
   publicUrlNote?: string;
   /** The dashboard's port (default: config dashboard.port, 8767; 0 picks a free one). */
   dashboardPort?: number;
+  /** The config folder's lock, when the caller took it already (`up` does, before it writes the config). */
+  lock?: ServerLock;
+}
+
+/**
+ * Take the config folder for this process, or stop with who has it (exit 1). Released
+ * when the process ends, however it ends short of SIGKILL (then the next server takes over
+ * the stale lock).
+ */
+export function claimServer(home: string): ServerLock {
+  let claim: Claim;
+  try {
+    claim = claimServerLock(home);
+  } catch (error) {
+    if (error instanceof LockUnreadable) throw new CliError(t("serve.lockUnreadable", { file: error.file }));
+    throw error;
+  }
+  if (!claim.ok) {
+    const { pid, port, url } = claim.running;
+    throw new CliError(
+      t("serve.alreadyRunning", { home, pid, port: port ?? t("serve.starting"), url: url ?? t("serve.starting") }),
+    );
+  }
+  process.once("exit", () => claim.lock.release());
+  return claim.lock;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Apply --ttl-minutes, listen, and print where the server is. Shared by `serve` and `up`. */
 export async function startServing(options: ServeOptions): Promise<RunningServer> {
+  // Before anything is written: a config from before the broad-folder refusal may hold one.
+  refuseBroadWorkspaces(loadConfig(options.home));
+  const lock = options.lock ?? claimServer(options.home);
   if (options.ttlMinutes !== undefined) {
     updateConfig(options.home, (c) => {
       c.access.expires_at = expiryFromTtl(options.ttlMinutes);
@@ -39,11 +69,13 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
   try {
     server = await listen({ home: options.home, host, port });
   } catch (error) {
+    lock.release();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new CliError(t("serve.portInUse", { port, host }));
     }
     throw error;
   }
+  lock.update({ host, port: server.port, url: server.url });
   const sandbox = await sandboxStatus(config.sandbox);
   const state = accessState(config);
   const active = config.active_workspace ?? config.workspaces[0]?.name ?? t("common.none");
@@ -69,6 +101,7 @@ export async function startServing(options: ServeOptions): Promise<RunningServer
       await options.onClose?.();
       await dashboard?.close();
       await server.close();
+      lock.release();
     },
     (signal) => print(`\n${t("serve.stopping", { signal })}`),
   );

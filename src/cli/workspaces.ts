@@ -1,15 +1,59 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { basename, isAbsolute, resolve } from "node:path";
 import type { Config } from "../config/schema.js";
+import { broadFacts, realPathOf, whyTooBroad, type TooBroad } from "../workspace/broadFolder.js";
 import { t } from "./i18n/index.js";
-import { UsageError } from "./io.js";
+import { CliError, home, UsageError } from "./io.js";
 
-/** A folder given on the command line: must exist and be a directory. Returns its absolute path. */
+/**
+ * A folder given on the command line: must exist, be a directory and not be too broad
+ * (`/`, the home folder, a folder holding the config or a secret folder). Returns its real path.
+ * Every registration path calls this before the config is touched, so a refusal writes nothing.
+ */
 export function checkWorkspaceFolder(path: string, mustBeAbsolute: boolean): string {
   if (mustBeAbsolute && !isAbsolute(path)) throw new UsageError(t("usage.absolutePath", { path }));
   const absolute = resolve(path);
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UsageError(t("usage.notFolder", { path: absolute }));
-  return realpathSync(absolute);
+  const folder = realpathSync(absolute);
+  const why = whyTooBroad(folder, broadFacts(home(), homedir()));
+  if (why) throw new UsageError(`${t("workspace.tooBroad", { folder, why: tooBroadText(why) })}\n${t("workspace.tooBroadFix")}`);
+  return folder;
+}
+
+/**
+ * A config written before the refusal existed (or edited by hand) may hold a broad
+ * workspace: the server does not start with it (exit 2) and says which one and how to fix it.
+ */
+export function refuseBroadWorkspaces(config: Config): void {
+  const facts = broadFacts(home(), homedir());
+  for (const workspace of config.workspaces) {
+    const why = whyTooBroad(realPathOf(workspace.path), facts);
+    if (why) throw new CliError(t("workspace.tooBroadServe", { name: workspace.name, folder: workspace.path, why: tooBroadText(why) }), 2);
+  }
+}
+
+/** Why a registered workspace is too broad, in words (for `doctor`), or null. */
+export function tooBroadReason(path: string): string | null {
+  const why = whyTooBroad(realPathOf(path), broadFacts(home(), homedir()));
+  return why ? tooBroadText(why) : null;
+}
+
+function tooBroadText(why: TooBroad): string {
+  switch (why.kind) {
+    case "root":
+      return t("tooBroad.root");
+    case "home":
+      return t("tooBroad.home");
+    case "containsHome":
+      return t("tooBroad.containsHome", { path: why.path });
+    case "containsConfig":
+      return t("tooBroad.containsConfig", { path: why.path });
+    case "containsSecret":
+      return t("tooBroad.containsSecret", { path: why.path });
+    case "insideSecret":
+      return t("tooBroad.insideSecret", { path: why.path });
+  }
 }
 
 /** A workspace name from a folder: its base name with unsafe characters replaced. */

@@ -27,7 +27,13 @@ describe("CLI commands of the original system (contract §13)", () => {
     const again = runCli(["init", "--workspace", ws], home);
     assert.equal(again.code, 0);
     assert.equal((JSON.parse(readFileSync(join(home, "config.json"), "utf8")) as { token: string }).token, config.token, "init keeps the token");
-    assert.equal(runCli(["init"], home).code, 2, "--workspace is required");
+    // Without --workspace: the folder it runs in (contract §18).
+    const here = mkdtempSync(join(tmp, "here-"));
+    const bare = runCli(["init", "--workspace-name", "here"], home, {}, here);
+    assert.equal(bare.code, 0, bare.stderr);
+    const after = JSON.parse(readFileSync(join(home, "config.json"), "utf8")) as { active_workspace: string; workspaces: { name: string; path: string }[] };
+    assert.equal(after.active_workspace, "here");
+    assert.deepEqual(after.workspaces.find((w) => w.name === "here"), { name: "here", path: here });
   });
 
   it("chatgpt-preflight reports Builder prerequisites and fields, never the token", () => {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { loginUrl } from "../../dashboard/start.js";
 import { createTicket, readServerState } from "../../dashboard/tickets.js";
+import { runningServer } from "../../server/instanceLock.js";
 import { t } from "../i18n/index.js";
 import { langFromArgv } from "../i18n/lang.js";
 import { CliError, home, print } from "../io.js";
@@ -9,12 +10,8 @@ import { CliError, home, print } from "../io.js";
 /** Whether the recorded dashboard is really ours and answering (not a stale file or a reused port). */
 async function runningDashboard(configHome: string): Promise<string | null> {
   const state = readServerState(configHome);
-  if (!state) return null;
-  try {
-    process.kill(state.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return null;
-  }
+  // The record counts only while its writer still holds the config folder's server lock.
+  if (!state || runningServer(configHome)?.pid !== state.pid) return null;
   try {
     const response = await fetch(`${state.url}/`, { signal: AbortSignal.timeout(3_000), redirect: "manual" });
     await response.body?.cancel();

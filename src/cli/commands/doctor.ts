@@ -15,8 +15,10 @@ import { forbiddenWritable, loadLayouts, reconcile } from "../../sandbox/facts/g
 import { gitProtection } from "../../sandbox/git.js";
 import { guardedPaths } from "../../sandbox/policy.js";
 import { sandboxStatus } from "../../sandbox/status.js";
+import { runningServer } from "../../server/instanceLock.js";
 import { DEFAULT_SANDBOX_SETTINGS } from "../../sandbox/types.js";
 import { sandboxSummary } from "../sandboxText.js";
+import { tooBroadReason } from "../workspaces.js";
 
 type Level = "ok" | "warn" | "fail";
 interface Check {
@@ -58,8 +60,20 @@ function gitIgnoreCheck(folder: string): Check {
   }
 }
 
-async function portCheck(config: Config): Promise<Check> {
+async function portCheck(configHome: string, config: Config): Promise<Check> {
   const name = t("doctor.port");
+  // The server that holds this config folder (serve --port 0 may listen elsewhere than the config says).
+  const running = runningServer(configHome);
+  if (running?.url) {
+    try {
+      const response = await fetch(`${running.url}/health`, { signal: AbortSignal.timeout(1500) });
+      const body = (await response.json()) as { name?: string };
+      if (body.name === "chatgpt-codex") return { name, level: "ok", detail: t("doctor.portRunning", { url: running.url, pid: running.pid }) };
+    } catch {
+      // not answering: said below
+    }
+    return { name, level: "fail", detail: t("doctor.portSilent", { url: running.url, pid: running.pid }), fix: t("doctor.portSilentFix", { pid: running.pid }) };
+  }
   const url = `http://${config.server.host}:${config.server.port}`;
   try {
     const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
@@ -130,7 +144,14 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
     for (const w of config.workspaces) {
       const ok = existsSync(w.path) && statSync(w.path).isDirectory();
       const name = t("doctor.workspace", { name: w.name });
-      checks.push(ok ? { name, level: "ok", detail: w.path } : { name, level: "fail", detail: t("doctor.workspaceGone", { path: w.path }), fix: t("doctor.workspaceGoneFix", { name: w.name }) });
+      const broad = ok ? tooBroadReason(w.path) : null;
+      checks.push(
+        !ok
+          ? { name, level: "fail", detail: t("doctor.workspaceGone", { path: w.path }), fix: t("doctor.workspaceGoneFix", { name: w.name }) }
+          : broad
+            ? { name, level: "fail", detail: t("doctor.workspaceBroad", { path: w.path, why: broad }), fix: t("doctor.workspaceGoneFix", { name: w.name }) }
+            : { name, level: "ok", detail: w.path },
+      );
     }
     for (const w of config.workspaces) {
       const layout = gitLayoutCheck(w.name, w.path, configHome, config);
@@ -142,7 +163,7 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
         ? { name: t("doctor.access"), level: "ok", detail: state.expires_at ? t("doctor.accessUntil", { time: state.expires_at }) : t("doctor.accessNoExpiry") }
         : { name: t("doctor.access"), level: "warn", detail: state.reason ?? state.state, fix: t("doctor.accessFix") },
     );
-    checks.push(await portCheck(config));
+    checks.push(await portCheck(configHome, config));
   }
   const sandbox = await sandboxStatus(config?.sandbox ?? DEFAULT_SANDBOX_SETTINGS);
   checks.push({ name: t("doctor.sandbox"), level: sandbox.active ? "ok" : sandbox.commands === "refused" ? "fail" : "warn", detail: sandboxSummary(sandbox), ...(sandbox.fix ? { fix: sandbox.fix } : {}) });

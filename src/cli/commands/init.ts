@@ -9,13 +9,15 @@ export function register(program: Command): void {
   program
     .command("init")
     .description(t("init.desc"))
-    .requiredOption("--workspace <path>", t("opt.wsPath"))
+    .option("--workspace <path>", t("opt.initWorkspace"))
     .option("--workspace-name <name>", t("opt.workspaceName"))
     .option("--public-base-url <url>", t("opt.publicBaseUrl"))
     .option("--ttl-minutes <n>", t("opt.ttlNoExpiry"))
     .addHelpText("after", t("init.example"))
-    .action((opts: { workspace: string; workspaceName?: string; publicBaseUrl?: string; ttlMinutes?: string }) => {
-      const folder = checkWorkspaceFolder(opts.workspace, false);
+    .action((opts: { workspace?: string; workspaceName?: string; publicBaseUrl?: string; ttlMinutes?: string }) => {
+      // Without --workspace the folder it is run in, as the original system's init did;
+      // the broad-folder refusal still applies (init in the home folder is refused).
+      const folder = checkWorkspaceFolder(opts.workspace ?? process.cwd(), false);
       const name = opts.workspaceName === undefined ? undefined : checkWorkspaceName(opts.workspaceName);
       const url = opts.publicBaseUrl === undefined ? undefined : parsePublicUrl(opts.publicBaseUrl);
       const ttl = parseMinutes(opts.ttlMinutes);

@@ -12,8 +12,8 @@ import { t } from "../i18n/index.js";
 import { CliError, home, parseMinutes, parsePort, print, printJson, setQuiet } from "../io.js";
 import { yellow } from "../style.js";
 import { printBuilderFields } from "../present.js";
-import { startServing } from "../serving.js";
-import { checkWorkspaceFolder, upsertWorkspace } from "../workspaces.js";
+import { claimServer, startServing } from "../serving.js";
+import { checkWorkspaceFolder, refuseBroadWorkspaces, upsertWorkspace } from "../workspaces.js";
 import { addRouteOptions, parseProvider, startRoute } from "./tunnel.js";
 
 const UP_ROUTES = ["cloudflared", "ngrok", "custom", "none"] as const;
@@ -79,7 +79,11 @@ export function register(program: Command): void {
     const dashboardPort = parsePort(opts.dashboardPort, "--dashboard-port");
     const requested = opts.tunnel === undefined ? undefined : (parseProvider(opts.tunnel, "--tunnel", UP_ROUTES) as UpRoute);
     const folder = opts.workspace === undefined ? undefined : checkWorkspaceFolder(opts.workspace, false);
+    // Before the config is touched: a second `up` on this folder changes nothing, and an old
+    // config's broad workspace stops it before the new one is written.
+    const lock = claimServer(home());
     const fresh = !configExists(home());
+    if (!fresh) refuseBroadWorkspaces(loadConfig(home()));
     const config = updateConfig(
       home(),
       (c) => {
@@ -99,6 +103,7 @@ export function register(program: Command): void {
     const opensRoute = choice.route === "cloudflared" || choice.route === "ngrok";
     const server = await startServing({
       home: home(),
+      lock,
       port,
       ttlMinutes,
       dashboardPort,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
 import { loadConfig } from "../../config/store.js";
+import { runningServer } from "../../server/instanceLock.js";
 import { closeOnSignals } from "../../server/listen.js";
 import { reimportNotice, type Published } from "../../tunnel/publish.js";
 import { tunnelSettings, type TunnelFlags } from "../../tunnel/settings.js";
@@ -69,7 +70,8 @@ export function register(program: Command): void {
     const config = loadConfig(home());
     const configured = config.tunnel.provider === "none" ? undefined : config.tunnel.provider;
     const provider = parseProvider(opts.provider ?? configured ?? "cloudflared", "--provider", TUNNEL_PROVIDERS) as TunnelProviderName;
-    const localPort = port ?? config.server.port;
+    // Without --port: the running server's port (it may have been started with --port 0).
+    const localPort = port ?? runningServer(home())?.port ?? config.server.port;
     if (provider !== "custom") await warnIfNoServer(config, localPort);
 
     const route = await startRoute(provider, config, localPort, opts);

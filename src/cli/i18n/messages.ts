@@ -128,7 +128,9 @@ export const MESSAGES = {
   "status.expires": { en: ", expires {time}", zh: "，{time} 过期" },
   "status.noExpiry": { en: ", no expiry", zh: "，不过期" },
   "status.token": { en: "Token:            set ({fingerprint}); print it with: {cli} token", zh: "Token：           已设置（{fingerprint}）；查看请运行：{cli} token" },
-  "status.server": { en: "Server address:   {url}", zh: "服务地址：        {url}" },
+  "status.server": { en: "Server address:   {url} {state}", zh: "服务地址：        {url} {state}" },
+  "status.serverRunning": { en: "(running, pid {pid})", zh: "（运行中，pid {pid}）" },
+  "status.serverStopped": { en: "(not running)", zh: "（未运行）" },
 
   // channel
   "channel.desc": { en: "Set up, inspect, renew or revoke the access channel", zh: "设置、查看、续期或撤销访问通道" },
@@ -192,6 +194,30 @@ export const MESSAGES = {
   "workspace.remove.example": { en: "\nExample:\n  $ {cli} workspace remove api", zh: "\n示例：\n  $ {cli} workspace remove api" },
   "workspace.removed": { en: "Removed workspace \"{name}\". Active workspace: {active}", zh: "已移除 workspace \"{name}\"。当前 workspace：{active}" },
   "workspace.unknown": { en: "no workspace named \"{name}\" (see: {cli} workspace list)", zh: "没有名为 \"{name}\" 的 workspace（查看：{cli} workspace list）" },
+  "workspace.tooBroad": {
+    en: "refused: {folder} is too broad to be a workspace: {why}. Nothing was written.",
+    zh: "已拒绝：{folder} 范围太大，不能作为 workspace：{why}。没有写入任何内容。",
+  },
+  "workspace.tooBroadFix": {
+    en: "Register a project folder instead, e.g. {cli} workspace add --name app --path ~/code/app (or run {cli} init inside the project folder).",
+    zh: "请改为登记一个项目文件夹，例如 {cli} workspace add --name app --path ~/code/app（或在项目文件夹里运行 {cli} init）。",
+  },
+  "workspace.tooBroadServe": {
+    en: "not starting: workspace \"{name}\" ({folder}) is too broad to serve: {why}.\nRemove it with {cli} workspace remove {name}, then register a project folder: {cli} workspace add --name app --path ~/code/app",
+    zh: "未启动：workspace \"{name}\"（{folder}）范围太大，不能提供访问：{why}。\n请先运行 {cli} workspace remove {name} 移除它，再登记一个项目文件夹：{cli} workspace add --name app --path ~/code/app",
+  },
+  "tooBroad.root": { en: "it is the root of the file system", zh: "它是整个文件系统的根目录" },
+  "tooBroad.home": {
+    en: "it is your home folder (SSH keys, cloud credentials, shell start-up files)",
+    zh: "它是你的主目录（里面有 SSH 密钥、云服务凭据和 shell 启动文件）",
+  },
+  "tooBroad.containsHome": { en: "it contains your home folder {path}", zh: "它包含你的主目录 {path}" },
+  "tooBroad.containsConfig": {
+    en: "it contains this tool's config folder {path} (token, audit log); to work on it, keep the config elsewhere with CHATGPT_CODEX_HOME=/other/folder",
+    zh: "它包含本工具的配置文件夹 {path}（token、审计日志）；如果要处理这个文件夹，请用 CHATGPT_CODEX_HOME=/其他文件夹 把配置放到别处",
+  },
+  "tooBroad.containsSecret": { en: "it contains the secret folder {path}", zh: "它包含存放机密的文件夹 {path}" },
+  "tooBroad.insideSecret": { en: "it is the secret folder {path} or lies inside it", zh: "它就是存放机密的文件夹 {path}，或位于其中" },
 
   // set-public-url, openapi, gpt-instructions
   "setUrl.desc": { en: "Set the public HTTPS URL that reaches this computer (tunnel or route)", zh: "设置能访问到这台电脑的公网 HTTPS URL（隧道或自有入口）" },
@@ -241,6 +267,7 @@ export const MESSAGES = {
   "doctor.noWorkspacesFix": { en: "{cli} workspace add --name N --path /abs/path --activate", zh: "{cli} workspace add --name N --path /绝对路径 --activate" },
   "doctor.workspace": { en: "workspace {name}", zh: "workspace {name}" },
   "doctor.workspaceGone": { en: "{path} does not exist", zh: "{path} 不存在" },
+  "doctor.workspaceBroad": { en: "{path} is too broad to serve: {why}", zh: "{path} 范围太大，不能提供访问：{why}" },
   "doctor.workspaceGoneFix": { en: "{cli} workspace remove {name}", zh: "{cli} workspace remove {name}" },
   "doctor.access": { en: "access", zh: "访问状态" },
   "doctor.accessUntil": { en: "active until {time}", zh: "有效，至 {time}" },
@@ -248,6 +275,9 @@ export const MESSAGES = {
   "doctor.accessFix": { en: "{cli} channel renew", zh: "{cli} channel renew" },
   "doctor.port": { en: "server port", zh: "服务端口" },
   "doctor.portOurs": { en: "our server answers at {url}", zh: "{url} 上是本工具的服务" },
+  "doctor.portRunning": { en: "our server (pid {pid}) answers at {url}", zh: "本工具的服务（pid {pid}）在 {url} 上应答" },
+  "doctor.portSilent": { en: "the server holding this config folder (pid {pid}) does not answer at {url}", zh: "占用此配置文件夹的服务（pid {pid}）在 {url} 上没有应答" },
+  "doctor.portSilentFix": { en: "stop it (kill {pid}) and start it again: {cli} serve", zh: "停止它（kill {pid}）后重新启动：{cli} serve" },
   "doctor.portOther": { en: "another program answers at {url}", zh: "{url} 上是别的程序" },
   "doctor.portFix": { en: "stop it, or use serve --port P", zh: "停掉它，或用 serve --port P 换个端口" },
   "doctor.portFree": { en: "{url} is free (server not running)", zh: "{url} 空闲（服务未运行）" },
@@ -272,6 +302,15 @@ export const MESSAGES = {
     en: "port {port} on {host} is already in use. Is another chatgpt-codex server running? Check with: curl http://{host}:{port}/health — or pick another port with --port",
     zh: "{host} 的端口 {port} 已被占用。是不是已经有一个 chatgpt-codex 在运行？可用 curl http://{host}:{port}/health 确认，或用 --port 换一个端口",
   },
+  "serve.alreadyRunning": {
+    en: "another chatgpt-codex server is already running for the config folder {home}: pid {pid}, port {port}, {url}.\nUse that one, or stop it first (Ctrl-C in its terminal, or kill {pid}). A second server needs its own config folder: CHATGPT_CODEX_HOME=/other/folder {cli} serve",
+    zh: "配置文件夹 {home} 已经有一个 chatgpt-codex 服务在运行：pid {pid}，端口 {port}，{url}。\n请直接使用它，或先停止它（在它的终端按 Ctrl-C，或运行 kill {pid}）。第二个服务需要自己的配置文件夹：CHATGPT_CODEX_HOME=/其他文件夹 {cli} serve",
+  },
+  "serve.lockUnreadable": {
+    en: "the server lock {file} belongs to another user, who may be running a server on this config folder. Stop that server, or remove the file if none runs.",
+    zh: "服务锁文件 {file} 属于另一个用户，他可能正在用这个配置文件夹运行服务。请停止那个服务；如果没有服务在运行，请删除该文件。",
+  },
+  "serve.starting": { en: "(still starting)", zh: "（仍在启动）" },
   "serve.listening": { en: "chatgpt-codex listening on {url}", zh: "chatgpt-codex 正在监听 {url}" },
   "serve.port": { en: "Port: {port}", zh: "端口：{port}" },
   "serve.activeWorkspace": { en: "Active workspace: {name}", zh: "当前 workspace：{name}" },
@@ -377,8 +416,15 @@ export const MESSAGES = {
   "stdio.tty": { en: "Waiting for an MCP client on standard input. MCP clients launch this command themselves: see `{cli} mcp-config`. Ctrl-C stops it.", zh: "正在标准输入上等待 MCP 客户端。这个命令通常由 MCP 客户端自己启动：见 `{cli} mcp-config`。按 Ctrl-C 停止。" },
 
   // init, preflight, agents, completion
-  "init.desc": { en: "Create the private config (token) and register a workspace, without starting anything", zh: "创建私有配置（含 token）并登记 workspace，不启动任何服务" },
-  "init.example": { en: "\nExample:\n  $ {cli} init --workspace ~/code/my-project --workspace-name app", zh: "\n示例：\n  $ {cli} init --workspace ~/code/my-project --workspace-name app" },
+  "init.desc": {
+    en: "Create the private config (token) and register a workspace (the current folder unless --workspace), without starting anything",
+    zh: "创建私有配置（含 token）并登记 workspace（不加 --workspace 时登记当前文件夹），不启动任何服务",
+  },
+  "init.example": {
+    en: "\nExamples:\n  $ {cli} init    # run in the project folder: registers that folder\n  $ {cli} init --workspace ~/code/my-project --workspace-name app",
+    zh: "\n示例：\n  $ {cli} init    # 在项目文件夹里运行：登记这个文件夹\n  $ {cli} init --workspace ~/code/my-project --workspace-name app",
+  },
+  "opt.initWorkspace": { en: "project folder (default: the current folder)", zh: "项目文件夹（默认：当前文件夹）" },
   "init.created": { en: "Created a private config with a new token in {home}", zh: "已在 {home} 创建私有配置和新的 token" },
   "init.kept": { en: "Updated the config in {home} (token kept)", zh: "已更新 {home} 中的配置（token 不变）" },
   "init.next": { en: "Next: {cli} up (server + public route), then {cli} verify", zh: "下一步：{cli} up（启动服务和公网入口），然后 {cli} verify" },
