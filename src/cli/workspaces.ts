@@ -2,6 +2,7 @@ import { existsSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, isAbsolute, resolve } from "node:path";
 import type { Config } from "../config/schema.js";
+import { recordLayoutAtRegistration } from "../sandbox/facts/record.js";
 import { broadFacts, realPathOf, whyTooBroad, type TooBroad } from "../workspace/broadFolder.js";
 import { t } from "./i18n/index.js";
 import { CliError, home, UsageError } from "./io.js";
@@ -77,6 +78,8 @@ export function upsertWorkspace(config: Config, folder: string, name?: string): 
   const existing = config.workspaces.find((w) => w.name === chosen);
   if (existing) existing.path = folder;
   else config.workspaces.push({ name: chosen, path: folder });
+  // Registration is the owner's act: the git layout a sandbox may rely on is recorded now.
+  recordLayoutAtRegistration(home(), folder, config);
   return chosen;
 }
 

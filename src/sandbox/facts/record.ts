@@ -36,12 +36,16 @@ export function layoutForCommand(resources: ResourceBag, configHome: string, wor
 /** Registration (`init`, `workspace add`): the owner's act records the layout a server will find. */
 export function recordLayoutAtRegistration(configHome: string, path: string, config: Config, env: NodeJS.ProcessEnv = process.env): GitLayout | null {
   let root: string;
-  let home: string;
   try {
     root = realpathSync(path);
-    home = realpathSync(configHome);
   } catch {
     return null;
+  }
+  let home = configHome;
+  try {
+    home = realpathSync(configHome);
+  } catch {
+    // the config folder is created with this registration
   }
   const layout = captureGitLayout(root, guarded(root, home, config, env));
   saveLayout(home, layout);
