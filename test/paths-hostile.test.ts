@@ -251,9 +251,21 @@ describe("hostile paths (every path field and cwd)", () => {
         const read = await s.post("read_file", { path: "flip/secret.txt" });
         const list = await s.post("list_files", { path: "flip" });
         const patch = await s.post("apply_patch", { patch: `*** Begin Patch\n*** Add File: flip/patched-${n}.txt\n+PWNED\n*** End Patch\n` });
-        for (const reply of [write, read, list, patch]) {
+        // A write or patch: done, refused (the path led outside when checked), or 409 "changed while writing".
+        // A read or listing may also find the folder missing for a moment (404).
+        for (const [reply, writes] of [
+          [write, true],
+          [read, false],
+          [list, false],
+          [patch, true],
+        ] as const) {
           assert.ok(!reply.text.includes(SECRET), `leak: ${reply.text.slice(0, 200)}`);
-          assert.notEqual(reply.status, 500, reply.text.slice(0, 200));
+          const code = reply.json?.error?.code ?? "ok";
+          const allowed = [200, 403, 409, ...(writes ? [] : [404])];
+          assert.ok(allowed.includes(reply.status), reply.text.slice(0, 200));
+          if (reply.status === 403) assert.equal(code, "OUTSIDE_WORKSPACE", reply.text.slice(0, 200));
+          if (reply.status === 409) assert.equal(code, "CONFLICT", reply.text.slice(0, 200));
+          if (reply.status === 409 && writes) assert.match(reply.json.error.message, /changed while writing; nothing was written; retry/);
           statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
         }
         if (list.status === 200) {

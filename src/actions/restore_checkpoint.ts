@@ -19,7 +19,7 @@ export default defineAction({
   output: z.object({
     restored: z.array(z.string()).describe("Files written back (created or changed)."),
     deleted: z.array(z.string()).describe("Files removed (they did not exist at the checkpoint)."),
-    kept: z.array(z.object({ path: z.string(), reason: z.string() })).optional().describe("Paths left as they are, and why (never stored, protected, link outside the workspace)."),
+    kept: z.array(z.object({ path: z.string(), reason: z.string() })).optional().describe("Paths left as they are, and why (never stored, protected, a symbolic link that would lead outside the workspace or into .git or the config folder)."),
     restored_total: z.number().int().min(0).optional(),
     deleted_total: z.number().int().min(0).optional(),
     truncated: z.boolean().optional(),

@@ -1,12 +1,14 @@
-import { lstatSync, readlinkSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from "node:fs";
+import { lstatSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { ActionError, isActionError } from "../core/errors.js";
 import { ConfinedDir } from "../files/confinedFs.js";
 import { removeInsideSync, replaceInsideSync } from "../files/writeInside.js";
 import { newFileMode } from "../fs/atomic.js";
+export type { Forbidden } from "./linkCheck.js";
+import { isForbidden, LINK_REASONS, linksThatHold, resolveLink, TreeView, type Forbidden, type LinkToCheck } from "./linkCheck.js";
 import { shadowGit } from "./shadowGit.js";
-import { hasGitPart, type CheckpointStore } from "./store.js";
+import type { CheckpointStore } from "./store.js";
 
 /** One difference between the current stored files and a checkpoint. */
 export interface TreeChange {
@@ -62,13 +64,6 @@ export function normalizePaths(paths: readonly string[] | undefined, resolvePath
   return out;
 }
 
-/** Off-limits prefixes (the tool's config folder when it lies in the workspace). */
-export type Forbidden = readonly string[];
-
-function isForbidden(path: string, forbidden: Forbidden): boolean {
-  return hasGitPart(path) || forbidden.some((f) => path === f || path.startsWith(`${f}/`));
-}
-
 /**
  * Bring the workspace's files back to `target` (a tree) from `current` (the
  * tree of a snapshot just taken under the same lock). Only what differs is
@@ -101,17 +96,9 @@ export async function restoreTree(
     if (change.kind === "d") deletions.push(change);
     else writes.push(change);
   }
-  // Symlinks must point inside the workspace; decide before touching anything.
   const blobs = await readBlobs(store, writes.map((w) => w.sha!));
   const accepted: TreeChange[] = [];
   for (const w of writes) {
-    if (w.mode === "120000") {
-      const linkTarget = blobs.get(w.sha!)!.toString("utf8");
-      if (!linkStaysInside(root, w.path, linkTarget, options.forbidden)) {
-        result.kept.push({ path: w.path, reason: "symbolic link pointing outside the workspace (not restored)" });
-        continue;
-      }
-    }
     if (w.kind === "a" && existsOnDiskAsNonFolder(join(root, w.path))) {
       // Something is there now that the snapshot before this restore did not store: never overwrite it.
       result.kept.push({ path: w.path, reason: "a file not stored in checkpoints is there now (ignored or too large); left as it is" });
@@ -119,9 +106,19 @@ export async function restoreTree(
     }
     accepted.push(w);
   }
+  const files = accepted.filter((w) => w.mode !== "120000");
+  const linkOf = (w: TreeChange): LinkToCheck => ({ path: w.path, target: blobs.get(w.sha!)!.toString("utf8") });
+  // Symlinks must lead inside in the tree as it will be after the restore (decided before touching anything;
+  // the links are checked again, against the disk, as they are created).
+  const planned = new TreeView(root);
+  for (const d of deletions) planned.set(d.path, { kind: "missing" });
+  for (const w of files) planned.set(w.path, { kind: "file" });
+  const check = linksThatHold(root, planned, accepted.filter((w) => w.mode === "120000").map(linkOf), options.forbidden, (path) => planned.overlay.delete(path));
+  for (const r of check.refused) result.kept.push({ path: r.path, reason: LINK_REASONS[r.why] });
+  const links = check.held;
   if (options.dryRun) {
     result.deleted = deletions.map((d) => d.path);
-    result.restored = accepted.map((w) => w.path);
+    result.restored = [...files.map((w) => w.path), ...links.map((l) => l.path)];
     return result;
   }
   // 1. deletions, deepest first, then folders they emptied
@@ -142,20 +139,91 @@ export async function restoreTree(
     }
   }
   for (const dir of [...emptied].sort((a, b) => b.length - a.length)) removeEmptyFolder(root, dir);
-  // 2. writes: files and symlinks, through confined folder handles
-  for (const w of accepted) {
-    const data = blobs.get(w.sha!)!;
+  // 2. files, through confined folder handles
+  for (const w of files) {
     const real = join(root, ...w.path.split("/"));
     try {
       clearFolderInTheWay(root, w.path);
-      if (w.mode === "120000") placeSymlink(root, w.path, data.toString("utf8"));
-      else replaceInsideSync(root, { real }, data, fileMode(real, w.mode === "100755"));
+      replaceInsideSync(root, { real }, blobs.get(w.sha!)!, fileMode(real, w.mode === "100755"));
       result.restored.push(w.path);
     } catch (error) {
       result.kept.push({ path: w.path, reason: `could not write: ${reasonOf(error)}` });
     }
   }
+  // 3. symlinks, last: each against the disk as it is now, so no link leads outside at any moment
+  placeLinks(root, links, options.forbidden, result);
   return result;
+}
+
+/**
+ * Create `links` one at a time so that after each creation every link made so
+ * far still leads inside on disk. A link that leads outside in the current
+ * state (because another link it goes through is not yet changed) waits for a
+ * later round; one whose creation would turn an already made link outside
+ * waits too. What never fits is named in `kept` and not created.
+ */
+export function placeLinks(root: string, links: readonly LinkToCheck[], forbidden: Forbidden, result: RestoreResult, afterEach?: () => void): void {
+  const view = new TreeView(root);
+  /** Made links by the paths their walk looked at: the ones to check again when such a path changes. */
+  const watchers = new Map<string, Set<LinkToCheck>>();
+  const watch = (link: LinkToCheck, consulted: Iterable<string>, on: boolean) => {
+    for (const path of consulted) {
+      const set = watchers.get(path) ?? new Set<LinkToCheck>();
+      if (on) set.add(link);
+      else set.delete(link);
+      watchers.set(path, set);
+    }
+  };
+  const consultedBy = new Map<LinkToCheck, Set<string>>();
+  let pending = [...links];
+  for (let progress = true; progress && pending.length > 0; ) {
+    progress = false;
+    for (const link of [...pending]) {
+      const before = view.overlay.get(link.path);
+      view.set(link.path, { kind: "link", target: link.target });
+      const verdict = resolveLink(root, view, link.path, link.target, forbidden);
+      // Made links whose walk looked at this path or a folder above it (creating the link may make that folder).
+      const affected = new Set(prefixesOf(link.path).flatMap((p) => [...(watchers.get(p) ?? [])]));
+      const rechecked = [...affected].map((m) => ({ m, v: resolveLink(root, view, m.path, m.target, forbidden) }));
+      if (!verdict.inside || rechecked.some(({ v }) => !v.inside)) {
+        if (before) view.overlay.set(link.path, before);
+        else view.overlay.delete(link.path);
+        continue;
+      }
+      pending = pending.filter((l) => l !== link);
+      progress = true;
+      try {
+        clearFolderInTheWay(root, link.path);
+        placeSymlink(root, link.path, link.target);
+      } catch (error) {
+        // Not created: the path holds whatever is on disk now; look at it afresh.
+        view.unset(link.path);
+        result.kept.push({ path: link.path, reason: `could not write: ${reasonOf(error)}` });
+        continue;
+      }
+      for (const { m, v } of rechecked) {
+        watch(m, consultedBy.get(m)!, false);
+        watch(m, v.consulted, true);
+        consultedBy.set(m, v.consulted);
+      }
+      watch(link, verdict.consulted, true);
+      consultedBy.set(link, verdict.consulted);
+      result.restored.push(link.path);
+      afterEach?.();
+    }
+  }
+  for (const link of pending) {
+    const verdict = resolveLink(root, view, link.path, link.target, forbidden);
+    result.kept.push({ path: link.path, reason: verdict.inside ? LINK_LEADS_OTHER_OUT : LINK_REASONS[verdict.why] });
+  }
+}
+
+const LINK_LEADS_OTHER_OUT = "symbolic link that would make another restored link lead outside the workspace (not restored)";
+
+/** "a/b/c" → ["a", "a/b", "a/b/c"]. */
+function prefixesOf(path: string): string[] {
+  const parts = path.split("/");
+  return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
 }
 
 function parentOf(path: string): string {
@@ -215,25 +283,6 @@ function fileMode(real: string, executable: boolean): number {
     // new file
   }
   return executable ? mode | ((mode & 0o444) >> 2) : mode & ~0o111;
-}
-
-/** A symlink is restored only if where it points (lexically, and for an existing target really) is inside the workspace and not protected. */
-export function linkStaysInside(root: string, path: string, linkTarget: string, forbidden: Forbidden): boolean {
-  if (linkTarget === "" || linkTarget.includes("\0")) return false;
-  const from = dirname(join(root, path));
-  const lexical = isAbsolute(linkTarget) ? resolve(linkTarget) : resolve(from, linkTarget);
-  const check = (p: string): boolean => {
-    const rel = relative(root, p);
-    if (rel === "") return true;
-    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return false;
-    return !isForbidden(rel.split(sep).join("/"), forbidden);
-  };
-  if (!check(lexical)) return false;
-  try {
-    return check(realpathSync(lexical));
-  } catch {
-    return true; // dangling inside the workspace: allowed (it cannot lead anywhere else without a later change, which the next checkpoint sees)
-  }
 }
 
 /** Create or replace the symlink `path` through a confined handle of its folder (temp name, then rename). */

@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, type Dirent } from "node:fs";
 import { dirname, join } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError, isActionError } from "../core/errors.js";
 
 /**
  * File operations that cannot be redirected outside the workspace by a symlink
@@ -73,7 +73,7 @@ export class ConfinedDir {
       }
     } catch (error) {
       closeSync(fd);
-      throw folderError(error, root, path);
+      throw folderError(error, root, path, create);
     }
     return new ConfinedDir(fd, path);
   }
@@ -88,7 +88,7 @@ export class ConfinedDir {
       }
       if (realpathSync(path) !== path) throw Object.assign(new Error("moved"), { code: "ELOOP" });
     } catch (error) {
-      throw folderError(error, root, path);
+      throw folderError(error, root, path, create);
     }
     return new ConfinedDir(null, path);
   }
@@ -121,34 +121,76 @@ export class ConfinedDir {
   }
 }
 
-/** Open a folder, refusing a symlink (Linux reports O_DIRECTORY|O_NOFOLLOW on a symlink as ENOTDIR: tell the two apart). */
+/**
+ * Open a folder, refusing a symlink. Linux reports O_DIRECTORY|O_NOFOLLOW on a
+ * symlink as ENOTDIR, like a file in the way: look again to tell them apart.
+ * Only a file still there is "in the way"; a link, a folder or nothing means
+ * the entry changed between the two looks.
+ */
 function openDirNoFollow(path: string): number {
   try {
     return openSync(path, DIR_FLAGS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOTDIR") {
-      let link = false;
+      let inTheWay = false;
       try {
-        link = lstatSync(path).isSymbolicLink();
+        const st = lstatSync(path);
+        inTheWay = !st.isSymbolicLink() && !st.isDirectory();
       } catch {
         // gone again
       }
-      if (link) throw Object.assign(new Error("symbolic link"), { code: "ELOOP" });
+      if (!inTheWay) throw Object.assign(new Error("symbolic link or changed"), { code: "ELOOP" });
     }
     throw error;
   }
 }
 
+/** The conflicts that say "the tree changed under this request" (as opposed to "the file's content differs"). */
+const CHANGED = new WeakSet<ActionError>();
+
 export function changedDuringRequest(): ActionError {
-  return new ActionError("CONFLICT", "a folder on the path was replaced (e.g. by a symbolic link) during the request; nothing was read or written", {
+  const error = new ActionError("CONFLICT", "a folder on the path was replaced (e.g. by a symbolic link) during the request; nothing was read or written", {
     hint: "Check the path with list_files and try again.",
   });
+  CHANGED.add(error);
+  return error;
 }
 
-function folderError(error: unknown, root: string, reached: string): ActionError {
+/** A write or patch that met a folder changing under it (contract: 409 CONFLICT, nothing written). */
+export function changedWhileWriting(shown: string): ActionError {
+  const error = new ActionError("CONFLICT", `"${shown}": a folder on the path changed while writing; nothing was written; retry`, {
+    hint: "Something else (a running command?) is moving or replacing folders there. Check the path with list_files, then send the same request again.",
+  });
+  CHANGED.add(error);
+  return error;
+}
+
+/**
+ * What the file system says once a folder handle is open and the confinement
+ * checks have passed, when the tree then changes: the folder was removed
+ * (ENOENT on a create inside it), an entry turned into a folder or a link
+ * (EISDIR, ENOTEMPTY, ENOTDIR, ELOOP), or moved to another mount (EXDEV).
+ * Permission and space errors are not among them: they are real answers.
+ */
+const RACE_CODES = new Set(["ENOENT", "ENOTDIR", "ELOOP", "EXDEV", "EISDIR", "ENOTEMPTY", "EMLINK"]);
+
+/** Whether `error` means the tree changed under a request (a race), not that the request was wrong. */
+export function isTreeChange(error: unknown): boolean {
+  if (isActionError(error)) return CHANGED.has(error);
+  return RACE_CODES.has((error as NodeJS.ErrnoException)?.code ?? "");
+}
+
+/** For a write: a race becomes 409 CONFLICT "changed while writing" naming `shown`; anything else is passed on. */
+export function asWriteConflict(error: unknown, shown: string): unknown {
+  return isTreeChange(error) ? changedWhileWriting(shown) : error;
+}
+
+function folderError(error: unknown, root: string, reached: string, create: boolean): ActionError {
   const code = (error as NodeJS.ErrnoException).code;
   const shown = reached === root ? "." : reached.slice(root.length + 1);
   if (code === "ELOOP" || code === "EMLINK") return changedDuringRequest();
+  // Creating: each folder was just made or found (EEXIST), so one missing now was removed meanwhile.
+  if (code === "ENOENT" && create) return changedDuringRequest();
   if (code === "ENOENT") return new ActionError("NOT_FOUND", `a folder on the path does not exist (after "${shown}")`);
   if (code === "ENOTDIR") return new ActionError("BAD_REQUEST", `a file is in the way: a part of the path after "${shown}" is not a folder`);
   if (code === "EACCES" || code === "EPERM") return new ActionError("BAD_REQUEST", `permission denied below "${shown}"`);

@@ -3,7 +3,7 @@ import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lsta
 import { ActionError, isActionError } from "../core/errors.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
 import { newFileMode } from "../fs/atomic.js";
-import { ConfinedDir } from "./confinedFs.js";
+import { asWriteConflict, ConfinedDir } from "./confinedFs.js";
 import { hashFd, sha256Hex } from "./hashFile.js";
 import { openEntry, splitInside } from "./openInside.js";
 
@@ -38,6 +38,10 @@ const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
  * not change a byte, so no unseen change can be lost. This makes a retried
  * write (the first answer was lost to a timeout) succeed instead of failing
  * with a conflict whose "current sha256" is that of its own content.
+ *
+ * A folder that changes under the write (removed, swapped for a link) after
+ * the checks passed answers 409 CONFLICT "changed while writing", never a bare
+ * file-system error: the temp file is gone and the target untouched.
  */
 export async function writeInside(root: string, target: InsidePath, data: Buffer, options: WriteOptions): Promise<WriteOutcome> {
   const { parts, name } = splitInside(root, target);
@@ -47,7 +51,7 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
     dir = ConfinedDir.open(root, parts, expected === null);
   } catch (error) {
     if (expected !== null && isActionError(error) && error.code === "NOT_FOUND") throw missing(target.relative);
-    throw error;
+    throw asWriteConflict(error, target.relative);
   }
   try {
     const existing = await inspect(dir, name, target.relative);
@@ -87,6 +91,8 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
       created: !existing,
       ...(existing ? { previousSha256: existing.sha256 } : {}),
     };
+  } catch (error) {
+    throw asWriteConflict(error, target.relative);
   } finally {
     dir.close();
   }
@@ -162,11 +168,18 @@ function placeNew(dir: ConfinedDir, temp: string, name: string, shown: string, c
  * Replace or create `target` with exactly `data` and `mode`, atomically and
  * through the same confined folder handles as writeInside. Missing folders are
  * made and their paths added to `made`. For apply_patch's commit, which has
- * already checked the old content.
+ * already checked the old content. A folder changing under it: 409 CONFLICT,
+ * as in writeInside.
  */
 export function replaceInsideSync(root: string, target: Pick<InsidePath, "real">, data: Uint8Array, mode: number, made?: string[]): void {
   const { parts, name } = splitInside(root, target);
-  const dir = ConfinedDir.open(root, parts, true, made);
+  const shown = [...parts, name].join("/");
+  let dir: ConfinedDir;
+  try {
+    dir = ConfinedDir.open(root, parts, true, made);
+  } catch (error) {
+    throw asWriteConflict(error, shown);
+  }
   try {
     const temp = `.cgc-${randomBytes(6).toString("hex")}.tmp`;
     writeTemp(dir, temp, Buffer.from(data.buffer, data.byteOffset, data.byteLength), mode, null);
@@ -178,6 +191,8 @@ export function replaceInsideSync(root: string, target: Pick<InsidePath, "real">
       throw error;
     }
     dir.sync();
+  } catch (error) {
+    throw asWriteConflict(error, shown);
   } finally {
     dir.close();
   }

@@ -1,5 +1,7 @@
 import { rmdirSync } from "node:fs";
-import { ActionError } from "../core/errors.js";
+import { relative, sep } from "node:path";
+import { ActionError, isActionError } from "../core/errors.js";
+import { ConfinedDir, changedWhileWriting, isTreeChange } from "../files/confinedFs.js";
 import { removeInsideSync, replaceInsideSync } from "../files/writeInside.js";
 import { newFileMode } from "../fs/atomic.js";
 import { patchFailed } from "./errors.js";
@@ -16,7 +18,9 @@ import type { PlannedFile } from "./planner.js";
  * the folders new files need, then the writes, each one atomic. Every write and
  * removal goes through folder handles opened from the workspace root without
  * following symlinks, like write_file, so a symlink swapped in after the
- * plan was checked cannot redirect it.
+ * plan was checked cannot redirect it. A folder that changed under the commit
+ * (removed, swapped for a link) answers 409 CONFLICT "changed while writing"
+ * once everything is undone; only an undo that fails too says "partly patched".
  */
 export function commitPlan(root: string, changes: readonly PlannedFile[]): void {
   const undo: Array<() => void> = [];
@@ -36,7 +40,7 @@ export function commitPlan(root: string, changes: readonly PlannedFile[]): void 
         write(root, file, made);
       } finally {
         // Exactly the folders this write made (even if it then failed), so a rollback removes only those.
-        for (const dir of made) undo.push(() => rmdirSync(dir));
+        for (const dir of made) undo.push(() => removeMadeFolder(root, dir));
       }
       undo.push(() => restore(root, file));
     }
@@ -50,6 +54,9 @@ export function commitPlan(root: string, changes: readonly PlannedFile[]): void 
       }
     }
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    // The planner saw every folder on the way; one missing or different now was changed by someone else.
+    const changed = isTreeChange(error) || (isActionError(error) && error.code === "NOT_FOUND");
+    if (changed && problems.length === 0) throw changedWhileWriting(failed?.relative ?? ".");
     if (problems.length > 0) {
       // Only when the workspace changes under us (a folder swapped mid-write): say plainly that it may be half-patched.
       throw new ActionError(
@@ -63,6 +70,32 @@ export function commitPlan(root: string, changes: readonly PlannedFile[]): void 
       failed ? { path: failed.relative } : undefined,
       "Check that path (permissions, free space, name length), then send the patch again.",
     );
+  }
+}
+
+/**
+ * Undo a folder this commit made: through a confined handle of its parent (a
+ * folder swapped for a link meanwhile is not followed). One already gone or
+ * moved by whoever changed the tree is not a failure of the undo; one that is
+ * not empty (someone wrote into it) is.
+ */
+function removeMadeFolder(root: string, real: string): void {
+  const parts = relative(root, real).split(sep);
+  const name = parts.pop()!;
+  let dir: ConfinedDir;
+  try {
+    dir = ConfinedDir.open(root, parts, false);
+  } catch (error) {
+    if (isTreeChange(error) || (isActionError(error) && error.code === "NOT_FOUND")) return;
+    throw error;
+  }
+  try {
+    rmdirSync(dir.entry(name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+  } finally {
+    dir.close();
   }
 }
 
