@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readFileSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
+import { changedDuringRequest } from "../files/confinedFs.js";
 import { dirname } from "node:path";
 import type { InsidePath } from "../workspace/resolveInside.js";
 import { applyChunks } from "./applyChunks.js";
@@ -180,19 +181,17 @@ class VirtualFiles {
     let kind: Kind = "missing";
     let original: Buffer | null = null;
     let mode: number | null = null;
-    try {
-      const stat = statSync(inside.real);
+    const found = readWhereResolved(inside.real);
+    if (found) {
+      const { stat, read } = found;
       kind = stat.isFile() ? "file" : stat.isDirectory() ? "dir" : "other";
       if (kind === "file") {
         if (stat.size > MAX_FILE_BYTES) {
           throw fileFailed(inside, `${inside.relative} is too large for apply_patch (${stat.size} bytes); use write_file or a command`);
         }
-        original = readFileSync(inside.real);
+        original = read();
         mode = stat.mode & 0o7777;
       }
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     }
     const file = {
       real: inside.real,
@@ -285,4 +284,33 @@ function isSymlink(path: string): boolean {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+const PROC_FD = process.platform === "linux" && existsSync("/proc/self/fd");
+
+/**
+ * Stat (and, for a regular file, read) what the resolver said the path is — and only that:
+ * the last part is opened without following a link, and on Linux the descriptor's real
+ * place is compared with the resolved path, so a folder on the way swapped for a link
+ * between resolving and reading cannot make a patch read (and quote) a file outside.
+ * Null when nothing is there.
+ */
+function readWhereResolved(real: string): { stat: Stats; read: () => Buffer } | null {
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "ELOOP") throw changedDuringRequest();
+    throw error;
+  }
+  try {
+    if (PROC_FD && readlinkSync(`/proc/self/fd/${fd}`) !== real) throw changedDuringRequest();
+    const stat = fstatSync(fd);
+    const data = stat.isFile() && stat.size <= MAX_FILE_BYTES ? readFileSync(fd) : Buffer.alloc(0);
+    return { stat, read: () => data };
+  } finally {
+    closeSync(fd);
+  }
 }
