@@ -74,7 +74,8 @@ export function parseShell(text: string): Statement[] {
     const described = typeof (error as ShNode)?.Error === "function" ? String((error as ShNode).Error()) : String(error);
     throw new ShellSyntaxError(described);
   }
-  const hidden = hiddenProcessSubstitution(file);
+  // Walking the tree through the library is costly: only when the text has both pieces.
+  const hidden = /[<>]\(/.test(text) && text.includes("${") ? hiddenProcessSubstitution(file) : null;
   if (hidden) throw new ShellSyntaxError(`\`${hidden}\` inside \`\${…}\` is a process substitution bash runs but this parser reads as text, so it cannot be inspected`);
   return new Converter(Buffer.from(text, "utf8")).statements(file.Stmts);
 }
