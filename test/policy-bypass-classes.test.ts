@@ -499,6 +499,10 @@ const COMPUTED_COMMAND: Case[] = [
   ["declare -n r=BASH_CMDS; r[ls]=/bin/rm; ls -rf ~", "eval-dynamic"],
   ["printf -v 'BASH_CMDS[ls]' /bin/rm; ls -rf ~", "eval-dynamic"],
   ["read 'BASH_CMDS[ls]' <<< /bin/rm; ls -rf ~", "eval-dynamic"],
+  ["read -r n < f; X=1 printf -v \"$n\" /bin/rm; ls -rf ~", "eval-dynamic"],
+  ["X=1 builtin declare -l y; y=GIT; \"$y\" reset --hard", "git-reset-hard"],
+  ["X=1 read 'BASH_CMDS[ls]' <<< /bin/rm; ls -rf ~", "eval-dynamic"],
+  ["shopt -s lastpipe; echo /bin/rm | read 'BASH_CMDS[ls]'; ls -rf ~", "eval-dynamic"],
 ];
 
 const TOOL_FILES: Case[] = [

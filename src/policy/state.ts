@@ -191,17 +191,19 @@ export class ShellState {
   /** Names assigned in this state itself (not its parents): what a subshell changed. */
   ownNames(): string[] {
     const names = new Set<string>(this.vars.keys());
-    for (const key of this.extras.keys()) if (key.startsWith("array:") || key.startsWith("nameref:")) names.add(key.slice(key.indexOf(":") + 1));
+    for (const key of this.extras.keys()) if (/^(array|nameref|transform):/.test(key)) names.add(key.slice(key.indexOf(":") + 1));
     return [...names].filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
   }
 
   /** A variable as another state (a command's temporary one) has it. */
   copyVariable(from: ShellState, name: string): void {
     this.vars.set(name, from.vars.has(name) ? (from.vars.get(name) ?? null) : from.lookupOwn(name));
-    for (const key of [`array:${name}`, `nameref:${name}`]) {
+    for (const key of [`array:${name}`, `nameref:${name}`, `transform:${name}`]) {
       const value = from.get(key);
       if (value !== undefined || from.extras.has(key)) this.extras.set(key, value);
     }
+    const rebound = from.commandsRebound();
+    if (rebound !== undefined) this.set("commands-rebound", rebound);
   }
 
   /** A function's `local name`: how to put the caller's variable back when the function returns. */
