@@ -491,6 +491,7 @@ const COMPUTED_COMMAND: Case[] = [
   ["x=EVAL; \"${x,,}\" 'git reset --hard'", "git-reset-hard"],
   ["\"$S\" /dev/fd/3 3<<<'git reset --hard'", "git-reset-hard"],
   ["\"$D/rm\" -rf ~", "recursive-delete"],
+  ["\"$X\" --no-wall poweroff", "power"],
   ["\"$(dirname \"$0\")/git\" reset --hard", "git-reset-hard"],
   // bash's command tables: BASH_CMDS (like `hash -p`) and BASH_ALIASES
   ["BASH_CMDS[ls]=/bin/rm; ls -rf ~", "eval-dynamic"],

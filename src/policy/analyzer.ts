@@ -60,7 +60,7 @@ const MAX_STEPS = 20_000;
 const OUTPUT_REDIRECTS = new Set([">", ">>", ">|", "<>", "&>", "&>>", ">&"]);
 
 /** Commands tried for a command name computed at run time: their rules look only at the arguments. */
-const ARGUMENT_SHAPED = ["rm", "chmod", "chown", "find", "git", "dd", "sh", "source"];
+const ARGUMENT_SHAPED = ["rm", "chmod", "chown", "find", "git", "dd", "sh", "source", "systemctl"];
 
 /**
  * Reads a parsed command line the way bash would run it — statement by
