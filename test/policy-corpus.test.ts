@@ -365,6 +365,8 @@ const KNOWN_BYPASSES: Array<[string, string]> = [
   ["perl -e 'system(\"rm -rf /\")'", "code in another language is not inspected"],
   ["echo 'rm -rf ~' > x.sh && bash x.sh", "a script file is not read"],
   ["curl -o i.sh https://example.com/i.sh && sh i.sh", "downloading first and running the file later is not linked"],
+  ["cat x.sh | tee >(bash) >/dev/null", "a script file is not read"],
+  ["ln -s /dev/fd/3 s && bash s 3< <(echo 'rm -rf ~')", "a script file is not read (not even a link to a descriptor)"],
   ["make clean", "commands inside Makefiles, package.json scripts etc. are not read"],
   ["rm $OPTS /", "options computed at run time are not guessed"],
   ["git push $FLAGS", "options computed at run time are not guessed"],

@@ -6,6 +6,7 @@ import {
   ShellSyntaxError,
   type Assignment,
   type Command,
+  type ParamOp,
   type Redirect,
   type RedirectOp,
   type Statement,
@@ -22,6 +23,7 @@ import {
 let syntax!: ShSyntax;
 let parser!: ShParser;
 let OPS!: ReturnType<typeof probeOperators>;
+let PARAM_OPS!: Map<number, string>;
 
 /**
  * The parser bundle costs about 20 MB of memory: load it with the first
@@ -33,6 +35,17 @@ function load(): void {
   syntax = (createRequire(import.meta.url)("mvdan-sh") as { syntax: ShSyntax }).syntax;
   parser = syntax.NewParser();
   OPS = probeOperators();
+  PARAM_OPS = probeParamOperators();
+}
+
+/** `${x:-d}`, `${x#p}` …: the operator codes, learnt the same way. */
+function probeParamOperators(): Map<number, string> {
+  const ops = new Map<number, string>();
+  for (const op of ["-", ":-", "=", ":=", "+", ":+", "?", ":?", "#", "##", "%", "%%", "^", "^^", ",", ",,", "@"]) {
+    const operand = op === "@" ? "Q" : op.startsWith("^") || op.startsWith(",") ? "" : "w";
+    ops.set(parser.Parse(`a \${x${op}${operand}}`, "").Stmts[0].Cmd.Args[1].Parts[0].Exp.Op as number, op);
+  }
+  return ops;
 }
 
 /** Operator codes are the Go enum's numbers; learn them from probes instead of hard-coding a version's values. */
@@ -61,7 +74,31 @@ export function parseShell(text: string): Statement[] {
     const described = typeof (error as ShNode)?.Error === "function" ? String((error as ShNode).Error()) : String(error);
     throw new ShellSyntaxError(described);
   }
+  // Walking the tree through the library is costly: only when the text has both pieces.
+  const hidden = /[<>]\(/.test(text) && text.includes("${") ? hiddenProcessSubstitution(file) : null;
+  if (hidden) throw new ShellSyntaxError(`\`${hidden}\` inside \`\${…}\` is a process substitution bash runs but this parser reads as text, so it cannot be inspected`);
   return new Converter(Buffer.from(text, "utf8")).statements(file.Stmts);
+}
+
+/**
+ * bash runs `<(…)` and `>(…)` inside an unquoted `${x:-…}`, `${x/…/…}` and
+ * the like; the parser keeps them as literal text there. Such a line is
+ * refused rather than read with a command missing.
+ */
+function hiddenProcessSubstitution(file: ShNode): string | null {
+  let found: string | null = null;
+  syntax.Walk(file, (node) => {
+    if (found || !node || syntax.NodeType(node) !== "ParamExp") return !found;
+    syntax.Walk(node, (inner) => {
+      if (!found && inner && syntax.NodeType(inner) === "Lit") {
+        const match = /(?:^|[^\\])([<>]\(.*)/.exec(String(inner.Value));
+        if (match) found = match[1]!;
+      }
+      return !found;
+    });
+    return !found;
+  });
+  return found;
 }
 
 /**
@@ -95,6 +132,8 @@ function countSimpleCommands(statements: Statement[]): number {
 }
 
 type QuoteContext = "unquoted" | "double" | "heredoc";
+/** The operand of `${x:-word}` / `${x#pattern}`: no brace expansion; inside double quotes single quotes stay literal (so it is left uncomputed). */
+type WordContext = QuoteContext | "quoted-heredoc" | "operand" | "operand-in-double";
 
 class Converter {
   constructor(private readonly bytes: Buffer) {}
@@ -232,6 +271,7 @@ class Converter {
       append: Boolean(a.Append),
       array: array || indexes.length > 0 ? [...(array ?? []), ...indexes] : null,
       indexed: Boolean(a.Index),
+      keyed: (a.Array?.Elems ?? []).some((element: ShNode) => Boolean(element.Index)),
     };
   }
 
@@ -247,7 +287,12 @@ class Converter {
       if (!n) return true;
       const type = syntax.NodeType(n);
       if (type === "CmdSubst" || type === "ProcSubst") {
-        out.push(this.statements(n.Stmts));
+        const body = this.statements(n.Stmts);
+        if (type === "ProcSubst") {
+          // What reaches a `>(…)` here depends on a writer this position does not show; a `<(…)` here is still a readable descriptor.
+          const direction = OPS.process.get(n.Op as number) === ">" ? { writtenTo: true } : { readFrom: true };
+          out.push([withSource({ command: { kind: "compound" as const, body, words: [], scripts: [], ...direction }, background: false, redirects: [] }, () => this.source(n))]);
+        } else out.push(body);
         return false;
       }
       return true;
@@ -255,7 +300,7 @@ class Converter {
     return out;
   }
 
-  word(node: ShNode, context: QuoteContext | "quoted-heredoc" = "unquoted"): Word {
+  word(node: ShNode, context: WordContext = "unquoted"): Word {
     if (!node) return { parts: [], source: "" };
     const source = () => this.source(node);
     if (context === "quoted-heredoc") {
@@ -266,7 +311,10 @@ class Converter {
     if (context === "unquoted" && parts.some((p) => syntax.NodeType(p) === "Lit" && String(p.Value).includes("{"))) {
       parts = syntax.SplitBraces(node).Parts ?? [];
     }
-    return withSource({ parts: this.parts(parts, context) }, source);
+    if (context === "operand-in-double" && parts.some((p) => syntax.NodeType(p) === "SglQuoted")) {
+      return withSource({ parts: [withSource({ kind: "opaque" as const, glob: false }, source), ...this.nestedScripts(node).map((script): WordPart => ({ kind: "command", script, quoted: true }))] }, source);
+    }
+    return withSource({ parts: this.parts(parts, context === "operand" || context === "operand-in-double" ? "unquoted" : context) }, source);
   }
 
   private rawText(node: ShNode): string {
@@ -297,7 +345,7 @@ class Converter {
           out.push({ kind: "command", script: this.statements(part.Stmts), quoted });
           break;
         case "ProcSubst":
-          out.push({ kind: "process", script: this.statements(part.Stmts) });
+          out.push({ kind: "process", script: this.statements(part.Stmts), direction: OPS.process.get(part.Op as number) ?? ">" });
           break;
         case "ArithmExp":
           out.push({ kind: "arith", quoted, scripts: this.nestedScripts(part) });
@@ -323,12 +371,48 @@ class Converter {
     const plain = !(others || part.Index);
     const name = String(part.Param?.Value ?? "");
     const scripts = plain ? [] : this.nestedScripts(part);
-    if (part.Index && !others) {
+    const out: WordPart & { kind: "param" } = { kind: "param", name, plain, quoted, scripts };
+    if (part.Index) {
       const pieces: ShNode[] = part.Index.Parts ?? [];
-      const index = pieces.length === 1 && syntax.NodeType(pieces[0]) === "Lit" ? String(pieces[0].Value) : null;
-      return { kind: "param", name, plain, quoted, scripts, index };
+      out.index = pieces.length === 1 && syntax.NodeType(pieces[0]) === "Lit" ? String(pieces[0].Value) : null;
     }
-    return { kind: "param", name, plain, quoted, scripts };
+    if (others) out.op = this.paramOp(part, quoted);
+    return out;
+  }
+
+  /** What `${…}` does to the parameter; operand words inside double quotes lose nothing but single quotes (kept literally by bash there). */
+  private paramOp(part: ShNode, quoted: boolean): ParamOp {
+    const operand = (node: ShNode): Word => this.word(node, quoted ? "operand-in-double" : "operand");
+    if (part.Width) return { kind: "other" };
+    if (part.Length) return part.Excl || part.Slice || part.Repl || part.Exp ? { kind: "other" } : { kind: "length" };
+    if (part.Excl) {
+      if (part.Names) return { kind: "names" };
+      if (part.Index) return part.Slice || part.Repl || part.Exp ? { kind: "other" } : { kind: "keys" };
+      return part.Slice || part.Repl || part.Exp ? { kind: "other" } : { kind: "indirect" };
+    }
+    if (part.Slice) {
+      const text = (node: ShNode) => (node ? this.source(node) : null);
+      return { kind: "slice", offset: text(part.Slice.Offset) ?? "", length: text(part.Slice.Length) };
+    }
+    if (part.Repl) {
+      let pattern = operand(part.Repl.Orig);
+      let anchor: "#" | "%" | null = null;
+      const first = pattern.parts[0];
+      // `${x/#p/r}` and `${x/%p/r}`: the parser leaves the anchor in the pattern's first literal.
+      const rawFirst = part.Repl.Orig?.Parts?.[0];
+      if (first?.kind === "literal" && !first.quoted && rawFirst && syntax.NodeType(rawFirst) === "Lit" && /^[#%]/.test(String(rawFirst.Value))) {
+        anchor = first.value[0] as "#" | "%";
+        const rest = first.value.slice(1);
+        pattern = { ...pattern, parts: [...(rest ? [{ ...first, value: rest }] : []), ...pattern.parts.slice(1)] };
+      }
+      return { kind: "replace", all: Boolean(part.Repl.All), anchor, pattern, with: part.Repl.With ? operand(part.Repl.With) : null };
+    }
+    if (part.Exp) {
+      const op = PARAM_OPS.get(part.Exp.Op as number);
+      if (!op) return { kind: "other" };
+      return { kind: "operator", op, word: part.Exp.Word ? operand(part.Exp.Word) : null };
+    }
+    return { kind: "other" };
   }
 }
 

@@ -48,18 +48,22 @@ export function decodeEscapes(text: string, style: "echo" | "format"): { text: s
   return { text: out, stop: false };
 }
 
-/** bash's echo: leading -n/-e/-E clusters are options; -e decodes escapes. */
+/** bash's echo: leading -n/-e/-E clusters are options; -e decodes escapes; the output ends with a newline unless -n or `\c`. */
 export function echoOutput(args: string[]): string {
   let escapes = false;
+  let newline = true;
   let i = 0;
   for (; i < args.length && /^-[neE]+$/.test(args[i]!); i++) {
     for (const flag of args[i]!.slice(1)) {
       if (flag === "e") escapes = true;
       if (flag === "E") escapes = false;
+      if (flag === "n") newline = false;
     }
   }
   const text = args.slice(i).join(" ");
-  return escapes ? decodeEscapes(text, "echo").text : text;
+  if (!escapes) return newline ? `${text}\n` : text;
+  const decoded = decodeEscapes(text, "echo");
+  return decoded.stop || !newline ? decoded.text : `${decoded.text}\n`;
 }
 
 /** bash's printf (without -v): the format is reused until the arguments run out. */

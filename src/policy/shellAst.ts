@@ -52,6 +52,10 @@ export interface CompoundCommand {
   scripts: Statement[][];
   /** `coproc`: the body reads what later commands write to it. */
   coproc?: boolean;
+  /** A `>(…)` nested where the writer is not known (inside `${x:-…}`, `$((…))`, `[[ ]]`): the body reads what some command writes. */
+  writtenTo?: boolean;
+  /** A `<(…)` nested in such a place: its output can be opened by a /dev/fd path. */
+  readFrom?: boolean;
 }
 
 export interface Assignment {
@@ -63,6 +67,8 @@ export interface Assignment {
   array: Word[] | null;
   /** `name[i]=value`: one element of an array is set. */
   indexed?: boolean;
+  /** `name=([2]=x [0]=y)`: elements placed by index or key (their order is not the written one). */
+  keyed?: boolean;
 }
 
 export type RedirectOp = "<" | ">" | ">>" | "<>" | ">|" | "&>" | "&>>" | ">&" | "<&" | "<<" | "<<-" | "<<<";
@@ -88,17 +94,40 @@ export type WordPart =
    * `$NAME` / `${NAME}` when `plain`; any other parameter form is not plain (its value is not computed).
    * `${NAME[i]}` alone has `index` (the literal subscript: `@`, `*`, a number; null when computed).
    */
-  | { kind: "param"; name: string; plain: boolean; quoted: boolean; scripts: Statement[][]; index?: string | null }
+  | { kind: "param"; name: string; plain: boolean; quoted: boolean; scripts: Statement[][]; index?: string | null; op?: ParamOp }
   /** `$(…)` or backticks. */
   | { kind: "command"; script: Statement[]; quoted: boolean }
-  /** `<(…)` / `>(…)` */
-  | { kind: "process"; script: Statement[] }
+  /** `<(…)` (the command reads what the script writes) / `>(…)` (the script reads what the command writes). */
+  | { kind: "process"; script: Statement[]; direction: "<" | ">" }
   /** `$((…))` */
   | { kind: "arith"; quoted: boolean; scripts: Statement[][] }
   /** `{a,b,c}`: one word per alternative. */
   | { kind: "brace"; alternatives: Word[] }
   /** Anything whose value the policy does not compute (`{1..9}`, `@(a|b)`). */
   | { kind: "opaque"; source: string; glob: boolean };
+
+/**
+ * What a parameter expansion does besides naming the parameter (`${a[@]:1}`,
+ * `${x%.ts}`, `${!ref}`). Operand words keep their quoting; arithmetic
+ * (slice offsets) is kept as source text and only literal integers are computed.
+ */
+export type ParamOp =
+  /** `${#x}`, `${#a[@]}` */
+  | { kind: "length" }
+  /** `${!ref}`: the value of the variable named by ref. */
+  | { kind: "indirect" }
+  /** `${!prefix*}`, `${!prefix@}`: names of variables. */
+  | { kind: "names" }
+  /** `${!a[@]}`: the indexes of an array. */
+  | { kind: "keys" }
+  /** `${x:offset}`, `${x:offset:length}` */
+  | { kind: "slice"; offset: string; length: string | null }
+  /** `${x/pattern/with}`, `//` every match, `/#` at the start, `/%` at the end. */
+  | { kind: "replace"; all: boolean; anchor: "#" | "%" | null; pattern: Word; with: Word | null }
+  /** `-`, `:-`, `=`, `:=`, `+`, `:+`, `?`, `:?`, `#`, `##`, `%`, `%%`, `^`, `^^`, `,`, `,,`, `@` (word is the transform letter). */
+  | { kind: "operator"; op: string; word: Word | null }
+  /** Anything else (a form this adapter does not know): the value is computed at run time. */
+  | { kind: "other" };
 
 /** Thrown when the text is not valid shell syntax; `message` says where and why. */
 export class ShellSyntaxError extends Error {

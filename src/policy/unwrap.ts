@@ -49,16 +49,18 @@ export function unwrapArguments(argv: Field[], spec: WrapperSpec): Unwrapped {
   while (i < argv.length) {
     const field = argv[i]!;
     const arg = field.value;
+    // `env NAME=<(…)`: a setting whose value is computed is still a setting.
+    if (spec.assignments && !field.spread && /^[A-Za-z_][A-Za-z0-9_]*=/.test(arg)) {
+      const eq = arg.indexOf("=");
+      const value = arg.slice(eq + 1);
+      out.assignments.push({ name: arg.slice(0, eq), value: isKnown(field) ? value : null });
+      i++;
+      continue;
+    }
     if (!isKnown(field)) break;
     if (arg === "--") {
       i++;
       break;
-    }
-    if (spec.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(arg)) {
-      const eq = arg.indexOf("=");
-      out.assignments.push({ name: arg.slice(0, eq), value: arg.slice(eq + 1) });
-      i++;
-      continue;
     }
     if (arg.startsWith("--") && arg.length > 2) {
       const eq = arg.indexOf("=");

@@ -218,6 +218,9 @@ const PROGRAM_KEYS = [
   /^(ssh\.variant|protocol\.[^.]+\.allow|uploadpack\.packobjectshook)$/,
 ];
 
+/** What such a program reads: git hands it its output, file contents or protocol data (`core.pager=sh` would run the log as code). */
+const GIT_WRITES: Descriptors = new Map([["0", { kind: "unknown", what: "what git writes to it" }]]);
+
 /** Environment variables whose value git runs as a shell command. */
 const PROGRAM_VARIABLES = [
   "GIT_SSH_COMMAND", "GIT_SSH", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_EXTERNAL_DIFF",
@@ -245,7 +248,7 @@ function checkConfig(pair: ConfigPair, state: ShellState, analyzer: Analyzer, or
     if (key === "core.fsmonitor" && pair.value !== null && /^(true|false|yes|no|on|off|0|1|)$/i.test(pair.value)) return;
     if (key === "core.hookspath") return; // a folder of hook files: files are not read (a documented limitation)
     const code = pair.value === null ? null : pair.value.replace(/^!/, "");
-    analyzer.runCodeField(code === null ? (pair.field ?? unknownField(pair.key)) : literalField(code), state, `the git setting \`${pair.key}\``);
+    analyzer.runCodeField(code === null ? (pair.field ?? unknownField(pair.key)) : literalField(code), state, `the git setting \`${pair.key}\``, GIT_WRITES);
     return;
   }
   if (/^remote\.[^.]+\.push$/.test(key) && (pair.value === null || pair.value.trim().startsWith("+"))) {
@@ -376,7 +379,7 @@ function gitArguments(args: Field[], state: ShellState, analyzer: Analyzer, alia
   for (const name of PROGRAM_VARIABLES) {
     const value = runState.lookupSet(name);
     if (value === undefined) continue;
-    analyzer.runCodeField(value === null ? unknownField(`$${name}`) : literalField(value), runState, `\`${name}\` (git runs it as a command)`);
+    analyzer.runCodeField(value === null ? unknownField(`$${name}`) : literalField(value), runState, `\`${name}\` (git runs it as a command)`, GIT_WRITES);
   }
   const fromEnvironment = environmentConfig(runState);
   if (fromEnvironment === "computed") {

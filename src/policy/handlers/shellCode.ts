@@ -1,6 +1,6 @@
-import { descriptorPath, type Analyzer, type CommandCall, type Handler, type Stdin } from "../analyzer.js";
+import type { Analyzer, CommandCall, Handler } from "../analyzer.js";
 import { SHELLS, STDIN_INTERPRETERS } from "../commandTables.js";
-import { isKnown, type Field } from "../expand.js";
+import { isKnown, literalField, UNKNOWN, type Field } from "../expand.js";
 
 /**
  * Commands that run text as shell code: `sh -c '…'` (read recursively),
@@ -17,12 +17,15 @@ interface ShellInvocation {
   /** `--rcfile FILE` / `--init-file FILE` (read by an interactive shell). */
   startup: Field | null;
   readsStdin: boolean;
+  /** `-n`: read the code without running any of it. */
+  noExec: boolean;
 }
 
 /** bash-style options: clusters like `-euxo pipefail`, `-lc`; `-o`/`-O` take a value; `-c` takes the code. */
 function parseShellArgs(argv: Field[]): ShellInvocation {
   let commandMode = false;
   let stdinMode = false;
+  let noExec = false;
   let startup: Field | null = null;
   let i = 1;
   for (; i < argv.length; i++) {
@@ -41,30 +44,32 @@ function parseShellArgs(argv: Field[]): ShellInvocation {
     if (/^[-+][A-Za-z]+$/.test(v)) {
       if (v[0] === "-" && v.includes("c")) commandMode = true;
       if (v[0] === "-" && v.includes("s")) stdinMode = true;
+      if (v[0] === "-" && v.includes("n")) noExec = true;
       i += (v.slice(1).match(/[oO]/g) ?? []).length;
       continue;
     }
     break;
   }
-  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false, startup };
+  if (commandMode) return { code: argv[i] ?? null, script: null, readsStdin: false, startup, noExec };
   const script = stdinMode ? null : (argv[i] ?? null);
   const readsStdin = stdinMode || script === null;
-  return { code: null, script, readsStdin, startup };
+  return { code: null, script, readsStdin, startup, noExec };
 }
 
-/** `bash <(curl …)`, `source <(…)`, `python3 <(…)`: a process substitution used as the script. */
-function checkScriptFile(field: Field | null, call: CommandCall, analyzer: Analyzer, shell = true, here = false): void {
-  if (!field || field.scripts.length === 0) return;
-  for (const script of field.scripts) {
-    analyzer.checkStdinProgram({ kind: "pipe", producers: script, state: call.state }, `\`${call.name}\``, { shell, ...(here ? { here: call.state } : {}) });
+/**
+ * Files a shell reads before its code: `--rcfile`/`--init-file`, and the
+ * files named by BASH_ENV (bash running a script or `-c`) and ENV (an
+ * interactive sh, ksh, or bash as sh): `BASH_ENV=<(…) bash -c :`.
+ */
+function checkStartupFiles(invocation: ShellInvocation, call: CommandCall, analyzer: Analyzer): void {
+  const origin = `\`${call.name}\``;
+  analyzer.checkScriptPath(invocation.startup, call, `${origin} (its startup file)`, { shell: true });
+  for (const variable of ["BASH_ENV", "ENV"]) {
+    const value = call.state.lookupSet(variable);
+    if (value === undefined || value === "") continue;
+    const field = value === null ? { ...literalField(UNKNOWN, `$${variable}`), pattern: "*" } : literalField(value, `$${variable}`);
+    analyzer.checkScriptPath(field, call, `${origin} (the file in ${variable})`, { shell: true });
   }
-}
-
-/** The script path names a descriptor (`bash /dev/fd/3 3<<<'…'`, `source /dev/stdin`): what it reads. */
-function scriptDescriptor(field: Field | null, call: CommandCall): Stdin | null {
-  if (!field || !isKnown(field)) return null;
-  if (field.value === "-") return call.stdin;
-  return descriptorPath(field.value, call.fds);
 }
 
 const shell: Handler = (call, analyzer) => {
@@ -78,18 +83,21 @@ const shell: Handler = (call, analyzer) => {
       if (option.value === name || !isKnown(option)) call.state.set(`shopt:${name}`, call.argv[shopt]!.value === "-O");
     }
   }
-  checkScriptFile(invocation.startup, call, analyzer);
+  // `bash -n`: the code is only checked for syntax.
+  if (invocation.noExec) return;
+  checkStartupFiles(invocation, call, analyzer);
   if (invocation.code) {
-    // `sh -c 'code' NAME ARGS…`: the code sees ARGS as $1 … $N.
+    // `sh -c 'code' NAME ARGS…`: the code sees NAME as $0 and ARGS as $1 … $N.
     const at = call.argv.indexOf(invocation.code);
-    const args = call.argv.slice(at + 2).map((f) => (isKnown(f) && !f.spread ? f.value : null));
+    const value = (f: Field | undefined) => (f && isKnown(f) && !f.spread ? f.value : null);
+    const args = call.argv.slice(at + 2).map(value);
     const state = call.state.copy();
     state.setPositionals(args);
+    state.assign("0", at + 1 < call.argv.length ? value(call.argv[at + 1]) : value(call.argv[0]));
     return analyzer.runCodeField(invocation.code, state, `\`${call.name} -c\``, call.fds);
   }
-  checkScriptFile(invocation.script, call, analyzer);
-  const fromDescriptor = scriptDescriptor(invocation.script, call);
-  if (fromDescriptor) return analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true });
+  if (invocation.script && isKnown(invocation.script) && invocation.script.value === "-") return analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
+  if (invocation.script) return analyzer.checkScriptPath(invocation.script, call, `\`${call.name}\``, { shell: true, searchPath: true });
   if (invocation.readsStdin) analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
 };
 
@@ -108,15 +116,20 @@ const evaluate: Handler = ({ argv, state, fds }, analyzer) => {
 
 const source: Handler = (call, analyzer) => {
   const file = call.argv.slice(1).find((f) => f.value !== "--") ?? null;
-  checkScriptFile(file, call, analyzer, true, true);
-  const fromDescriptor = scriptDescriptor(file, call);
-  if (fromDescriptor) analyzer.checkStdinProgram(fromDescriptor, `\`${call.name}\``, { shell: true, here: call.state });
+  analyzer.checkScriptPath(file, call, `\`${call.name}\``, { shell: true, here: call.state, searchPath: true });
 };
 
 /** `at`/`batch` run the shell code on their standard input later (unless -f names a file, or they only list jobs). */
 const atJob: Handler = (call, analyzer) => {
-  const options = call.argv.slice(1).filter((f) => f.value.startsWith("-"));
-  if (options.some((f) => /^-[a-zA-Z]*[flrdcV]/.test(f.value))) return;
+  const args = call.argv.slice(1);
+  const file = args.findIndex((f) => /^-[a-zA-Z]*f/.test(f.value));
+  if (file >= 0) {
+    // `at -f FILE`: the job is read from the file (which may be /dev/stdin or a descriptor).
+    const attached = args[file]!.value.replace(/^-[a-zA-Z]*?f/, "");
+    const path = attached ? { ...args[file]!, value: attached } : (args[file + 1] ?? null);
+    return analyzer.checkScriptPath(path, call, `\`${call.name} -f\``, { shell: true });
+  }
+  if (args.some((f) => /^-[a-zA-Z]*[lrdcV]/.test(f.value))) return;
   analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: true });
 };
 
@@ -127,9 +140,9 @@ const trap: Handler = ({ argv, state }, analyzer) => {
   analyzer.runCodeField(args[0]!, state, "`trap`", undefined, "later");
 };
 
-const script: Handler = ({ argv, state }, analyzer) => {
-  const index = argv.findIndex((f) => f.value === "-c" || f.value === "--command");
-  if (index > 0 && argv[index + 1]) analyzer.runCodeField(argv[index + 1]!, state, "`script -c`");
+const script: Handler = ({ argv, state, fds }, analyzer) => {
+  const index = argv.findIndex((f) => /^-[a-zA-Z]*c$/.test(f.value) || f.value === "--command");
+  if (index > 0 && argv[index + 1]) analyzer.runCodeField(argv[index + 1]!, state, "`script -c`", fds);
 };
 
 /** python, node, perl … with no script read their program from stdin: refuse downloaded or decoded input. */
@@ -137,7 +150,7 @@ const interpreter: Handler = (call, analyzer) => {
   const args = call.argv.slice(1);
   if (args.some((f) => /^(-c|-e|-E|-m|-r|-p|-x|--eval|--print|--check)$/.test(f.value))) return;
   const script = args.find((f) => !f.value.startsWith("-"));
-  checkScriptFile(script ?? null, call, analyzer, false);
+  analyzer.checkScriptPath(script ?? null, call, `\`${call.name}\``, { shell: false });
   if (script && !STDIN_PATHS.has(script.value)) return;
   analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: false });
 };
