@@ -145,6 +145,14 @@ const WHERE_CD_GOES: Case[] = [
 ];
 
 const CODE_INTO_A_SHELL: Case[] = [
+  // A function of this shell does not exist in a new shell unless exported: `bash -c 'git …'` runs the real git.
+  ["git() { :; }; bash -c 'git reset --hard'", "git-reset-hard"],
+  ["rm() { echo; }; sh -c 'rm -rf ~'", "recursive-delete"],
+  ["git() { :; }; export -f git; bash -c 'git reset --hard'", "git-reset-hard"],
+  ["f() { git reset --hard; }; export -f f; bash -c f", "git-reset-hard"],
+  // History re-runs text in a form the policy never read.
+  ["set -o history; history -s 'git reset --hard'; fc -s", "eval-dynamic"],
+  ["set -o history; history -s 'rm -rf ~'; fc -e : -1", "eval-dynamic"],
   ["bash <(echo 'rm -rf ~')", "recursive-delete"],
   ["bash < <(echo 'rm -rf /')", "recursive-delete"],
   ["sh < <(printf 'rm -rf ~')", "recursive-delete"],
@@ -553,6 +561,9 @@ const TOOL_FILES: Case[] = [
 
 /** Everyday commands of the same shapes: must stay allowed. */
 const MUST_ALLOW: string[] = [
+  "git() { command git -c color.ui=never \"$@\"; }; git status",
+  "t() { npm test; }; bash -c 'npm test'; t",
+  "fc -l",
   "rm -rf node_modules",
   "rm --recursive --force dist",
   "rm --rec -f build",

@@ -68,6 +68,9 @@ const ARGUMENT_SHAPED = ["rm", "chmod", "chown", "find", "git", "dd", "sh", "sou
  * (after expansion and unwrapping) to its handler. A handler refuses by
  * throwing a Refusal.
  */
+/** Numbers the shell processes a line starts (`bash -c`), so a function is known to be its parent's. */
+let shellProcesses = 0;
+
 export class Analyzer {
   /** Every simple command seen, expanded, for the user's own deny patterns. */
   readonly seen: string[] = [];
@@ -190,6 +193,7 @@ export class Analyzer {
         if (bomb) throw new Refusal("fork-bomb", bomb);
         // Read where it is called, with the call's arguments (it may `cd`); one never called on the line is read at the end with unknown arguments.
         state.set(`function:${command.name}`, command.body);
+        state.set(`function-shell:${command.name}`, state.get<number>("shell-id") ?? 0);
         if (command.name.includes("/")) state.set("function-with-slash", true);
         this.uncalled.set(command.body, state.copy());
         return;
@@ -312,7 +316,12 @@ export class Analyzer {
       // A function runs in this shell with the call's arguments as $1 … $N: a `cd` inside it moves the commands after it.
       const args = argv.slice(1).map((f) => (isKnown(f) && !f.spread ? f.value : null));
       this.uncalled.delete(body);
-      return this.withGuard(`function:${first.value}`, () => state.withPositionals(args, () => this.callFunction(body, state, stdin, fds)));
+      // Defined by a parent shell process (`f() {…}; bash -c f`): the new shell has it only when it was
+      // exported (`export -f`), so both the function and the real program are read.
+      const inherited = (state.get<number>(`function-shell:${first.value}`) ?? 0) !== (state.get<number>("shell-id") ?? 0);
+      const scope = inherited ? state.copy() : state;
+      this.withGuard(`function:${first.value}`, () => scope.withPositionals(args, () => this.callFunction(body, scope, stdin, fds)));
+      if (!inherited) return;
     }
     if (first.glob) {
       // `/???/r? -rf /`: a glob in command position may match any program.
@@ -706,6 +715,7 @@ export class Analyzer {
     this.depth++;
     try {
       const inner = inPlace ? state : state.copy();
+      if (!inPlace) inner.set("shell-id", ++shellProcesses);
       if (!inPlace && fds.size > 0) inner.set("fds", new Map([...fds].filter(([fd]) => fd !== "0")));
       this.script(statements, inner, stdin);
     } finally {

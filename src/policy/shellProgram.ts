@@ -2,6 +2,7 @@ import { Analyzer, NO_STDIN, type Descriptors, type Handler, type Stdin } from "
 import { checkCommand, CONFIG_FOLDER_NAME, userDenyRule, type PolicyOptions, type PolicyVerdict } from "./checkCommand.js";
 import type { Field } from "./expand.js";
 import { handlerFor } from "./handlers/index.js";
+import { historyRerun } from "./handlers/shellCode.js";
 import { parseShell } from "./parser.js";
 import { Refusal } from "./rules.js";
 import type { Statement } from "./shellAst.js";
@@ -81,12 +82,6 @@ const scriptHandler: Handler = (call, analyzer) => {
   analyzer.checkStdinProgram(call.stdin, "`script`", { shell: true });
 };
 
-/** Re-running a command from the shell's history runs text the policy never saw in that form. */
-const historyRerun: Handler = ({ name, argv }) => {
-  if (name === "fc" && argv.slice(1).some((f) => /^-[a-zA-Z]*l/.test(f.value))) return;
-  throw new Refusal("eval-dynamic", `\`${name}\` runs a command from the shell's history again, which cannot be inspected`);
-};
-
 /** Key bindings (and a terminal's own special keys) make typed text mean something the policy does not see. */
 const keyBinding: Handler = ({ name }) => {
   throw new Refusal("stdin-line-editing", `\`${name}\` changes what keys do in the line editor or the terminal, so typed text would no longer be what was checked`);
@@ -100,7 +95,6 @@ function probeHandlerFor(name: string): Handler | undefined {
 /** Reading what is typed into a shell, where history, key bindings and the terminal's keys are in play too. */
 const INPUT_HANDLERS = new Map<string, Handler>([
   ["script", scriptHandler],
-  ["fc", historyRerun],
   ["r", historyRerun],
   ["bind", keyBinding],
   ["bindkey", keyBinding],

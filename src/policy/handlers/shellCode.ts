@@ -1,6 +1,7 @@
 import type { Analyzer, CommandCall, Handler } from "../analyzer.js";
 import { SHELLS, STDIN_INTERPRETERS } from "../commandTables.js";
 import { isKnown, literalField, UNKNOWN, type Field } from "../expand.js";
+import { Refusal } from "../rules.js";
 
 /**
  * Commands that run text as shell code: `sh -c '…'` (read recursively),
@@ -155,8 +156,15 @@ const interpreter: Handler = (call, analyzer) => {
   analyzer.checkStdinProgram(call.stdin, `\`${call.name}\``, { shell: false });
 };
 
+/** Re-running a command from the shell's history (`set -o history; history -s …; fc -s`) runs text the policy never saw in that form. */
+export const historyRerun: Handler = ({ name, argv }) => {
+  if (name === "fc" && argv.slice(1).some((f) => isKnown(f) && /^-[a-zA-Z]*l/.test(f.value))) return;
+  throw new Refusal("eval-dynamic", `\`${name}\` runs a command from the shell's history again, which cannot be inspected`);
+};
+
 export const SHELL_CODE_HANDLERS: Array<[string, Handler]> = [
   ...[...SHELLS].map((n): [string, Handler] => [n, shell]),
+  ["fc", historyRerun],
   ["eval", evaluate],
   ["source", source],
   [".", source],
