@@ -201,9 +201,11 @@ test("background jobs count against the cap; the 429 lists the running commands;
   }
 });
 
-test("shutdown kills lingering background processes and removes the private output folder", async () => {
+test("shutdown kills lingering background processes and removes the private output folder", async (t) => {
   const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("chatgpt-codex-jobs-")));
   const own = await startServer(unsandboxedHome());
+  let open = true;
+  t.after(async () => void (open && (await own.close()))); // a failed check must not leave the sleeping job holding the file open
   const started = await own.post("exec_command", { command: "echo $$; sleep 304 & echo started", wait_seconds: 1 });
   const pgid = await pidOf(own, started);
   // Other test files may start servers meanwhile: this server's folder is the one holding this job's log.
@@ -220,6 +222,7 @@ test("shutdown kills lingering background processes and removes the private outp
   assert.equal(statSync(folder).mode & 0o777, 0o700);
   for (const file of readdirSync(folder)) assert.equal(statSync(join(folder, file)).mode & 0o777, 0o600);
   await own.close();
+  open = false;
   assert.ok(await psGroupGone(pgid), psGroup(pgid).join("; "));
   assert.equal(existsSync(folder), false, "the output folder is removed at shutdown");
 });
