@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { ACTIONS } from "../src/actions/registry.js";
+import { MAX_TIMEOUT_SECONDS, MAX_WAIT_SECONDS } from "../src/exec/jobs.js";
 import { startServer, type TestServer, unsandboxedHome } from "./helpers.js";
 import { followJob, groupGone, groupMembers, pidOf } from "./exec-helpers.js";
 
@@ -106,6 +108,11 @@ test("over-large wait_seconds and timeout_seconds are clamped, not refused", asy
   const reply = await server.post("exec_command", { command: "true", wait_seconds: 10_000, timeout_seconds: 10 ** 9 });
   assert.equal(reply.status, 200, reply.text);
   assert.equal(reply.json.status, "exited");
+  // What the handler is given: each at its maximum (waiting that long here would prove nothing more).
+  const exec = ACTIONS.find((action) => action.name === "exec_command")!;
+  const input = exec.input.parse({ command: "true", wait_seconds: 10_000, timeout_seconds: 10 ** 9 }) as { wait_seconds: number; timeout_seconds: number };
+  assert.deepEqual([input.wait_seconds, input.timeout_seconds], [MAX_WAIT_SECONDS, MAX_TIMEOUT_SECONDS]);
+  assert.ok(MAX_WAIT_SECONDS < 10_000 && MAX_TIMEOUT_SECONDS < 10 ** 9, "the values sent were above the maximum");
 });
 
 test("command_output waits for the end when asked", async () => {

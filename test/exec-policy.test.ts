@@ -4,7 +4,8 @@
  * OUTSIDE_WORKSPACE), the config file's own rules, and the audit log.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { makeHome, startServer, tempDir, type TestServer } from "./helpers.js";
@@ -136,4 +137,32 @@ test("everyday shapes next to the bypass classes still run", async () => {
   assert.match(reply.json.stdout, /piped-ok/);
   assert.match(reply.json.stdout, /array-ok/);
   assert.match(reply.json.stdout, /Name:/);
+});
+
+test("a +refspec push is refused through the real server, and the remote branch keeps its commit", async () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-C", cwd, "-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { encoding: "utf8" }).trim();
+  const remote = join(server.workspace, "force-remote.git");
+  const app = join(server.workspace, "force-app");
+  git(server.workspace, "init", "-q", "--bare", "-b", "main", remote);
+  git(server.workspace, "init", "-q", "-b", "main", app);
+  writeFileSync(join(app, "a.txt"), "one\n");
+  git(app, "add", "a.txt");
+  git(app, "commit", "-qm", "shared history");
+  git(app, "remote", "add", "origin", remote);
+  git(app, "push", "-q", "origin", "main");
+  git(app, "commit", "-q", "--amend", "-m", "rewritten history");
+  const published = git(remote, "rev-parse", "main");
+  assert.notEqual(git(app, "rev-parse", "main"), published, "the local branch diverged from the remote");
+  // The precondition is real: git itself refuses this push unless it is forced.
+  const plain = await server.post("exec_command", { command: "git push origin main", cwd: "force-app" });
+  assert.equal(plain.status, 200, plain.text);
+  assert.notEqual(plain.json.exit_code, 0, plain.text);
+  assert.match(plain.json.stderr, /rejected|non-fast-forward/, plain.text);
+  for (const command of ["git push origin +main", "git push origin HEAD:refs/heads/keep +main:main"]) {
+    const reply = await server.post("exec_command", { command, cwd: "force-app" });
+    assert.equal(reply.status, 403, `${command}: ${reply.text}`);
+    assert.equal(reply.json.error.details.rule, "git-force-push", command);
+  }
+  assert.equal(git(remote, "rev-parse", "main"), published, "the remote branch was not overwritten");
+  assert.throws(() => git(remote, "rev-parse", "--verify", "-q", "refs/heads/keep"), "no part of a refused push ran");
 });

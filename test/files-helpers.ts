@@ -8,6 +8,7 @@ import type { TestContext } from "node:test";
 import { newConfig, saveConfig } from "../src/config/store.js";
 import { locateRipgrep } from "../src/search/locateRipgrep.js";
 import { tempDir, type Fixture } from "./helpers.js";
+import { RIPGREP, skipUnless } from "./preconditions.js";
 
 /** A file's content, a symlink (target as written), or an empty folder. */
 export type Node = string | Buffer | { link: string } | { dir: true };
@@ -61,13 +62,10 @@ export function useEngine(engine: "ripgrep" | "builtin"): void {
 
 /**
  * Tests comparing both engines need ripgrep: in CI (CI=true) its absence is a
- * failure, elsewhere the test is skipped with a visible message.
+ * failure, elsewhere the test is skipped with the reason (test/preconditions.ts).
  */
 export function requireRipgrep(t: TestContext): boolean {
-  if (ripgrepOnPath()) return true;
-  if (process.env.CI === "true") assert.fail("ripgrep (rg) must be installed in CI: apt-get install ripgrep");
-  t.skip("ripgrep (rg) is not installed: only the built-in engine was tested");
-  return false;
+  return skipUnless(t, RIPGREP);
 }
 
 /** Everything under `dir`: type, size, link target and content hash per path. Any change shows. */

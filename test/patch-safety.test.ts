@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { auditFile } from "../src/config/paths.js";
 import { startServer, tempDir, type TestServer } from "./helpers.js";
+import { skipUnless } from "./preconditions.js";
 
 /** Every file and folder under root, files as hex bytes plus mode, for "nothing changed" checks. */
 function snapshot(root: string): Record<string, string> {
@@ -124,7 +125,7 @@ describe("apply_patch safety (real server)", () => {
     // The last file goes into a folder nothing may be created in: the plan accepts it,
     // the write itself fails for real, after three changes were already made.
     const unlock = lockFolder(locked);
-    if (!unlock) return t.skip("cannot make a folder unwritable here (root without chattr support)");
+    if (!unlock) return void skipUnless(t, { ok: () => false, reason: "needs a folder that refuses new entries (as root: chattr +i support)" });
     try {
       const before = snapshot(server.workspace);
       const patch = [

@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, lstatSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { makeHome, SHARED, startServer, tempDir } from "./helpers.js";
+import { makeHome, SHARED as SHARED_FOLDER, startServer, tempDir } from "./helpers.js";
+import { requires, SHARED } from "./preconditions.js";
 
-const SCENARIOS = join(SHARED, "peers", "codex-apply-patch", "scenarios");
+const SCENARIOS = join(SHARED_FOLDER, "peers", "codex-apply-patch", "scenarios");
 
 /**
  * Upstream applies hunks one by one, so 015 expects the first file to stay
@@ -63,7 +64,7 @@ const scenarios = existsSync(SCENARIOS)
       .sort()
   : [];
 
-describe("codex apply-patch scenarios (shared peer suite)", () => {
+describe("codex apply-patch scenarios (shared peer suite)", requires(SHARED), () => {
   test("the peer suite is present", () => {
     assert.ok(scenarios.length >= 23, `expected the scenario folders under ${SCENARIOS}`);
   });

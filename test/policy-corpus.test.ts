@@ -200,6 +200,8 @@ const BLOCKED: Array<[string, string]> = [
   ["git push -f origin main", "git-force-push"],
   ["git push --force-with-lease", "git-force-push"],
   ["git push origin +main", "git-force-push"],
+  ["git push origin main +feature:feature", "git-force-push"],
+  ["git -C app push upstream '+refs/heads/*:refs/heads/*'", "git-force-push"],
   ["git push -uf origin main", "git-force-push"],
   ["git branch -D feature", "git-branch-force-delete"],
   ["git branch --delete --force feature", "git-branch-force-delete"],

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { PLAIN_ENGLISH } from "../helpers.js";
+import { REGISTRY, requires } from "../preconditions.js";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "cgc-pack-"));
@@ -45,7 +46,7 @@ describe("npm pack → install → run (contract §13)", { timeout: 240_000 }, (
     assert.equal(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("dist/bench/") || f.startsWith("src/")).length, 0);
   });
 
-  it("installs into a prefix, runs the bin, keeps the config in the user's config folder, and a reinstall keeps the token", () => {
+  it("installs into a prefix, runs the bin, keeps the config in the user's config folder, and a reinstall keeps the token", requires(REGISTRY), () => {
     mkdirSync(home, { recursive: true });
     install();
     assert.ok(existsSync(bin));

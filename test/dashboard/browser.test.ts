@@ -6,18 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { updateConfig } from "../../src/config/store.js";
 import { tempDir } from "../helpers.js";
+import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
 import { eventually, startWithDashboard, type DashFixture } from "./helpers.js";
 
-const CHROMIUM = process.env.CHATGPT_CODEX_CHROMIUM || "/usr/bin/chromium";
-const found = existsSync(CHROMIUM);
-if (!found && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install chromium for the dashboard tests`);
-const skip = found ? false : `no ${CHROMIUM} on this developer machine (CI installs it; the test fails there without it)`;
+const CHROMIUM = chromiumPath() ?? "chromium";
+const { skip = false } = requires(NEEDS_CHROMIUM);
+const found = skip === false;
 
 let fx: DashFixture;
 let browser: Browser;

@@ -6,7 +6,7 @@
  * they are: the checkpoint one keeps file contents in memory.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser } from "playwright-core";
@@ -16,11 +16,10 @@ import { startDashboard, type DashboardServer } from "../../src/dashboard/server
 import type { CheckpointsProvider, Grant, GrantsProvider } from "../../src/dashboard/sources.js";
 import { loginUrl } from "../../src/dashboard/start.js";
 import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
 import { login, post, get, type DashFixture } from "./helpers.js";
 
-const CHROMIUM = process.env.CHATGPT_CODEX_CHROMIUM || "/usr/bin/chromium";
-const found = existsSync(CHROMIUM);
-if (!found && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install chromium for the dashboard tests`);
+const CHROMIUM = chromiumPath() ?? "chromium";
 
 /** SIMULATION of the checkpoints provider: one checkpoint of one file, kept in memory. */
 function standInCheckpoints(workspace: string): CheckpointsProvider & { restoredIds: string[] } {
@@ -104,7 +103,7 @@ describe("optional dashboard panels (stand-in providers)", () => {
     assert.equal((await post(fx, session, "/api/grants/grant_x/revoke")).status, 404);
   });
 
-  it("in the browser: diff, Restore (confirmed) and grant Revoke; the sandbox shows on approval cards", { skip: found ? false : `no ${CHROMIUM} on this developer machine` }, async () => {
+  it("in the browser: diff, Restore (confirmed) and grant Revoke; the sandbox shows on approval cards", requires(NEEDS_CHROMIUM), async () => {
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-background-networking", "--no-first-run"] });
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();

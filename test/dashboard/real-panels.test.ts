@@ -6,7 +6,7 @@
  * which its access token no longer opens /mcp.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser } from "playwright-core";
@@ -14,12 +14,11 @@ import { updateConfig } from "../../src/config/store.js";
 import { createTicket } from "../../src/dashboard/tickets.js";
 import { loginUrl, startOwnerDashboard, type OwnerDashboard } from "../../src/dashboard/start.js";
 import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
 import { mcpCall, obtainTokens } from "../oauth/helpers.js";
 import { eventually, get, login, type DashFixture } from "./helpers.js";
 
-const CHROMIUM = process.env.CHATGPT_CODEX_CHROMIUM || "/usr/bin/chromium";
-const found = existsSync(CHROMIUM);
-if (!found && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install chromium for the dashboard tests`);
+const CHROMIUM = chromiumPath() ?? "chromium";
 
 let api: TestServer;
 let dash: OwnerDashboard;
@@ -52,7 +51,7 @@ describe("dashboard panels with the real checkpoints, grants and sandbox", () =>
     assert.ok(list.json.checkpoints.some((c: { id: string }) => c.id === write.json.checkpoint), list.text);
   });
 
-  it("in the browser: Restore of a real checkpoint, and Revoke of a real grant", { skip: found ? false : `no ${CHROMIUM} on this developer machine` }, async () => {
+  it("in the browser: Restore of a real checkpoint, and Revoke of a real grant", requires(NEEDS_CHROMIUM), async () => {
     const file = join(api.workspace, "notes.txt");
     const before = await api.post("write_file", { path: "notes.txt", content: "good version\n" });
     const bad = await api.post("write_file", { path: "notes.txt", content: "the model broke it\n", expected_sha256: before.json.sha256 });

@@ -1,13 +1,44 @@
 /** The dashboard's pure parts: Host/Origin/cookie/CSRF checks, sessions, tickets, the terminal approval prompt. */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
 import { ApprovalQueue } from "../../src/approvals/queue.js";
 import { csrfMatches, hostAllowed, originAllowed, pickLang, readCookie, Sessions } from "../../src/dashboard/guard.js";
 import { promptApprovalsInTerminal } from "../../src/dashboard/terminalPrompt.js";
 import { consumeTicket, createTicket } from "../../src/dashboard/tickets.js";
 import { tempDir } from "../helpers.js";
 import { eventually } from "./helpers.js";
+
+/**
+ * `count` processes (the server and `dashboard` runs are separate processes) each load the
+ * ticket module, wait at a common start line, then try the same ticket at once.
+ * Returns their answers, sorted (false first).
+ */
+async function raceForTicket(home: string, ticket: string, count: number): Promise<boolean[]> {
+  const module = pathToFileURL(join(import.meta.dirname, "..", "..", "src", "dashboard", "tickets.js")).href;
+  const script = `const { consumeTicket } = await import(${JSON.stringify(module)});
+process.stdout.write("ready\\n");
+process.stdin.once("data", () => { process.stdout.write(String(consumeTicket(process.argv[1], process.argv[2])) + "\\n"); process.exit(0); });`;
+  const children = Array.from({ length: count }, () => spawn(process.execPath, ["--input-type=module", "-e", script, home, ticket], { stdio: ["pipe", "pipe", "inherit"] }));
+  const outputs = children.map((child) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    return { ready: () => out.startsWith("ready\n"), answer: () => out.slice("ready\n".length).trim() };
+  });
+  const ended = children.map((child) => new Promise((resolve) => child.on("exit", resolve)));
+  try {
+    for (let i = 0; i < 400 && !outputs.every((o) => o.ready()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(outputs.every((o) => o.ready()), "every racer loaded the module");
+    for (const child of children) child.stdin.write("go\n");
+    await Promise.race([Promise.all(ended), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    return outputs.map((o) => o.answer()).map((answer) => (assert.match(answer, /^(true|false)$/), answer === "true")).sort();
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
 
 describe("dashboard guard", () => {
   it("hostAllowed: loopback names on exactly our port, nothing else", () => {
@@ -53,10 +84,13 @@ describe("dashboard guard", () => {
     assert.equal(pickLang(null, undefined), "en");
   });
 
-  it("a ticket is consumed once even by concurrent callers", () => {
+  it("a ticket is consumed once: by one of several processes racing for it, and never again", async () => {
     const home = tempDir();
     const ticket = createTicket(home);
-    const results = [consumeTicket(home, ticket), consumeTicket(home, ticket), consumeTicket(home, ticket)];
+    assert.deepEqual(await raceForTicket(home, ticket, 6), [false, false, false, false, false, true]);
+    assert.equal(consumeTicket(home, ticket), false, "a later caller fails too");
+    const next = createTicket(home);
+    const results = [consumeTicket(home, next), consumeTicket(home, next), consumeTicket(home, next)];
     assert.deepEqual(results, [true, false, false]);
     assert.equal(consumeTicket(home, createTicket(home, Date.now() - 6 * 60 * 1000)), false, "expired");
     for (const bad of [undefined, 5, ["x"], "../../x", "a".repeat(43)]) assert.equal(consumeTicket(home, bad), false, String(bad));

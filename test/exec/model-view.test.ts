@@ -151,6 +151,13 @@ test("line numbers, context and sizes have real bounds: 400 below the minimum, c
   assert.match(past.json.message, /past its end/);
   const over = await server.post("exec_command", { command: "true", wait_seconds: 10 ** 6, timeout_seconds: 10 ** 9 });
   assert.equal(over.status, 200);
+  // max_chars above its maximum: a page of a long output is cut at 80,000, not at the huge value asked for.
+  const long = await server.post("exec_command", { command: "seq 1 40000" });
+  const wide = await server.post("command_output", { job_id: long.json.job_id, start_line: 1, max_chars: 10 ** 9 });
+  assert.equal(wide.status, 200, wide.text.slice(0, 300));
+  const shown = (wide.json.output as string).length;
+  assert.ok(shown > 24_000 && shown <= 80_000, `${shown} characters: above the default, at most the maximum`);
+  assert.ok(wide.json.next_start_line > 1, "the rest is left for the next page");
 
   const doc = (await getPath(server.url, "/openapi.json")).json;
   for (const name of ["exec_command", "command_output", "kill_command", "list_commands", "write_stdin"]) {

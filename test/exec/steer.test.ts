@@ -42,11 +42,10 @@ async function psGroupGone(pgid: number, ms = 5_000): Promise<boolean> {
   return psGroup(pgid).length === 0;
 }
 
-test("no editor ever opens: git commit without -m ends non-zero at once, with a clear message", async () => {
+test("no editor ever opens: git commit without -m ends non-zero instead of waiting, with a clear message", async () => {
   const git = (args: string) => `git -c user.name=Dev -c user.email=dev@example.com ${args}`;
   const setup = await server.post("exec_command", { command: `git init -q repo && cd repo && echo one > a.txt && git add a.txt && ${git("commit -q -m first")} && echo two >> a.txt && git add a.txt` });
   assert.equal(setup.json.exit_code, 0, setup.text);
-  const started = Date.now();
   for (const command of [
     git("commit"), // GIT_EDITOR
     git("-c core.editor=vim commit"), // a repository's own editor setting does not win
@@ -57,11 +56,11 @@ test("no editor ever opens: git commit without -m ends non-zero at once, with a 
   ]) {
     const reply = await server.post("exec_command", { command, cwd: "repo", wait_seconds: 20, timeout_seconds: 30 });
     assert.equal(reply.status, 200, reply.text);
+    // An editor that opened would wait for a terminal: the job would still be running here.
     assert.equal(reply.json.status, "exited", `${command}: ${reply.text}`);
     assert.notEqual(reply.json.exit_code, 0, command);
     assert.match(reply.json.stderr, /no editor can open here/, command);
   }
-  assert.ok(Date.now() - started < 20_000, "every editor call failed at once");
   const log = await server.post("exec_command", { command: "git log --oneline | wc -l", cwd: "repo" });
   assert.equal(log.json.stdout.trim(), "2", "nothing was committed by an editor");
 });
@@ -202,17 +201,28 @@ test("background jobs count against the cap; the 429 lists the running commands;
   }
 });
 
-test("shutdown kills lingering background processes and removes the private output folder", async () => {
+test("shutdown kills lingering background processes and removes the private output folder", async (t) => {
   const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("chatgpt-codex-jobs-")));
   const own = await startServer(unsandboxedHome());
+  let open = true;
+  t.after(async () => void (open && (await own.close()))); // a failed check must not leave the sleeping job holding the file open
   const started = await own.post("exec_command", { command: "echo $$; sleep 304 & echo started", wait_seconds: 1 });
   const pgid = await pidOf(own, started);
-  const folders = readdirSync(tmpdir()).filter((name) => name.startsWith("chatgpt-codex-jobs-") && !before.has(name));
+  // Other test files may start servers meanwhile: this server's folder is the one holding this job's log.
+  const holdsJob = (name: string) => {
+    try {
+      return readdirSync(join(tmpdir(), name)).some((file) => file.startsWith(started.json.job_id));
+    } catch {
+      return false; // another user's private folder
+    }
+  };
+  const folders = readdirSync(tmpdir()).filter((name) => name.startsWith("chatgpt-codex-jobs-") && !before.has(name) && holdsJob(name));
   assert.equal(folders.length, 1, "one private folder holds the job logs");
   const folder = join(tmpdir(), folders[0]!);
   assert.equal(statSync(folder).mode & 0o777, 0o700);
   for (const file of readdirSync(folder)) assert.equal(statSync(join(folder, file)).mode & 0o777, 0o600);
   await own.close();
+  open = false;
   assert.ok(await psGroupGone(pgid), psGroup(pgid).join("; "));
   assert.equal(existsSync(folder), false, "the output folder is removed at shutdown");
 });

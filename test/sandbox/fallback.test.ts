@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Config } from "../../src/config/schema.js";
 import { makeHome, runCli, startServer, tempDir, type TestServer } from "../helpers.js";
+import { BWRAP, requires } from "../preconditions.js";
 import { makeWorld, startCliServer, type CliServer } from "./harness.js";
 
 const realPath = process.env.PATH;
@@ -97,6 +98,9 @@ describe("no bwrap on PATH", () => {
     } finally {
       await server.close();
     }
+  });
+
+  test("serve with a working bwrap names it at start instead", requires(BWRAP), async () => {
     const sandboxed = await startCliServer(makeWorld());
     try {
       await outputShows(sandboxed, /Sandbox: /);
@@ -128,7 +132,7 @@ describe("a bwrap that cannot create namespaces", () => {
   });
 });
 
-describe("with bwrap", () => {
+describe("with bwrap", requires(BWRAP), () => {
   test("sandbox status: active bubblewrap", () => {
     const fixture = makeHome();
     const status = runCli(["sandbox", "status", "--json"], fixture.home);

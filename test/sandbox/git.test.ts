@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { BWRAP, requires } from "../preconditions.js";
 import { allowExactly } from "./harness.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-C", cwd, "-c", "user.email=a@b", "-c", "user.name=a", ...args], { encoding: "utf8", stdio: "pipe" });
@@ -20,7 +21,7 @@ async function gone(path: string): Promise<boolean> {
   return !existsSync(path);
 }
 
-describe("a git worktree as the workspace", () => {
+describe("a git worktree as the workspace", requires(BWRAP), () => {
   let server: TestServer;
   let main: string;
   let wt: string;
@@ -69,7 +70,7 @@ describe("a git worktree as the workspace", () => {
   });
 });
 
-describe("a workspace inside a larger repository, with a hook manager", () => {
+describe("a workspace inside a larger repository, with a hook manager", requires(BWRAP), () => {
   let server: TestServer;
   let repo: string;
   before(async () => {
@@ -99,7 +100,7 @@ describe("a workspace inside a larger repository, with a hook manager", () => {
   });
 });
 
-describe("a repository with .husky inside the workspace and the tool's config folder inside it", () => {
+describe("a repository with .husky inside the workspace and the tool's config folder inside it", requires(BWRAP), () => {
   let server: TestServer;
   let ws: string;
   before(async () => {

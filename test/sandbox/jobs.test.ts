@@ -6,9 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startServer, type TestServer } from "../helpers.js";
+import { BWRAP, requires } from "../preconditions.js";
 import { noneRunning, someRunning, uniqueSleep } from "./harness.js";
 
 let server: TestServer;
+/** Without bubblewrap these jobs would run unsandboxed: nothing here would be about the sandbox. */
+const NEEDS = requires(BWRAP);
 
 before(async () => {
   server = await startServer();
@@ -18,7 +21,7 @@ after(async () => {
   await server.close();
 });
 
-test("kill_command ends every process in the sandbox, also children that ignore SIGTERM", async () => {
+test("kill_command ends every process in the sandbox, also children that ignore SIGTERM", NEEDS, async () => {
   const s = uniqueSleep();
   const started = await server.post("exec_command", { command: `bash -c 'trap "" TERM; sleep ${s}' & sleep ${s} & sleep ${s}`, wait_seconds: 1 });
   assert.equal(started.status, 200, started.text);
@@ -30,7 +33,7 @@ test("kill_command ends every process in the sandbox, also children that ignore 
   assert.ok(await noneRunning(["sleep", s]), "no process of the job is left");
 });
 
-test("timeout_seconds ends the sandboxed command and its children", async () => {
+test("timeout_seconds ends the sandboxed command and its children", NEEDS, async () => {
   const s = uniqueSleep();
   const started = await server.post("exec_command", { command: `sleep ${s} & sleep ${s}`, wait_seconds: 0.5, timeout_seconds: 1 });
   assert.equal(started.json.status, "running");
@@ -41,14 +44,14 @@ test("timeout_seconds ends the sandboxed command and its children", async () => 
   assert.ok(await noneRunning(["sleep", s]));
 });
 
-test("a process that leaves the session (setsid) or double-forks still ends with its command", async () => {
+test("a process that leaves the session (setsid) or double-forks still ends with its command", NEEDS, async () => {
   const s = uniqueSleep();
   const reply = await server.post("exec_command", { command: `setsid -f sleep ${s}; (sleep ${s} &) ; nohup sleep ${s} >/dev/null 2>&1 & echo started` });
   assert.equal(reply.json.stdout, "started\n");
   assert.ok(await noneRunning(["sleep", s]), "the PID namespace ends with the command: nothing escapes");
 });
 
-test("closing the server ends every sandboxed job", async () => {
+test("closing the server ends every sandboxed job", NEEDS, async () => {
   const own = await startServer();
   const s = uniqueSleep();
   const started = await own.post("exec_command", { command: `sleep ${s} & sleep ${s}`, wait_seconds: 0.5 });
@@ -58,7 +61,7 @@ test("closing the server ends every sandboxed job", async () => {
   assert.ok(await noneRunning(["sleep", s]));
 });
 
-test("output, exit codes and cwd behave as without a sandbox", async () => {
+test("output, exit codes and cwd behave as without a sandbox", NEEDS, async () => {
   await server.post("exec_command", { command: "mkdir -p sub" });
   const reply = await server.post("exec_command", { command: "pwd; echo err >&2; exit 7", cwd: "sub" });
   assert.equal(reply.json.exit_code, 7);
