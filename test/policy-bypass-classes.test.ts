@@ -822,3 +822,15 @@ test("parameter patterns on long values are matched without backtracking blow-up
   const exact = checkCommand(`x=${long}rm; "\${x##*a}" -rf ~`, OPTIONS);
   assert.deepEqual([exact.allowed, !exact.allowed && exact.rule], [false, "recursive-delete"], "the longest prefix of a long value is still removed exactly");
 });
+
+test("a line nested deeper than the stack is refused (nesting-limit), never answered with an error", { timeout: 60_000 }, () => {
+  for (const [command, rule] of [
+    [Array(2400).fill("true").join(" && "), null],
+    [`${Array(2400).fill(":").join(" && ")} && rm -rf ~`, "recursive-delete"],
+  ] as const) {
+    const verdict = checkCommand(command, OPTIONS);
+    // How deep the stack goes depends on the machine: read through, or refused as too deep.
+    if (!verdict.allowed) assert.ok(verdict.rule === "nesting-limit" || verdict.rule === rule, `${verdict.rule}: ${verdict.reason}`);
+    else assert.equal(rule, null, "a destructive command at the end of a long chain is not allowed");
+  }
+});

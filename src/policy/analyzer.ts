@@ -1038,6 +1038,7 @@ function merge(outputs: Produced[]): Produced {
 
 /** The output of one statement given its input. */
 function statementOutput(statement: Statement, stdin: Stdin, state: ShellState, depth: number): Produced {
+  if (depth > MAX_PRODUCER_DEPTH) return { texts: [], computed: "output nested too deeply" };
   let input = stdin;
   const fds = new Map(state.get<Descriptors>("fds") ?? NO_FDS);
   for (const redirect of statement.redirects) {
