@@ -816,3 +816,32 @@ test("corpus sizes: many more hostile cases than the review listed, and a must-a
   assert.ok(hostile >= 200, `hostile corpus has ${hostile} cases`);
   assert.ok(MUST_ALLOW.length >= 100, `must-allow corpus has ${MUST_ALLOW.length} cases`);
 });
+
+test("a long run of computed words in command position is refused by nesting-limit, not read to a stack overflow", { timeout: 60_000 }, () => {
+  const verdict = checkCommand(Array(4000).fill('"$a"').join(" "), OPTIONS);
+  assert.deepEqual([verdict.allowed, !verdict.allowed && verdict.rule], [false, "nesting-limit"]);
+  const short = checkCommand('"$a" "$b" rm -rf ~', OPTIONS);
+  assert.deepEqual([short.allowed, !short.allowed && short.rule], [false, "recursive-delete"], "a few computed words are still read through");
+});
+
+test("parameter patterns on long values are matched without backtracking blow-up (or left uncomputed)", { timeout: 60_000 }, () => {
+  const long = "a".repeat(4000);
+  for (const command of [`x=${long}brm; "\${x#*a*a*a*a*a*a*a*a*b}" -rf ~`, `x=rm${long}b; "\${x%%a*a*b}" -rf ~`, `x=${"a".repeat(128)}; "\${x//*a*a/rm}" -rf ~`]) {
+    const verdict = checkCommand(command, OPTIONS);
+    assert.deepEqual([verdict.allowed, !verdict.allowed && verdict.rule], [false, "recursive-delete"], command.slice(-30));
+  }
+  const exact = checkCommand(`x=${long}rm; "\${x##*a}" -rf ~`, OPTIONS);
+  assert.deepEqual([exact.allowed, !exact.allowed && exact.rule], [false, "recursive-delete"], "the longest prefix of a long value is still removed exactly");
+});
+
+test("a line nested deeper than the stack is refused (nesting-limit), never answered with an error", { timeout: 60_000 }, () => {
+  for (const [command, rule] of [
+    [Array(2400).fill("true").join(" && "), null],
+    [`${Array(2400).fill(":").join(" && ")} && rm -rf ~`, "recursive-delete"],
+  ] as const) {
+    const verdict = checkCommand(command, OPTIONS);
+    // How deep the stack goes depends on the machine: read through, or refused as too deep.
+    if (!verdict.allowed) assert.ok(verdict.rule === "nesting-limit" || verdict.rule === rule, `${verdict.rule}: ${verdict.reason}`);
+    else assert.equal(rule, null, "a destructive command at the end of a long chain is not allowed");
+  }
+});

@@ -396,6 +396,9 @@ export class Analyzer {
     }
   }
 
+  /** Computed command names being read inside one another (`"$a" "$b" "$c" …`). */
+  private computedChain = 0;
+
   /** Functions defined but not (yet) called, with the state where they were defined. */
   private readonly uncalled = new Map<Statement, ShellState>();
 
@@ -638,7 +641,16 @@ export class Analyzer {
    */
   private computedName(argv: Field[], state: ShellState, stdin: Stdin, fds: Descriptors): void {
     const shown = argv[0]!.source || "the command name";
-    if (argv.length > 1) this.run(argv.slice(1), state.copy(), stdin, fds);
+    if (argv.length > 1) {
+      // It may be a wrapper of the rest, which may start with a computed name again: each more word is one more level.
+      if (this.computedChain >= MAX_DEPTH) throw new Refusal("nesting-limit", `more than ${MAX_DEPTH} words in a row in command position are computed at run time`);
+      this.computedChain++;
+      try {
+        this.run(argv.slice(1), state.copy(), stdin, fds);
+      } finally {
+        this.computedChain--;
+      }
+    }
     const candidate = (name: string, check: () => void) => {
       try {
         check();
@@ -945,8 +957,8 @@ function mayNameDescriptor(value: string, cwd: string | null): boolean {
     else path = `${cwd}/${path}`;
   }
   if (path.includes(UNKNOWN)) {
-    // A computed piece followed by `..` may climb anywhere.
-    if (/(^|\/)\.\.(\/|$)/.test(path)) return true;
+    // A computed piece followed by `..` may climb anywhere; many computed pieces may be anything (and would match slowly).
+    if (/(^|\/)\.\.(\/|$)/.test(path) || path.split(UNKNOWN).length > 8) return true;
     path = path.replace(/\/(\.\/)+/g, "/").replace(/\/{2,}/g, "/");
   } else path = posix.normalize(path);
   const body = path.split(UNKNOWN).map((piece) => piece.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("[\\s\\S]*");
@@ -1036,6 +1048,7 @@ function merge(outputs: Produced[]): Produced {
 
 /** The output of one statement given its input. */
 function statementOutput(statement: Statement, stdin: Stdin, state: ShellState, depth: number): Produced {
+  if (depth > MAX_PRODUCER_DEPTH) return { texts: [], computed: "output nested too deeply" };
   let input = stdin;
   const fds = new Map(state.get<Descriptors>("fds") ?? NO_FDS);
   for (const redirect of statement.redirects) {

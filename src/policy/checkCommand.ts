@@ -57,6 +57,7 @@ export function checkCommand(command: string, options: PolicyOptions): PolicyVer
     statements = parseShell(text);
   } catch (error) {
     if (error instanceof ShellSyntaxError) return { allowed: false, rule: "parse-error", reason: `the command does not parse: ${error.message}` };
+    if (error instanceof RangeError) return refused(TOO_DEEP);
     throw error;
   }
 
@@ -68,6 +69,8 @@ export function checkCommand(command: string, options: PolicyOptions): PolicyVer
     analyzer.finish();
   } catch (error) {
     if (error instanceof Refusal) return refused(error);
+    // A line nested deeper than the stack (`a && a && …` thousands of times): refused rather than an error.
+    if (error instanceof RangeError) return refused(TOO_DEEP);
     throw error;
   }
   for (const expanded of analyzer.seen) {
@@ -76,6 +79,8 @@ export function checkCommand(command: string, options: PolicyOptions): PolicyVer
   }
   return { allowed: true, explicitlyAllowed: false };
 }
+
+const TOO_DEEP = new Refusal("nesting-limit", "the command line is nested too deeply to inspect");
 
 function refused(refusal: Refusal): PolicyVerdict {
   return { allowed: false, rule: refusal.rule, reason: refusal.reason };

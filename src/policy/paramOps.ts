@@ -12,7 +12,7 @@ import { decodeAnsiC } from "./parser.js";
 const ASCII = /^[\x00-\x7f]*$/;
 /** Pattern matching tries every prefix (or every span): past these sizes the value is left uncomputed rather than matched slowly. */
 const MAX_MATCHED = 4096;
-const MAX_REPLACED = 256;
+const MAX_REPLACED = 128;
 
 /** `1`, `-2`, ` -2`, `(-2)`: an offset or length bash reads as arithmetic; only a literal integer is computed. */
 export function literalInteger(text: string): number | null {
@@ -49,46 +49,58 @@ export function sublist(values: readonly string[], offsetText: string, lengthTex
   return values.slice(start, length === null ? undefined : start + length);
 }
 
+/** One position of a glob pattern: a character, `?`, `*`, or a `[…]` set. */
+type GlobToken =
+  | { kind: "char"; char: string }
+  | { kind: "any" }
+  | { kind: "star" }
+  | { kind: "set"; negate: boolean; test: (ch: string) => boolean };
+
+/** Patterns longer than this are left uncomputed (matching costs value length × pattern length). */
+const MAX_PATTERN = 256;
+
 /**
  * A glob pattern (quoted characters backslash-escaped, as Field.pattern
- * holds them) as an anchored regular expression, or null for forms not
- * modelled here (character classes, equivalence classes).
+ * holds them) as tokens, or null for forms not modelled here (character
+ * classes, equivalence classes) or too long.
  */
-export function globRegex(pattern: string): RegExp | null {
-  let out = "";
+export function globTokens(pattern: string): GlobToken[] | null {
+  if (pattern.length > MAX_PATTERN) return null;
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === "\\") {
-      if (i + 1 < pattern.length) out += escapeRegex(pattern[++i]!);
-      else out += "\\\\";
-    } else if (ch === "*") out += "[\\s\\S]*";
-    else if (ch === "?") out += "[\\s\\S]";
+      tokens.push({ kind: "char", char: i + 1 < pattern.length ? pattern[++i]! : "\\" });
+    } else if (ch === "*") {
+      if (tokens[tokens.length - 1]?.kind !== "star") tokens.push({ kind: "star" });
+    } else if (ch === "?") tokens.push({ kind: "any" });
     else if (ch === "[") {
       const close = bracketEnd(pattern, i);
       if (close < 0) {
-        out += "\\[";
+        tokens.push({ kind: "char", char: "[" });
         continue;
       }
       const body = pattern.slice(i + 1, close);
       if (/\[[:=.]/.test(body)) return null;
       const negate = body.startsWith("!") || body.startsWith("^");
       const items = negate ? body.slice(1) : body;
-      let set = "";
+      const singles = new Set<string>();
+      const ranges: Array<[string, string]> = [];
       for (let k = 0; k < items.length; k++) {
-        const c = items[k]!;
-        if (c === "\\" && k + 1 < items.length) set += escapeRegex(items[++k]!);
-        else if (c === "-" && k > 0 && k < items.length - 1) set += "-";
-        else set += escapeRegex(c);
+        let c = items[k]!;
+        if (c === "\\" && k + 1 < items.length) c = items[++k]!;
+        if (items[k + 1] === "-" && k + 2 < items.length) {
+          let to = items[k + 2]!;
+          k += 2;
+          if (to === "\\" && k + 1 < items.length) to = items[++k]!;
+          ranges.push([c, to]);
+        } else singles.add(c);
       }
-      out += `[${negate ? "^" : ""}${set}]`;
+      tokens.push({ kind: "set", negate, test: (x) => singles.has(x) || ranges.some(([a, b]) => a <= x && x <= b) });
       i = close;
-    } else out += escapeRegex(ch);
+    } else tokens.push({ kind: "char", char: ch });
   }
-  try {
-    return new RegExp(`^(?:${out})$`);
-  } catch {
-    return null;
-  }
+  return tokens;
 }
 
 /** Where a `[` bracket expression ends (a `]` right after `[`, `[!` or `[^` is a member), or -1. */
@@ -103,56 +115,75 @@ function bracketEnd(pattern: string, open: number): number {
   return -1;
 }
 
-function escapeRegex(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+/**
+ * For each k from 0 to value.length, whether value.slice(0, k) matches the
+ * whole pattern: one pass over the value with the set of pattern positions
+ * reachable so far (no backtracking).
+ */
+function matchingPrefixes(tokens: GlobToken[], value: string): boolean[] {
+  const end = tokens.length;
+  const close = (states: Set<number>) => {
+    for (const s of [...states]) for (let i = s; i < end && tokens[i]!.kind === "star"; i++) states.add(i + 1);
+    return states;
+  };
+  let states = close(new Set([0]));
+  const out = [states.has(end)];
+  for (const ch of value) {
+    const next = new Set<number>();
+    for (const s of states) {
+      if (s === end) continue;
+      const token = tokens[s]!;
+      if (token.kind === "star") next.add(s);
+      else if (token.kind === "any" || (token.kind === "char" && token.char === ch) || (token.kind === "set" && token.test(ch) !== token.negate)) next.add(s + 1);
+    }
+    states = close(next);
+    out.push(states.has(end));
+  }
+  return out;
 }
 
 /** `#`, `##`, `%`, `%%`: remove the shortest/longest matching prefix/suffix. */
 export function removeMatch(value: string, pattern: string, op: "#" | "##" | "%" | "%%"): string | null {
-  const regex = value.length <= MAX_MATCHED && ASCII.test(value) && ASCII.test(pattern) ? globRegex(pattern) : null;
-  if (!regex) return null;
-  const n = value.length;
+  const tokens = value.length <= MAX_MATCHED && ASCII.test(value) && ASCII.test(pattern) ? globTokens(pattern) : null;
+  if (!tokens) return null;
   if (op === "#" || op === "##") {
-    const lengths = op === "#" ? range(0, n) : range(n, 0);
-    for (const k of lengths) if (regex.test(value.slice(0, k))) return value.slice(k);
-    return value;
+    const ok = matchingPrefixes(tokens, value);
+    const k = op === "#" ? ok.indexOf(true) : ok.lastIndexOf(true);
+    return k < 0 ? value : value.slice(k);
   }
-  const starts = op === "%" ? range(n, 0) : range(0, n);
-  for (const k of starts) if (regex.test(value.slice(k))) return value.slice(0, k);
-  return value;
+  // A suffix matches when the reversed value's prefix matches the reversed pattern.
+  const ok = matchingPrefixes([...tokens].reverse(), [...value].reverse().join(""));
+  const k = op === "%" ? ok.indexOf(true) : ok.lastIndexOf(true);
+  return k < 0 ? value : value.slice(0, value.length - k);
 }
 
 /** `${x/p/r}`, `${x//p/r}`, `${x/#p/r}`, `${x/%p/r}`: the longest match at the first (or every) place. */
 export function replaceMatch(value: string, pattern: string, replacement: string, all: boolean, anchor: "#" | "%" | null): string | null {
-  const regex = value.length <= MAX_REPLACED && ASCII.test(value) && ASCII.test(pattern) ? globRegex(pattern) : null;
-  if (!regex) return null;
-  // A pattern that matches nothing at all (or only the empty text) is where bash's rules get subtle.
-  if (pattern === "" || regex.test("")) return anchor === null && pattern === "" ? value : null;
-  const n = value.length;
+  const tokens = value.length <= MAX_REPLACED && ASCII.test(value) && ASCII.test(pattern) ? globTokens(pattern) : null;
+  if (!tokens) return null;
+  // An empty pattern changes nothing; one that matches the empty text is where bash's rules get subtle.
+  if (pattern === "") return anchor === null ? value : null;
+  if (matchingPrefixes(tokens, "")[0]) return null;
   if (anchor === "#") {
-    for (const k of range(n, 1)) if (regex.test(value.slice(0, k))) return replacement + value.slice(k);
-    return value;
+    const k = matchingPrefixes(tokens, value).lastIndexOf(true);
+    return k <= 0 ? value : replacement + value.slice(k);
   }
   if (anchor === "%") {
-    for (const k of range(0, n - 1)) if (regex.test(value.slice(k))) return value.slice(0, k) + replacement;
-    return value;
+    const k = matchingPrefixes([...tokens].reverse(), [...value].reverse().join("")).lastIndexOf(true);
+    return k <= 0 ? value : value.slice(0, value.length - k) + replacement;
   }
   let out = "";
   let i = 0;
   let replaced = false;
-  while (i < n) {
-    let matched = -1;
-    if (all || !replaced) for (const end of range(n, i + 1)) if (regex.test(value.slice(i, end))) {
-      matched = end;
-      break;
-    }
-    if (matched < 0) {
+  while (i < value.length) {
+    const k = all || !replaced ? matchingPrefixes(tokens, value.slice(i)).lastIndexOf(true) : -1;
+    if (k <= 0) {
       out += value[i];
       i++;
       continue;
     }
     out += replacement;
-    i = matched;
+    i += k;
     replaced = true;
   }
   return out;
@@ -180,12 +211,4 @@ export function caseOrTransform(value: string, op: string): string | null {
       return value.slice(0, 1).toLowerCase() + value.slice(1);
   }
   return null;
-}
-
-/** Integers from a to b inclusive, counting up or down. */
-function range(a: number, b: number): number[] {
-  const out: number[] = [];
-  if (a <= b) for (let k = a; k <= b; k++) out.push(k);
-  else for (let k = a; k >= b; k--) out.push(k);
-  return out;
 }
