@@ -921,7 +921,7 @@ function asStage(script: Statement[]): Statement {
 }
 
 /** What a process substitution's script writes, as input for whatever reads it. */
-export function scriptOutput(script: Statement[], state: ShellState, input?: Stdin): Stdin {
+function scriptOutput(script: Statement[], state: ShellState, input?: Stdin): Stdin {
   return input ? { kind: "pipe", producers: [asStage(script)], state, input } : { kind: "pipe", producers: [asStage(script)], state };
 }
 
@@ -973,7 +973,7 @@ function mayNameDescriptor(value: string, cwd: string | null): boolean {
  * name without a slash may also be found through PATH (bash and `source` look
  * there when it is not in the current folder).
  */
-export function pathInput(field: Field, state: ShellState, fds: Descriptors, searchPath = false): Stdin | "file" | "maybe" {
+function pathInput(field: Field, state: ShellState, fds: Descriptors, searchPath = false): Stdin | "file" | "maybe" {
   if (field.process) {
     if (field.process.direction === ">") return "file";
     const stage = asStage(field.process.script);

@@ -18,7 +18,8 @@ const MAX_REPLACED = 128;
 export function literalInteger(text: string): number | null {
   let t = text.trim();
   while (t.startsWith("(") && t.endsWith(")")) t = t.slice(1, -1).trim();
-  if (!/^[-+]?\s*\d{1,9}$/.test(t)) return null;
+  // A leading 0 makes the number octal in bash arithmetic (`010` is 8): left uncomputed.
+  if (!/^[-+]?\s*\d{1,9}$/.test(t) || /^[-+]?\s*0\d/.test(t)) return null;
   return Number(t.replace(/\s+/g, ""));
 }
 
@@ -64,7 +65,7 @@ const MAX_PATTERN = 256;
  * holds them) as tokens, or null for forms not modelled here (character
  * classes, equivalence classes) or too long.
  */
-export function globTokens(pattern: string): GlobToken[] | null {
+function globTokens(pattern: string): GlobToken[] | null {
   if (pattern.length > MAX_PATTERN) return null;
   const tokens: GlobToken[] = [];
   for (let i = 0; i < pattern.length; i++) {
