@@ -1,6 +1,6 @@
 /** Config files as an owner edits them by hand: the text a save writes, changed, and broken. */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../src/config/schema.js";
 import { ConfigError, loadConfig } from "../../src/config/store.js";
@@ -23,7 +23,10 @@ export function broken(text: string): string {
 
 /** Write the config file of `home` as an editor would (in place), and check it really does not load. */
 export function writeBroken(home: string, text: string): void {
-  writeFileSync(join(home, "config.json"), text);
+  // Whole or not at all (a rename), as an editor saves: a half-written file would be one more change for the server to report.
+  const temp = join(home, ".config.json.writing");
+  writeFileSync(temp, text, { mode: 0o600 });
+  renameSync(temp, join(home, "config.json"));
   assert.throws(() => loadConfig(home), ConfigError, "precondition: the file on disk does not load");
 }
 
