@@ -195,7 +195,9 @@ describe("chatgpt-codex mcp (stdio face) with the official SDK client", () => {
     const good = readFileSync(file, "utf8");
     writeFileSync(file, "{ not json");
     try {
-      assertRefused(await call(session, "read_file", { path: "notes.txt" }), "INTERNAL");
+      // The broken text no longer holds the token: access is paused (suspended) until the file loads again.
+      const message = assertRefused(await call(session, "read_file", { path: "notes.txt" }), "ACCESS_EXPIRED");
+      assert.match(message, /suspended/);
     } finally {
       writeFileSync(file, good);
     }
