@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { accessState, expiryFromTtl } from "../src/access/state.js";
 import { generateToken, redactToken, verifyBearer } from "../src/access/token.js";
 import { newConfig } from "../src/config/store.js";
+import { cliCommand } from "../src/core/launcher.js";
 
 describe("token", () => {
   it("has 256 random bits in 43+ URL-safe characters with a prefix", () => {
@@ -67,5 +68,17 @@ describe("accessState", () => {
     const state = accessState(config, now);
     assert.equal(state.state, "revoked");
     assert.equal(state.active, false);
+  });
+
+  it("the reasons (shown by doctor and status) name each command with the launcher's prefix, runnable as printed", () => {
+    const config = newConfig();
+    config.access.revoked_at = now.toISOString();
+    assert.ok(accessState(config, now).reason?.includes(`\`${cliCommand("channel renew")}\``));
+    config.access.revoked_at = null;
+    config.access.expires_at = expiryFromTtl(1, now);
+    const reason = accessState(config, new Date(now.getTime() + 120_000)).reason ?? "";
+    assert.ok(reason.includes(`\`${cliCommand("channel renew --ttl-minutes N")}\``), reason);
+    // Before: a bare `access grant`, which no shell runs.
+    assert.ok(reason.includes(`\`${cliCommand("access grant")}\``), reason);
   });
 });

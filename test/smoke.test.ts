@@ -76,27 +76,27 @@ describe("api-smoke runner (in process, injected actions)", () => {
     const rows = await runSmoke({ actions: [...WORKSPACE_ACTIONS, echo], onStart: (info) => (sandbox = info.sandbox) });
     assert.equal(exitCodeOf(rows), 0, formatTable(rows));
     for (const name of ["workspace_status", "list_workspaces", "switch_workspace", "smoke_echo"]) {
-      assert.equal(row(rows, `POST /${name}`).result, "PASS");
+      assert.equal(row(rows, `POST /${name}`).result, "ok");
     }
     assert.match(row(rows, "POST /switch_workspace").detail, /second temporary workspace/);
     assert.match(row(rows, "GET /openapi.json").detail, /lists all 4 actions/);
-    for (const name of ["401 without token", "403 after revoke", "403 after TTL"]) assert.equal(row(rows, name).result, "PASS", name);
-    for (const name of ["403 outside the workspace", "403 blocked command (default rule)", "403 blocked command (config rule)", "409 stale write"]) assert.equal(row(rows, name).result, "SKIP", name);
+    for (const name of ["401 without token", "403 after revoke", "403 after TTL"]) assert.equal(row(rows, name).result, "ok", name);
+    for (const name of ["403 outside the workspace", "403 blocked command (default rule)", "403 blocked command (config rule)", "409 stale write"]) assert.equal(row(rows, name).result, "skip", name);
     assert.ok(sandbox !== "" && !existsSync(sandbox), "the temporary config and workspaces are removed");
   });
 
   it("fails (exit 1) on a broken action: wrong output shape, a crash, or no example", async () => {
     const rows = await runSmoke({ actions: [...WORKSPACE_ACTIONS, echo, drifted, crashing, noExample] });
     assert.equal(exitCodeOf(rows), 1);
-    assert.equal(row(rows, "POST /smoke_echo").result, "PASS");
+    assert.equal(row(rows, "POST /smoke_echo").result, "ok");
     const shape = row(rows, "POST /smoke_drifted");
-    assert.equal(shape.result, "FAIL");
+    assert.equal(shape.result, "fail");
     assert.match(shape.detail, /does not match the output schema: echo/);
     const crash = row(rows, "POST /smoke_crashing");
-    assert.equal(crash.result, "FAIL");
+    assert.equal(crash.result, "fail");
     assert.match(crash.detail, /HTTP 500 INTERNAL/);
     const missing = row(rows, "POST /smoke_no_example");
-    assert.equal(missing.result, "FAIL");
+    assert.equal(missing.result, "fail");
     assert.match(missing.detail, /no example/);
     assert.match(formatTable(rows), /FAIL\s+POST \/smoke_drifted/);
   });
@@ -108,10 +108,10 @@ describe("api-smoke (CLI)", () => {
     const before = readFileSync(join(user.home, "config.json"), "utf8");
     const result = await runCliAsync(["api-smoke"], user.home, {}, 120_000);
     assert.match(result.stdout, /temporary server http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(result.stdout, /RESULT\s+CHECK\s+DETAIL/);
-    for (const action of ACTIONS) assert.match(result.stdout, new RegExp(`PASS\\s+POST /${action.name}\\b`), `${action.name}\n${result.stdout}`);
+    assert.match(result.stdout, /STATE\s+CHECK\s+DETAIL/);
+    for (const action of ACTIONS) assert.match(result.stdout, new RegExp(`OK\\s+POST /${action.name}\\b`), `${action.name}\n${result.stdout}`);
     const refusals = ["401 without token", "403 after revoke", "403 after TTL", "403 outside the workspace", "403 blocked command \\(default rule\\)", "403 blocked command \\(config rule\\)", "409 stale write"];
-    for (const name of refusals) assert.match(result.stdout, new RegExp(`PASS\\s+${name}`), `${name}\n${result.stdout}`);
+    for (const name of refusals) assert.match(result.stdout, new RegExp(`OK\\s+${name}`), `${name}\n${result.stdout}`);
     assert.equal(readFileSync(join(user.home, "config.json"), "utf8"), before, "the user's config is untouched");
     assert.doesNotMatch(result.stdout + result.stderr, /cgc_[A-Za-z0-9_-]{43}/, "never prints a token, not even its own temporary one");
     assert.equal(result.code, 0, result.stdout + result.stderr);

@@ -27,7 +27,7 @@ describe("tunnel (cloudflared quick tunnel, SIMULATION)", () => {
       const verify = await runCliAsync(["verify", "--base-url", state!.proxy], s.home);
       assert.equal(verify.code, 0, verify.stdout + verify.stderr);
       assert.match(verify.stdout, /loopback http accepted/);
-      assert.match(verify.stdout, /PASS\s+POST with token/);
+      assert.match(verify.stdout, /OK\s+POST with token/);
       assert.match(verify.stdout, /servers\[0\]\.url is the configured public URL/);
       assert.ok(!verify.stdout.includes(s.token) && !verify.stderr.includes(s.token), "verify never prints the token");
 

@@ -19,7 +19,7 @@ describe("verify (CLI, against a real server)", () => {
       const result = await runCliAsync(["verify", "--base-url", s.url], s.home);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       for (const name of ["https", "GET /health", "GET /openapi.json", "GET /privacy", "POST without token", "POST with token"]) {
-        assert.match(rowOf(result.stdout, name), /^PASS/, `${name}: ${result.stdout}`);
+        assert.match(rowOf(result.stdout, name), /^OK/, `${name}: ${result.stdout}`);
       }
       assert.match(result.stdout, /loopback http accepted/);
       assert.match(result.stdout, /6 passed, 0 failed/);
@@ -29,12 +29,12 @@ describe("verify (CLI, against a real server)", () => {
     }
   });
 
-  it("uses the configured public URL by default, and fails with a fix when there is none", async () => {
+  it("uses the configured public URL by default, and warns with a fix when there is none (a local-only setup)", async () => {
     const s = await startServer(makeHome({ change: (c) => (c.public_base_url = null) }));
     try {
       const none = await runCliAsync(["verify"], s.home);
-      assert.equal(none.code, 1);
-      assert.match(none.stdout, /FAIL\s+base URL/);
+      assert.equal(none.code, 0, none.stdout);
+      assert.match(none.stdout, /WARN\s+base URL/);
       assert.match(none.stdout, /What to do:[\s\S]*set-public-url/);
       // servers[0].url is the local URL when no public one is set: the direct loopback check matches it.
       updateConfig(s.home, (c) => (c.public_base_url = s.url));
@@ -86,9 +86,9 @@ describe("verify (CLI, against a real server)", () => {
 
 describe("verify checks (in process)", () => {
   it("demands https for a public URL and accepts http only on loopback", () => {
-    assert.equal(httpsCheck(new URL("https://codex.example.com")).result, "PASS");
+    assert.equal(httpsCheck(new URL("https://codex.example.com")).result, "ok");
     const plain = httpsCheck(new URL("http://codex.example.com"));
-    assert.equal(plain.result, "FAIL");
+    assert.equal(plain.result, "fail");
     assert.match(plain.fix ?? "", /https/);
     for (const url of ["http://127.0.0.1:8766", "http://localhost:1", "http://[::1]:8766", "http://127.0.0.2:80"]) {
       assert.equal(isLoopbackUrl(new URL(url)), true, url);
@@ -110,7 +110,7 @@ describe("verify checks (in process)", () => {
     try {
       const rows = await runVerify({ baseUrl: `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`, token: "cgc_x" });
       const open = rows.find((row) => row.name === "POST without token")!;
-      assert.equal(open.result, "FAIL");
+      assert.equal(open.result, "fail");
       assert.match(open.detail, /WITHOUT a token/);
       assert.equal(exitCodeOf(rows), 1);
       assert.match(formatFixes(rows), /stop this route now/);

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { ActionError } from "../core/errors.js";
+import { cliCommand } from "../core/launcher.js";
 
 export type AccessStateName = "active" | "expired" | "revoked" | "suspended";
 
@@ -35,7 +36,7 @@ export function accessState(config: Config, now: Date = new Date()): AccessState
       active: false,
       state: "revoked",
       expires_at: expiresAt,
-      reason: `revoked at ${config.access.revoked_at}; run \`chatgpt-codex channel renew\` to reactivate`,
+      reason: `revoked at ${config.access.revoked_at}; run \`${cliCommand("channel renew")}\` to reactivate`,
     };
   }
   if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {
@@ -43,7 +44,8 @@ export function accessState(config: Config, now: Date = new Date()): AccessState
       active: false,
       state: "expired",
       expires_at: expiresAt,
-      reason: `expired at ${expiresAt}; run \`chatgpt-codex channel renew --ttl-minutes N\` or \`access grant\``,
+      // Shown by doctor and status too: each command with the prefix the tool was launched with.
+      reason: `expired at ${expiresAt}; run \`${cliCommand("channel renew --ttl-minutes N")}\` or \`${cliCommand("access grant")}\``,
     };
   }
   return { active: true, state: "active", expires_at: expiresAt, reason: null };

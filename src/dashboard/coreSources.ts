@@ -4,6 +4,7 @@ import { approvalQueue } from "../approvals/held.js";
 import { followAuditFile } from "../audit/follow.js";
 import type { AuditLog, AuditRecord } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
+import { cliCommand } from "../core/launcher.js";
 import type { ResourceBag } from "../core/resources.js";
 import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
@@ -119,6 +120,10 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
           privacy_url: `${shown}/privacy`,
           mcp_url: `${shown}${MCP_PATH}`,
           auth: "API Key · Bearer",
+          // The page shows these only while there is no public URL, i.e. this server (serve, or
+          // up without a tunnel) runs without one: "run up" would name the thing already running.
+          tunnel_command: cliCommand(`tunnel --port ${new URL(parts.localUrl()).port}`),
+          restart_command: cliCommand("up --tunnel cloudflared"),
         };
       },
       token: () => store.current().token,

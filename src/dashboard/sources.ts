@@ -100,6 +100,9 @@ export interface PublicFields {
   mcp_url: string;
   /** The fields as GPT Builder names them, without the token. */
   auth: string;
+  /** Runnable as printed: a tunnel beside this running server, or a restart with one. */
+  tunnel_command: string;
+  restart_command: string;
 }
 
 export interface PublicProvider {

@@ -55,7 +55,7 @@ describe("CLI commands of the original system (contract §13)", () => {
     assert.equal(report.connector_fields.mcp_server_url, "https://actions.example.com/mcp");
     assert.ok(!result.stdout.includes(token));
     const text = runCli(["chatgpt-preflight"], home);
-    assert.match(text.stdout, /PASS\s+the public URL is https/);
+    assert.match(text.stdout, /OK\s+the public URL is https/);
     const none = runCli(["chatgpt-preflight"], join(tmp, "no-config"));
     assert.equal(none.code, 1);
   });
@@ -97,7 +97,7 @@ describe("CLI commands of the original system (contract §13)", () => {
     assert.equal(noUrl.code, 1);
     const body = JSON.parse(noUrl.stdout) as { ok: boolean; checks: { name: string; result: string }[] };
     assert.equal(body.ok, false);
-    assert.equal(body.checks[0]!.result, "FAIL");
+    assert.equal(body.checks[0]!.result, "fail");
     const smoke = runCli(["api-smoke", "--json"], join(tmp, "smoke"));
     const checks = JSON.parse(smoke.stdout) as { ok: boolean; checks: { name: string; result: string }[] };
     assert.equal(checks.ok, true, smoke.stdout);

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from "../../config/store.js";
 import { t } from "../i18n/index.js";
 import { configBroken } from "../configText.js";
 import { configInUse, home, print, printJson } from "../io.js";
-import { level } from "../style.js";
+import { stateLabel, type CheckState } from "../checkState.js";
 import { forbiddenWritable, loadLayouts, reconcile } from "../../sandbox/facts/gitLayout.js";
 import { gitProtection } from "../../sandbox/git.js";
 import { guardedPaths } from "../../sandbox/policy.js";
@@ -20,7 +20,7 @@ import { DEFAULT_SANDBOX_SETTINGS } from "../../sandbox/types.js";
 import { sandboxSummary } from "../sandboxText.js";
 import { tooBroadReason } from "../workspaces.js";
 
-type Level = "ok" | "warn" | "fail";
+type Level = Exclude<CheckState, "skip">;
 interface Check {
   name: string;
   level: Level;
@@ -133,7 +133,8 @@ export async function runDoctor(configHome: string): Promise<Check[]> {
     const url = config.public_base_url;
     checks.push(
       url === null
-        ? { name: t("doctor.publicUrl"), level: "fail", detail: t("doctor.urlUnset"), fix: t("doctor.urlUnsetFix") }
+        ? // A local-only setup (route-options' "local"/"stdio" routes) works without one: warn, never fail.
+          { name: t("doctor.publicUrl"), level: "warn", detail: t("doctor.urlUnset"), fix: t("doctor.urlUnsetFix") }
         : url.startsWith("https://")
           ? { name: t("doctor.publicUrl"), level: "ok", detail: url }
           : { name: t("doctor.publicUrl"), level: "fail", detail: t("doctor.urlNotHttps", { url }), fix: t("doctor.urlNotHttpsFix") },
@@ -208,7 +209,7 @@ export function register(program: Command): void {
       if (opts.json) printJson({ ok, checks });
       else {
         for (const c of checks) {
-          print(`${level(c.level === "ok" ? "OK  " : c.level === "warn" ? "WARN" : "FAIL", c.level)}  ${c.name}: ${c.detail}`);
+          print(`${stateLabel(c.level)}  ${c.name}: ${c.detail}`);
           if (c.fix && c.level !== "ok") print(`      → ${c.fix}`);
         }
         print(`\n${ok ? t("doctor.allOk") : t("doctor.someFailed")}`);

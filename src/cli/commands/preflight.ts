@@ -5,7 +5,7 @@ import { configExists, loadConfig } from "../../config/store.js";
 import { cliCommand } from "../../core/launcher.js";
 import { t } from "../i18n/index.js";
 import { home, print, printJson } from "../io.js";
-import { level } from "../style.js";
+import { exitCodeOfStates, stateLabel, type CheckState } from "../checkState.js";
 
 /** What GPT Builder needs before the GPT can be saved, checked here without printing the token. */
 export function preflight(configHome: string) {
@@ -20,9 +20,19 @@ export function preflight(configHome: string) {
     access_active: access?.active ?? false,
     operations_within_limit: ACTIONS.length <= 30,
   };
+  // The shared vocabulary: a missing public URL is what a local-only setup looks like, so it is a
+  // warning here as in doctor (Builder still needs it; the fix says how to get one).
+  const states: Record<keyof typeof checks, CheckState> = {
+    config: checks.config ? "ok" : "fail",
+    workspace: checks.workspace ? "ok" : "fail",
+    public_https_url: checks.public_https_url ? "ok" : "warn",
+    access_active: checks.access_active ? "ok" : "fail",
+    operations_within_limit: checks.operations_within_limit ? "ok" : "fail",
+  };
   return {
-    ok: Object.values(checks).every(Boolean),
+    ok: exitCodeOfStates(Object.values(states)) === 0,
     checks,
+    states,
     chatgpt_login: { required: true, note: "GPT Builder runs in your browser, logged in to ChatGPT" },
     account_requirements: { can_create_and_edit_gpts: "ChatGPT Plus, Pro, Business or Enterprise (GPT Builder)" },
     builder_automation: { fully_configurable_by_local_api: false, why: "GPT Builder has no public API: paste the fields below by hand" },
@@ -52,12 +62,15 @@ export function register(program: Command): void {
       const report = preflight(home());
       if (!report.ok) process.exitCode = 1;
       if (opts.json) return printJson(report);
-      const row = (ok: boolean, text: string) => print(`${ok ? level("PASS", "ok") : level("FAIL", "fail")}  ${text}`);
-      row(report.checks.config, t("preflight.config"));
-      row(report.checks.workspace, t("preflight.workspace"));
-      row(report.checks.public_https_url, t("preflight.https"));
-      row(report.checks.access_active, t("preflight.access"));
-      row(report.checks.operations_within_limit, t("preflight.operations", { count: report.operations }));
+      const row = (state: CheckState, text: string, fix?: string) => {
+        print(`${stateLabel(state)}  ${text}`);
+        if (fix && state !== "ok") print(`      → ${fix}`);
+      };
+      row(report.states.config, t("preflight.config"));
+      row(report.states.workspace, t("preflight.workspace"));
+      row(report.states.public_https_url, t("preflight.https"), t("preflight.httpsFix"));
+      row(report.states.access_active, t("preflight.access"));
+      row(report.states.operations_within_limit, t("preflight.operations", { count: report.operations }));
       print("");
       print(t("preflight.account"));
       print(t("preflight.manual"));

@@ -7,11 +7,13 @@ import { tunnelSettings } from "../../tunnel/settings.js";
 import { cliCommand } from "../../core/launcher.js";
 import { t, type MessageKey } from "../i18n/index.js";
 import { home, print, printJson } from "../io.js";
-import { level } from "../style.js";
+import { stateLabel, type CheckState } from "../checkState.js";
 
 export interface RouteOption {
   route: "cloudflared" | "cloudflared-named" | "ngrok" | "custom" | "tailscale-funnel" | "local" | "stdio" | "secure-mcp-tunnel";
   ready: boolean;
+  /** `ready` in the shared check vocabulary: a route that is not ready here is a warning, not a failure. */
+  state: CheckState;
   stable_url: boolean;
   /** Our own command (without the `chatgpt-codex` prefix). */
   command: string;
@@ -23,6 +25,10 @@ export interface RouteOption {
 
 /** Every way ChatGPT (or a local MCP client) can reach the server, and whether this computer is ready for it. */
 export function routeOptions(config: Config | undefined, env: NodeJS.ProcessEnv = process.env): RouteOption[] {
+  return routes(config, env).map((route) => ({ ...route, state: route.ready ? "ok" : "warn" }));
+}
+
+function routes(config: Config | undefined, env: NodeJS.ProcessEnv): Omit<RouteOption, "state">[] {
   const settings = config ? tunnelSettings(config, {}, env) : undefined;
   const cloudflared = settings ? cloudflaredAvailable(settings, env) : false;
   const named = Boolean(config?.tunnel.hostname && config.tunnel.cloudflared_token_file);
@@ -79,7 +85,7 @@ export function register(program: Command): void {
       const options = routeOptions(config);
       if (opts.json) return printJson({ routes: options });
       for (const option of options) {
-        const mark = option.ready ? level(t("routes.ready"), "ok") : level(t("routes.notReady"), "warn");
+        const mark = stateLabel(option.state);
         print(`${mark}  ${t(`routes.${option.route}` as MessageKey)}`);
         if (option.first) print(`        ${t("routes.first", { command: option.first })}`);
         // Each of our commands in a chain gets the prefix the user launched the tool with.

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../../config/store.js";
 import type { Config } from "../../config/schema.js";
 import { runVerify } from "../../verify/checks.js";
-import { exitCodeOf, fail, formatFixes, formatTable, type CheckRow } from "../../verify/report.js";
+import { exitCodeOf, fail, formatFixes, warn, formatTable, type CheckRow } from "../../verify/report.js";
 import { t } from "../i18n/index.js";
 import { home, parsePublicUrl, print, printJson } from "../io.js";
 
@@ -35,7 +35,10 @@ export function register(program: Command): void {
       const config = configOrUndefined();
       const base = given ?? config?.public_base_url ?? undefined;
       if (base === undefined) {
-        return report([fail("base URL", t("verify.noBase"), t("verify.noBaseFix"))], null, opts.json);
+        // A config without a public URL is what a local-only setup looks like: a warning, as in
+        // doctor. Without any config there is no setup at all.
+        const row = config ? warn : fail;
+        return report([row("base URL", t("verify.noBase"), t("verify.noBaseFix"))], null, opts.json);
       }
       if (!opts.json) print(`${t("verify.verifying", { url: base })}\n`);
       report(await runVerify({ baseUrl: base, token: config?.token, configuredPublicUrl: config?.public_base_url ?? null }), base, opts.json);

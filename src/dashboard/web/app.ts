@@ -15,7 +15,7 @@ interface State {
   access: { state: "active" | "expired" | "revoked" | "suspended"; active: boolean; expires_at: string | null; reason: string | null };
   jobs: Job[];
   approvals: { mode: "chatgpt" | "local"; pending: Held[] };
-  public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string };
+  public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string; tunnel_command: string; restart_command: string };
   panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
   config_problem: ConfigProblemView | null;
 }
@@ -337,7 +337,7 @@ function drawSetup(s: State): void {
     const p = s.public;
     const row = (label: Key, value: string, key: string, copy = true) =>
       el("div", { class: "field" }, el("span", { class: "label" }, w(label)), el("code", { "data-field": key }, value), copy ? copyButton(value, `copy-${key}`) : null);
-    if (!p.public_base_url) target.append(el("p", { class: "notice-inline" }, w("no_public_url")));
+    if (!p.public_base_url) target.append(el("p", { class: "notice-inline" }, w("no_public_url", { tunnel: p.tunnel_command, restart: p.restart_command })));
     target.append(row("schema_url", p.schema_url, "schema"), row("auth", p.auth, "auth", false));
     target.append(
       el(
