@@ -405,7 +405,7 @@ export const MESSAGES = {
   "mcp.stdioClaudeDesktop": { en: "Claude Desktop — Settings → Developer → Edit Config (claude_desktop_config.json), then restart it:", zh: "Claude Desktop —— 设置 → 开发者 → 编辑配置（claude_desktop_config.json），然后重启它：" },
   "mcp.stdioClaudeCode": { en: "Claude Code — run once:", zh: "Claude Code —— 运行一次即可：" },
   "mcp.stdioJobs": { en: "The stdio face shares the workspaces, policy, sandbox, checkpoints, audit log and access state (revoke and TTL refuse its calls); its jobs are its own, not those of a running `{cli} serve`.", zh: "stdio 方式与服务共用 workspace、策略、沙箱、检查点、审计日志和访问状态（撤销或 TTL 到期后拒绝它的调用）；它的任务只属于它自己，不属于正在运行的 `{cli} serve`。" },
-  "mcp.stdioNpx": { en: "This copy runs from npx's cache, which npm may clear: for a lasting path, install it (`npm i -g chatgpt-codex`) and run `chatgpt-codex mcp-config` again.", zh: "当前副本运行在 npx 的缓存里，npm 可能会清理它：要得到长期有效的路径，请先安装（`npm i -g chatgpt-codex`），再运行一次 `chatgpt-codex mcp-config`。" },
+  "mcp.stdioNpx": { en: "This copy runs from npx's cache, which npm may clear: for a lasting path, install it globally (from a checkout: `npm install -g .`; from a packed tarball: `npm i -g ./chatgpt-codex-*.tgz`) and run `chatgpt-codex mcp-config` again.", zh: "当前副本运行在 npx 的缓存里，npm 可能会清理它：要得到长期有效的路径，请先全局安装（在源码目录里：`npm install -g .`；用打包的 tarball：`npm i -g ./chatgpt-codex-*.tgz`），再运行一次 `chatgpt-codex mcp-config`。" },
   "mcp.tokenChanges": { en: "When the token changes (rotate-token, channel revoke), export it again and restart the client; re-run the Claude Code command.", zh: "token 变化后（rotate-token、channel revoke），重新导出并重启客户端；Claude Code 的命令也要重新运行。" },
 
   // mcp (the stdio face): every line goes to standard error, standard output is the protocol's
