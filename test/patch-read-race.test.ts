@@ -25,16 +25,21 @@ function world() {
   return { ws, outside };
 }
 
-test("a folder swapped for a link after resolving: 409 CONFLICT, nothing of the outside file quoted", () => {
-  const { ws, outside } = world();
-  symlinkSync(outside, join(ws, "d")); // the swap, after the resolver saw a real folder "d"
+/** The error planning the patch in `ws` throws (the resolver answers as it did before any swap). */
+function planError(ws: string): unknown {
   const resolve = (user: string) => ({ lexical: join(ws, user), real: join(ws, user), relative: user });
-  let caught: unknown;
   try {
     planPatch(parsePatchText(patch), resolve);
   } catch (error) {
-    caught = error;
+    return error;
   }
+  return undefined;
+}
+
+test("a folder swapped for a link after resolving: 409 CONFLICT, nothing of the outside file quoted", () => {
+  const { ws, outside } = world();
+  symlinkSync(outside, join(ws, "d")); // the swap, after the resolver saw a real folder "d"
+  const caught = planError(ws);
   assert.ok(isActionError(caught), String(caught));
   assert.equal(caught.code, "CONFLICT");
   assert.doesNotMatch(JSON.stringify(caught.toBody()), /CANARY-OUTSIDE/);
@@ -44,13 +49,7 @@ test("the same patch on a real folder reads the file (and reports the mismatch w
   const { ws } = world();
   mkdirSync(join(ws, "d"));
   writeFileSync(join(ws, "d", "notes.txt"), "INSIDE hello theer\n");
-  const resolve = (user: string) => ({ lexical: join(ws, user), real: join(ws, user), relative: user });
-  let caught: unknown;
-  try {
-    planPatch(parsePatchText(patch), resolve);
-  } catch (error) {
-    caught = error;
-  }
+  const caught = planError(ws);
   assert.ok(isActionError(caught));
   assert.equal(caught.code, "PATCH_FAILED");
   assert.match(JSON.stringify(caught.toBody()), /INSIDE hello theer/, "the closest region of the real file is quoted");
