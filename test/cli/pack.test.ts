@@ -26,8 +26,10 @@ describe("npm pack → install → run (contract §13)", { timeout: 240_000 }, (
   const prefix = join(tmp, "prefix");
   const home = join(tmp, "home");
   const bin = join(prefix, "node_modules", ".bin", "chatgpt-codex");
+  // --prefix would also move npm's global config to <prefix>/etc/npmrc: keep the machine's (its CA file, proxy, registry).
+  const globalconfig = () => execFileSync(npm, ["config", "get", "globalconfig"], { cwd: tmp, env: userEnv(home), encoding: "utf8", timeout: 30_000 }).trim();
   const install = () =>
-    execFileSync(npm, ["install", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", "--omit=optional", tarball], {
+    execFileSync(npm, ["install", "--prefix", prefix, "--globalconfig", globalconfig(), "--prefer-offline", "--no-audit", "--no-fund", "--omit=optional", tarball], {
       cwd: tmp,
       env: userEnv(home),
       stdio: "pipe",
