@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { noneRunning, someRunning, uniqueSleep } from "./sandbox/harness.js";
 import { CLI, getPath, postJson, runCli, tempDir } from "./helpers.js";
 
@@ -17,12 +17,19 @@ function readToken(home: string): string {
   return JSON.parse(readFileSync(join(home, "config.json"), "utf8")).token;
 }
 
+/** A test that fails before stopping its server must not leave it running: the file would never end. */
+const longRunning: ReturnType<typeof spawn>[] = [];
+after(() => {
+  for (const child of longRunning) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
 /** Start a long-running CLI command, wait for a line matching `ready`, return the child and output. */
 function startLongRunning(args: string[], home: string, ready: RegExp) {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, CHATGPT_CODEX_HOME: home },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  longRunning.push(child);
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
