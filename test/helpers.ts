@@ -24,6 +24,9 @@ process.on("exit", () => {
   for (const dir of cleanups) rmSync(dir, { recursive: true, force: true });
 });
 
+// The sandbox boxes keep tool caches under $XDG_CACHE_HOME/chatgpt-codex: tests keep theirs in a temp folder, never the user's.
+process.env.XDG_CACHE_HOME = tempDir("cgc-cache-");
+
 export interface Fixture {
   home: string;
   token: string;

@@ -27,6 +27,8 @@ import { blockedByPolicy, commandPolicyOptions, OPEN_STDIN_SHELL_RULE, openStdin
 import { planCommand } from "../sandbox/plan.js";
 import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
+import { joinBox, type Joined } from "../sandbox/box/join.js";
+import { newJobId } from "../exec/jobManager.js";
 
 export default defineAction({
   name: "exec_command",
@@ -96,21 +98,30 @@ export default defineAction({
     const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network, ...(plan.run.info.warning ? { git_pointer_untrusted: true } : {}) };
     ctx.audit.detail = { ...ctx.audit.detail, ...sandboxNote };
     const timeoutMs = clamp(input.timeout_seconds, 1, MAX_TIMEOUT_SECONDS) * 1000;
+    // A command of a box joins the workspace's long-lived sandbox (started now, so a failure answers at once).
+    let joined: Joined | null = null;
+    if (plan.box) {
+      joined = await joinBox(ctx, { workspace: workspace.root, plan: plan.box, settings: ctx.config.sandbox, configHome: realOrSame(ctx.store.home) });
+      ctx.audit.detail = { ...ctx.audit.detail, box: joined.box.id };
+    }
     const launch = (id?: string): Job => {
       let job: Job;
+      const jobId = id ?? newJobId();
       try {
         job = jobTable(ctx).start({
+          id: jobId,
           command: input.command,
           cwd: cwd.real,
-          env: { ...env, ...plan.env },
+          env: { ...env, ...plan.env, ...(joined ? joined.envFor(jobId) : {}) },
           timeoutMs,
           secret: ctx.config.token,
           stdin: input.stdin,
-          argv: { file: plan.file, args: plan.args },
-          sandbox: plan.run,
-          ...(id ? { id } : {}),
+          argv: plan.box && joined ? plan.box.command : { file: plan.file, args: plan.args },
+          sandbox: joined ? { ...plan.run, ...(joined.note ? { boxNote: joined.note } : {}) } : plan.run,
+          ...(joined ? { box: joined.launch(jobId) } : {}),
         });
       } catch (error) {
+        joined?.abandon(jobId);
         plan.afterRun(); // nothing ran; frees what the plan made (macOS: its temporary folder)
         throw error;
       }

@@ -73,7 +73,16 @@ export const ApprovalsConfig = z.object({
 export const SandboxConfig = z
   .object({
     mode: z.enum(["auto", "required", "off"]).default("auto"),
-    network: z.enum(["ask", "on", "off"]).default("ask"),
+    /** off · ask (per call, `network: true`) · allowlist (allow_hosts without asking; `network: true` for the rest) · on (the host's own network, weaker). */
+    network: z.enum(["ask", "on", "off", "allowlist"]).default("ask"),
+    /** Hosts commands may reach without `network: true` under network "allowlist" (`host`, `*.domain`); extends the package managers' configured registries. */
+    allow_hosts: z.array(z.string().min(1).max(253)).default([]),
+    /** Ports of this computer's loopback a command with network may reach through the proxy (a local registry, a database). */
+    allow_local_ports: z.array(z.number().int().min(1).max(65535)).default([]),
+    /** Commands of one workspace share one long-lived sandbox (loopback, processes, /tmp, caches); false: a fresh sandbox per command. */
+    box: z.boolean().default(true),
+    /** A box with no command running ends after this many minutes without a new command. */
+    box_idle_minutes: z.number().int().min(1).max(10_080).default(30),
     /** More paths replaced by empty mounts: absolute, `~/…`, or relative to the workspace. */
     hide: z.array(z.string().min(1)).default([]),
     /** Size cap of the private /tmp and /dev/shm, each (MiB). */
@@ -81,7 +90,7 @@ export const SandboxConfig = z
     /** Processes and threads one command may hold at once (RLIMIT_NPROC; not enforced by the kernel for root). */
     max_processes: z.number().int().min(16).max(1_000_000).default(2048),
   })
-  .default({ mode: "auto", network: "ask", hide: [], tmp_size_mb: 1024, max_processes: 2048 });
+  .default({ mode: "auto", network: "ask", allow_hosts: [], allow_local_ports: [], box: true, box_idle_minutes: 30, hide: [], tmp_size_mb: 1024, max_processes: 2048 });
 /** Checkpoints before every change (src/checkpoints/, docs/checkpoints.md). */
 export const CheckpointsConfig = z.object({
   enabled: z.boolean().default(true),

@@ -147,7 +147,7 @@ export interface GrantsProvider {
 export interface SandboxView {
   active: boolean;
   kind: string;
-  network: boolean | "ask" | "on" | "off";
+  network: boolean | "ask" | "on" | "off" | "allowlist";
 }
 
 export interface SandboxProvider {

@@ -5,6 +5,9 @@ import { OutputLog, type LogLimits } from "./outputLog.js";
 import { GroupWatch, signalGroup } from "./processGroup.js";
 import { shellArgv, type SpawnArgv } from "./shell.js";
 import type { SandboxRun } from "../sandbox/plan.js";
+import type { BoxCommand } from "../sandbox/box/box.js";
+import type { Proc } from "../sandbox/box/protocol.js";
+import type { EgressReport } from "../sandbox/box/boxes.js";
 import { OutputDecoder } from "./textStream.js";
 
 /**
@@ -39,6 +42,22 @@ export interface JobOptions {
   argv?: SpawnArgv;
   /** How the command is sandboxed (for the answers). */
   sandbox?: SandboxRun;
+  /** Run inside the workspace's box instead of a process of its own: starts the command there. */
+  box?: BoxLaunch;
+}
+
+/** How a job joins a box: `start` sends the command to the box's agent. */
+export interface BoxLaunch {
+  /** The job's id, fixed before it starts (its proxy credentials carry it). */
+  jobId: string;
+  /** The box's id. */
+  id: string;
+  startedAt: number;
+  start(request: { id: string; file: string; args: string[]; cwd: string; env: Record<string, string>; stdin: boolean }): BoxCommand;
+  /** Called once no process of the job is left in the box (its proxy credentials end). */
+  onGone?(): void;
+  /** Where the job's connections went through the egress proxy, and what was refused. */
+  egress?(): EgressReport | undefined;
 }
 
 /** After the group is gone, an escaped process may still hold the pipes open; do not wait for it longer than this. */
@@ -72,6 +91,16 @@ export class Job {
   private ending: "killed" | "timed_out" | null = null;
   private readonly pgid: number | null;
   private readonly watch: GroupWatch | null;
+  /** Set when the job runs in a workspace's box. */
+  readonly box: { id: string; startedAt: number } | null;
+  private readonly boxCommand: BoxCommand | null;
+  /**
+   * Box jobs only: processes the command left running when its shell exited
+   * (`server &`, a watcher). They outlive the job's status: kill_command ends them.
+   */
+  background: Proc[] = [];
+  /** Box jobs: the connections and refusals of the egress proxy for this job. */
+  readonly egress: () => EgressReport | undefined;
   private readonly timeout: NodeJS.Timeout;
   private readonly graceMs: number;
 
@@ -85,6 +114,25 @@ export class Job {
     let done!: () => void;
     this.finished = new Promise((resolve) => (done = resolve));
 
+    this.box = options.box ? { id: options.box.id, startedAt: options.box.startedAt } : null;
+    this.egress = options.box?.egress ?? (() => undefined);
+    if (options.box) {
+      this.pgid = null;
+      this.watch = null;
+      this.boxCommand = this.startInBox(options, options.box, done);
+    } else {
+      this.boxCommand = null;
+      const started = this.startLocal(options, done);
+      this.pgid = started.pgid;
+      this.watch = started.watch;
+    }
+
+    this.timeout = setTimeout(() => void this.kill("timed_out"), options.timeoutMs);
+    this.timeout.unref();
+  }
+
+  /** A command as a process of its own (no sandbox, Seatbelt, or bwrap per command): the job ends when its whole group is gone. */
+  private startLocal(options: JobOptions, done: () => void): { pgid: number | null; watch: GroupWatch | null } {
     // The one place a command is started.
     const { file, args } = options.argv ?? shellArgv(options.command);
     const child = spawn(file, args, {
@@ -93,8 +141,8 @@ export class Job {
       stdio: [this.stdinMode === "open" ? "pipe" : "ignore", "pipe", "pipe"],
       detached: true,
     });
-    this.pgid = child.pid ?? null;
-    this.watch = this.pgid === null ? null : new GroupWatch(this.pgid);
+    const pgid = child.pid ?? null;
+    const watch = pgid === null ? null : new GroupWatch(pgid);
     if (child.stdin) {
       this.stdin = child.stdin;
       child.stdin.on("error", () => (this.stdin = null)); // EPIPE: the program stopped reading
@@ -120,7 +168,7 @@ export class Job {
     };
     const streamClosed = () => {
       open--;
-      if (open === 0 && this.shellExited && !this.watch?.alive()) finish();
+      if (open === 0 && this.shellExited && !watch?.alive()) finish();
     };
     const outDecoder = new OutputDecoder(options.secret);
     const errDecoder = new OutputDecoder(options.secret);
@@ -132,7 +180,7 @@ export class Job {
       this.shellExited = true;
       this.signal = signal;
       this.exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
-      void this.untilGroupGone().then(groupGone);
+      void this.untilGroupGone(watch).then(groupGone);
     });
     child.on("error", (error) => {
       // Spawning failed (no shell, folder gone): report it as the command's own error.
@@ -142,8 +190,73 @@ export class Job {
       finish();
     });
 
-    this.timeout = setTimeout(() => void this.kill("timed_out"), options.timeoutMs);
-    this.timeout.unref();
+    return { pgid, watch };
+  }
+
+  /**
+   * A command in the workspace's box: the job ends when its shell exits. What
+   * the shell left running stays in the box (listed in `background`, its output
+   * still collected) until it ends, kill_command stops it, or the box ends.
+   */
+  private startInBox(options: JobOptions, launch: BoxLaunch, done: () => void): BoxCommand {
+    const { file, args } = options.argv ?? shellArgv(options.command);
+    const command = launch.start({ id: this.id, file, args, cwd: options.cwd, env: options.env, stdin: this.stdinMode === "open" });
+    if (command.stdin) {
+      this.stdin = command.stdin;
+      command.stdin.on("error", () => (this.stdin = null));
+    }
+    const outDecoder = new OutputDecoder(options.secret);
+    const errDecoder = new OutputDecoder(options.secret);
+    let sealed = false;
+    const seal = () => {
+      if (sealed) return;
+      sealed = true;
+      this.log.push("stdout", outDecoder.end());
+      this.log.push("stderr", errDecoder.end());
+      this.log.seal();
+    };
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(this.timeout);
+      this.endedAt = Date.now();
+      this.status = this.ending ?? "exited";
+      this.closeStdin();
+      done();
+    };
+    let gone = false;
+    const allGone = () => {
+      if (gone) return;
+      gone = true;
+      this.background = [];
+      seal();
+      launch.onGone?.();
+    };
+    command.stdout.on("data", (chunk: Buffer) => this.log.push("stdout", outDecoder.push(chunk)));
+    command.stderr.on("data", (chunk: Buffer) => this.log.push("stderr", errDecoder.push(chunk)));
+    command.on("exit", (code: number | null, signal: string | null, background: Proc[]) => {
+      this.shellExited = true;
+      this.signal = signal;
+      this.exitCode = code ?? (signal ? 128 + (constants.signals[signal as NodeJS.Signals] ?? 0) : null);
+      this.background = background;
+      finish();
+    });
+    command.on("closed", () => {
+      if (this.shellExited && this.background.length === 0) seal();
+    });
+    command.on("gone", allGone);
+    command.on("failed", (message: string) => {
+      this.log.push("stderr", `${message}\n`);
+      if (!this.shellExited) {
+        this.shellExited = true;
+        if (this.exitCode === null && this.ending === null) this.ending = command.pid === null ? null : "killed";
+        if (command.pid === null) this.exitCode = 127;
+      }
+      finish();
+      allGone();
+    });
+    return command;
   }
 
   get running(): boolean {
@@ -160,9 +273,9 @@ export class Job {
   }
 
   /** Polls (25 ms at first, then slower) until no process of the group is left. */
-  private async untilGroupGone(): Promise<void> {
-    if (!this.watch) return;
-    for (let delay = 25; this.watch.alive(); delay = Math.min(delay * 2, 500)) {
+  private async untilGroupGone(watch: GroupWatch | null): Promise<void> {
+    if (!watch) return;
+    for (let delay = 25; watch.alive(); delay = Math.min(delay * 2, 500)) {
       await new Promise((resolve) => setTimeout(resolve, delay).unref());
     }
   }
@@ -225,6 +338,7 @@ export class Job {
    * period; resolves once the group is gone. A finished job keeps its status.
    */
   async kill(reason: "killed" | "timed_out", graceMs = this.graceMs): Promise<void> {
+    if (this.boxCommand) return await this.killInBox(this.boxCommand, reason, graceMs);
     if (this.pgid === null || !this.running) return;
     this.ending ??= reason;
     signalGroup(this.pgid, "SIGTERM");
@@ -244,8 +358,32 @@ export class Job {
     return true;
   }
 
+  /**
+   * In a box: SIGTERM to the shell's group and to every process the job left
+   * (background ones too), SIGKILL after the grace. A job that had ended keeps
+   * its status; only its background processes are stopped.
+   */
+  private async killInBox(command: BoxCommand, reason: "killed" | "timed_out", graceMs: number): Promise<void> {
+    if (command.gone || (!this.running && this.background.length === 0)) return;
+    if (this.running) this.ending ??= reason;
+    const gone = new Promise<void>((resolve) => (command.gone ? resolve() : command.once("gone", () => resolve())));
+    const within = (ms: number) => Promise.race([gone.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+    command.signal("SIGTERM");
+    if (!(await within(graceMs))) {
+      command.signal("SIGKILL");
+      await within(2_000);
+    }
+    await Promise.race([this.finished, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+  }
+
+  /** Processes of this job still alive in its box (the shell's own, or what it left in the background). */
+  get hasProcesses(): boolean {
+    return this.boxCommand !== null && !this.boxCommand.gone && (this.running || this.background.length > 0);
+  }
+
   /** Last resort when the server process itself exits: no waiting is possible. */
   killNow(): void {
-    if (this.pgid !== null && this.running) signalGroup(this.pgid, "SIGKILL");
+    if (this.boxCommand) this.boxCommand.signal("SIGKILL");
+    else if (this.pgid !== null && this.running) signalGroup(this.pgid, "SIGKILL");
   }
 }

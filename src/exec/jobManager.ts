@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ActionError } from "../core/errors.js";
 import type { Closable } from "../core/resources.js";
-import { Job, type StdinMode } from "./job.js";
+import { Job, type BoxLaunch, type StdinMode } from "./job.js";
 import type { SpawnArgv } from "./shell.js";
 import { DEFAULT_LOG_LIMITS, type LogLimits } from "./outputLog.js";
 import type { SandboxRun } from "../sandbox/plan.js";
@@ -45,6 +45,7 @@ export interface StartOptions {
   stdin?: StdinMode;
   argv?: SpawnArgv;
   sandbox?: SandboxRun;
+  box?: BoxLaunch;
 }
 
 /** The longest command text a listing shows. */
@@ -82,7 +83,7 @@ export class JobManager implements Closable {
         details: { running: listed },
       });
     }
-    const id = options.id ?? newJobId();
+    const id = options.id ?? options.box?.jobId ?? newJobId();
     const job = new Job({ ...options, id, graceMs: this.limits.graceMs, log: this.limits.log, logPrefix: join(this.ensureFolder(), id) });
     this.jobs.set(job.id, job);
     return job;
@@ -93,19 +94,31 @@ export class JobManager implements Closable {
     return this.jobs.get(id);
   }
 
-  /** Running jobs first (newest first), then the most recently finished; at most `limit`. */
+  /**
+   * Running jobs first (newest first), then finished jobs that left processes
+   * running in the box, then the other finished ones (most recently finished
+   * first); at most `limit`.
+   */
   list(limit = 50): Job[] {
     this.prune();
     const jobs = [...this.jobs.values()];
     const running = jobs.filter((job) => job.running).sort((a, b) => b.startedAt - a.startedAt);
-    const finished = jobs.filter((job) => !job.running).sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0));
-    return [...running, ...finished].slice(0, limit);
+    const byEnd = (a: Job, b: Job) => (b.endedAt ?? 0) - (a.endedAt ?? 0);
+    const lingering = jobs.filter((job) => !job.running && job.background.length > 0).sort(byEnd);
+    const finished = jobs.filter((job) => !job.running && job.background.length === 0).sort(byEnd);
+    return [...running, ...lingering, ...finished].slice(0, limit);
+  }
+
+  /** Every job still known (for the box's bookkeeping). */
+  all(): Job[] {
+    return [...this.jobs.values()];
   }
 
   /** Drop finished jobs past their time, then the oldest finished ones beyond the count or the disk budget. */
   private prune(): void {
     const now = Date.now();
-    const finished = [...this.jobs.values()].filter((job) => !job.running);
+    // A job whose background processes still run stays: kill_command must reach them.
+    const finished = [...this.jobs.values()].filter((job) => !job.running && !job.hasProcesses);
     for (const job of finished) {
       if (now - (job.endedAt ?? now) > this.limits.finishedTtlMs) this.forget(job);
     }
@@ -150,7 +163,15 @@ export class JobManager implements Closable {
 }
 
 /** One row of list_commands (and of the 429 listing). */
-export function describeJob(job: Job): { job_id: string; command: string; status: Job["status"]; started_at: string; duration_ms: number; exit_code?: number } {
+export function describeJob(job: Job): {
+  job_id: string;
+  command: string;
+  status: Job["status"];
+  started_at: string;
+  duration_ms: number;
+  exit_code?: number;
+  background?: { pid: number; command: string }[];
+} {
   const row: ReturnType<typeof describeJob> = {
     job_id: job.id,
     command: job.command.length > LISTED_COMMAND_CHARS ? `${job.command.slice(0, LISTED_COMMAND_CHARS - 1)}…` : job.command,
@@ -159,9 +180,10 @@ export function describeJob(job: Job): { job_id: string; command: string; status
     duration_ms: job.durationMs(),
   };
   if (job.status === "exited" && job.exitCode !== null) row.exit_code = job.exitCode;
+  if (job.background.length > 0) row.background = job.background.map(({ pid, command }) => ({ pid, command }));
   return row;
 }
 
-function newJobId(): string {
+export function newJobId(): string {
   return `job_${randomBytes(6).toString("hex")}`;
 }

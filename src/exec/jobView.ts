@@ -67,6 +67,18 @@ export const JobOutput = z.object({
     .optional()
     .describe("How the command ran."),
   hint: z.string().optional().describe("Set when the command seems to have failed because of the sandbox: why, and how the user can allow it."),
+  box: z
+    .object({ id: z.string(), started_at: z.string().describe("ISO 8601 time the box started.") })
+    .optional()
+    .describe("The workspace's sandbox box the command ran in: commands of a workspace share its loopback, processes, /tmp and tool caches."),
+  background: z
+    .array(z.object({ pid: answerInt(1).describe("Process id inside the box (kill PID works from a later command)."), command: z.string() }))
+    .optional()
+    .describe("Processes this command left running in the box (a server, a watcher): they keep running after the command ended; kill_command with this job_id stops them."),
+  network_denied: z
+    .array(z.object({ host: z.string(), port: answerInt(0), reason: z.string() }))
+    .optional()
+    .describe("Connections the sandbox's egress proxy refused for this command (up to 5, newest last), with the reason."),
 });
 
 export type JobOutput = z.input<typeof JobOutput>;
@@ -98,12 +110,48 @@ function base(job: Job): { view: Base; highlightCost: number } {
   if (job.status === "exited" && job.exitCode !== null) view.exit_code = job.exitCode;
   if (job.sandbox) {
     view.sandbox = { ...job.sandbox.info, ...(job.sandbox.note ? { note: job.sandbox.note } : {}) };
+    const denied = job.egress()?.denied ?? [];
+    if (denied.length > 0) view.network_denied = uniqueDenials(denied).slice(-5);
     if (!(job.status === "exited" && job.exitCode === 0)) {
-      const hint = sandboxHint(recentText(job), job.sandbox, homedir());
+      const hint = sandboxHint(recentText(job), job.sandbox, homedir()) ?? (denied.length > 0 ? deniedHint(denied) : undefined) ?? stalledNetworkHint(job);
       if (hint) view.hint = hint;
     }
   }
+  if (job.box) view.box = { id: job.box.id, started_at: new Date(job.box.startedAt).toISOString() };
+  if (job.background.length > 0) view.background = job.background.slice(0, 20).map(({ pid, command }) => ({ pid, command }));
   return { view, highlightCost: JSON.stringify(highlights).length };
+}
+
+/** The proxy's refusals, one per host and port (the latest reason kept). */
+function uniqueDenials(denied: { host: string; port: number; reason: string }[]): { host: string; port: number; reason: string }[] {
+  const byTarget = new Map<string, { host: string; port: number; reason: string }>();
+  for (const { host, port, reason } of denied) {
+    const key = `${host}:${port}`;
+    byTarget.delete(key);
+    byTarget.set(key, { host, port, reason });
+  }
+  return [...byTarget.values()];
+}
+
+function deniedHint(denied: { host: string; reason: string }[]): string {
+  const last = denied[denied.length - 1]!;
+  return `The sandbox's network proxy refused ${last.host}: ${last.reason}.`;
+}
+
+/** Commands that reach the network, whose quiet wait without it is the network being refused or absent. */
+const NETWORK_TOOL = /(^|[\s;&|(])(npm|pnpm|yarn|bun)\s+(install|i|ci|add|update|upgrade)\b|(^|[\s;&|(])(pip3?|python3?\s+-m\s+pip|uv\s+pip|poetry)\s+(install|download)\b|(^|[\s;&|(])cargo\s+(fetch|build|install|update|run|test)\b|(^|[\s;&|(])go\s+(mod\s+download|get|install|build|test)\b|(^|[\s;&|(])git\s+(clone|fetch|pull|push|ls-remote|submodule)\b|(^|[\s;&|(])(curl|wget)\s/;
+/** How long a known network tool may run quietly without network before the running answer says why. */
+export const STALL_HINT_MS = 15_000;
+
+/**
+ * The early hint: a command known to need the network, started without it, still
+ * running after STALL_HINT_MS (most tools retry for minutes before they fail).
+ */
+function stalledNetworkHint(job: Job): string | undefined {
+  if (!job.running || !job.sandbox?.info.active || job.sandbox.info.network) return undefined;
+  if (job.durationMs() < STALL_HINT_MS || !NETWORK_TOOL.test(job.command)) return undefined;
+  const retry = JSON.stringify({ command: job.command, network: true });
+  return `This command usually needs the network, and it runs without it (the sandbox's default), so it is probably waiting on connections that cannot succeed. Stop it with kill_command {"job_id": "${job.id}"} and call exec_command ${retry}; the user approves that call in ChatGPT.`;
 }
 
 /** The last lines of the output (where a failing command says why), for the sandbox's hint. */
@@ -401,6 +449,13 @@ export async function viewPattern(
 function nextStep(job: Job, view: JobOutput, gap: { from: number; to: number } | null, more?: string): string | undefined {
   const notes: string[] = [];
   const id = `"job_id": "${job.id}"`;
+  if (job.sandbox?.boxNote) notes.push(job.sandbox.boxNote);
+  if (!job.running && job.background.length > 0) {
+    const count = job.background.length;
+    notes.push(
+      `The command ended but left ${count === 1 ? "1 process" : `${count} processes`} running in the workspace's box (see background): ${count === 1 ? "it keeps" : "they keep"} running and can be reached on 127.0.0.1 by later commands. Stop ${count === 1 ? "it" : "them"} with kill_command {${id}} (or kill PID in a later command).`,
+    );
+  }
   if (more) notes.push(`More lines: call command_output with ${more}.`);
   if (gap) {
     const failed = (view.status === "exited" && view.exit_code !== 0) || view.status === "timed_out";

@@ -2,13 +2,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ActionError } from "../core/errors.js";
-import { bwrapArgs } from "./bwrap.js";
 import { sandboxAvailability } from "./detect.js";
 import { messages } from "./messages.js";
 import type { GitLayout } from "./facts/gitLayout.js";
 import { shellLaunchArgs } from "./launch.js";
 import { buildPolicy } from "./policy.js";
 import { seatbeltArgs } from "./seatbelt.js";
+import { bwrapArgs, FULL_FEATURES, type BwrapFeatures } from "./bwrap.js";
+import type { Reach } from "./box/boxes.js";
 import type { NetworkMode, SandboxInfo, SandboxPolicy, SandboxSettings } from "./types.js";
 
 /** What a job needs to know about its sandbox after it started (answers, hints, audit). */
@@ -19,6 +20,8 @@ export interface SandboxRun {
   /** Hidden paths, for the hint when a command trips over one. */
   hidden: string[];
   networkMode: NetworkMode;
+  /** Said once when this command had to start the workspace's box anew (crash, idle end, changed mounts). */
+  boxNote?: string;
 }
 
 /** How to start one command: the program and its arguments, and what the sandbox is. */
@@ -31,6 +34,27 @@ export interface ExecPlan {
   policy: SandboxPolicy | null;
   /** Call when the command has ended: removes git pointer files a command planted; returns their paths. */
   afterRun(): string[];
+  /** Set when the command joins the workspace's box (bubblewrap, sandbox.box on) instead of running file/args. */
+  box?: BoxPlan;
+}
+
+export interface BoxPlan {
+  program: string;
+  features: BwrapFeatures;
+  /** The box's mounts (network is the proxy's business: see reach). */
+  policy: SandboxPolicy;
+  /** What the command may reach through the egress proxy (unused under network "on": the box has the host's network). */
+  reach: Reach;
+  /** What the box's agent starts: the shell with the launch prelude (no bwrap: the box is the sandbox). */
+  command: { file: string; args: string[] };
+}
+
+/** What a command may reach: config sandbox.network and the call's `network` field. */
+export function reachOf(settings: SandboxSettings, networkRequested: boolean): Reach {
+  if (settings.network === "on") return "all";
+  if (settings.network === "off") return "none";
+  if (networkRequested) return "all";
+  return settings.network === "allowlist" ? "allowlist" : "none";
 }
 
 export interface PlanInput {
@@ -81,7 +105,8 @@ export async function planCommand(input: PlanInput): Promise<ExecPlan> {
     }
     return unsandboxed(`${messages.answerNoSandbox} ${messages.unavailableAuto(reason, available.fix)}`);
   }
-  const network = settings.network === "on" || (settings.network === "ask" && input.networkRequested);
+  const reach = reachOf(settings, input.networkRequested);
+  const network = reach !== "none";
   const policy = buildPolicy({
     workspace: input.workspace,
     cwd: input.cwd,
@@ -117,12 +142,16 @@ export async function planCommand(input: PlanInput): Promise<ExecPlan> {
       },
     };
   }
+  // Per command, bwrap's own network is the host's or none; "allowlist" needs the box's proxy.
+  const perCommand = { ...policy, network: settings.network === "on" || (reach === "all" && !settings.box) };
+  if (!settings.box && reach === "allowlist") run.info.network = false;
   return {
     file: available.program!,
-    args: bwrapArgs(policy, { file: input.shell, args: shellArgs }, available.features, { tmpBytes: settings.tmp_size_mb * 1024 * 1024 }),
+    args: bwrapArgs(perCommand, { file: input.shell, args: shellArgs }, available.features, { tmpBytes: settings.tmp_size_mb * 1024 * 1024 }),
     env: {},
     run,
     policy,
     afterRun: removePlanted,
+    ...(settings.box ? { box: { program: available.program!, features: available.features ?? FULL_FEATURES, policy, reach, command: { file: input.shell, args: shellArgs } } } : {}),
   };
 }

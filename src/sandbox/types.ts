@@ -11,7 +11,7 @@ export interface SandboxInfo {
 }
 
 export type SandboxMode = "auto" | "required" | "off";
-export type NetworkMode = "ask" | "on" | "off";
+export type NetworkMode = "ask" | "on" | "off" | "allowlist";
 
 export interface SandboxSettings {
   mode: SandboxMode;
@@ -21,9 +21,26 @@ export interface SandboxSettings {
   tmp_size_mb: number;
   /** Processes (and threads) a command's sandbox may hold at once. */
   max_processes: number;
+  /** Hosts reachable without `network: true` under network "allowlist" (extends the registries' hosts). */
+  allow_hosts: string[];
+  /** Loopback ports of this computer reachable through the proxy. */
+  allow_local_ports: number[];
+  /** One long-lived sandbox per workspace that commands join. */
+  box: boolean;
+  box_idle_minutes: number;
 }
 
-export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: "auto", network: "ask", hide: [], tmp_size_mb: 1024, max_processes: 2048 };
+export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = {
+  mode: "auto",
+  network: "ask",
+  hide: [],
+  tmp_size_mb: 1024,
+  max_processes: 2048,
+  allow_hosts: [],
+  allow_local_ports: [],
+  box: true,
+  box_idle_minutes: 30,
+};
 
 /** A path replaced by an empty mount: an empty folder for a folder, an empty file for a file. */
 export interface HiddenPath {

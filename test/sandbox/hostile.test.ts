@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { updateConfig } from "../../src/config/store.js";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -169,7 +170,7 @@ for (const who of [
       assert.ok(CORPUS.filter((c) => c.runs).length >= 40, `${CORPUS.filter((c) => c.runs).length} cases run past the policy`);
     });
 
-    test("network: a loopback listener of the host is unreachable without network, reachable with network: true", async () => {
+    test("network: a loopback listener of the host is unreachable, with or without network: true, until its port is in sandbox.allow_local_ports", async () => {
       const probe = `exec 3<>/dev/tcp/127.0.0.1/${listenerPort} && head -1 <&3`;
       const before = connections;
       const off = await server.post("exec_command", { command: probe });
@@ -180,12 +181,26 @@ for (const who of [
       const node = await server.post("exec_command", { command: `node -e "fetch('http://127.0.0.1:${listenerPort}/').then(()=>console.log('reached'),e=>{console.log(String(e.cause?.code));process.exit(1)})"` });
       assert.doesNotMatch(node.json.stdout, /reached/);
       assert.match(node.json.stdout, /ECONNREFUSED/);
+      // With network: 127.0.0.1 is still the box's own loopback, and the proxy refuses the host's.
+      const direct = await server.post("exec_command", { command: probe, network: true });
+      assert.notEqual(direct.json.exit_code, 0, direct.text);
+      assert.equal(direct.json.sandbox.network, true);
+      const viaProxy = (port: number) =>
+        `node -e 'const u=new URL(process.env.HTTP_PROXY);const t="host.sandbox.internal:${port}";const s=require("net").connect(+u.port,u.hostname,()=>s.write("CONNECT "+t+" HTTP/1.1\\r\\nHost: "+t+"\\r\\nProxy-Authorization: Basic "+Buffer.from(decodeURIComponent(u.username)+":"+decodeURIComponent(u.password)).toString("base64")+"\\r\\n\\r\\n"));let b="";s.on("data",d=>{b+=d;if(/hello from/.test(b)){console.log(b);s.destroy()}});s.on("end",()=>console.log(b));s.on("error",e=>console.log(e.code))'`;
+      const refused = await server.post("exec_command", { command: viaProxy(listenerPort), network: true });
+      assert.equal(refused.status, 200, refused.text);
+      assert.match(refused.json.stdout, /403/, refused.text);
+      assert.match(refused.json.network_denied?.[0]?.reason ?? "", /loopback/);
       assert.equal(connections, before, "nothing reached the listener");
-      const on = await server.post("exec_command", { command: probe, network: true });
-      assert.equal(on.json.exit_code, 0, on.text);
-      assert.match(on.json.stdout, /hello from the host/);
-      assert.equal(on.json.sandbox.network, true);
-      assert.equal(connections, before + 1);
+      updateConfig(world.configHome, (config) => void (config.sandbox.allow_local_ports = [listenerPort]));
+      if (world.uid !== null) chownSync(join(world.configHome, "config.json"), world.uid, world.uid);
+      const allowed = await server.post("exec_command", { command: viaProxy(listenerPort), network: true });
+      assert.match(allowed.json.stdout, /hello from the host/, allowed.text);
+      assert.equal(connections, before + 1, "the listed port is reached through the proxy");
+      const noNetwork = await server.post("exec_command", { command: viaProxy(listenerPort) });
+      assert.doesNotMatch(noNetwork.json.stdout, /hello from the host/, "a listed port still needs a command with network");
+      updateConfig(world.configHome, (config) => void (config.sandbox.allow_local_ports = []));
+      if (world.uid !== null) chownSync(join(world.configHome, "config.json"), world.uid, world.uid);
     });
 
     test("the ssh-agent socket ($SSH_AUTH_SOCK) cannot be reached", async () => {

@@ -44,11 +44,20 @@ test("timeout_seconds ends the sandboxed command and its children", NEEDS, async
   assert.ok(await noneRunning(["sleep", s]));
 });
 
-test("a process that leaves the session (setsid) or double-forks still ends with its command", NEEDS, async () => {
+test("processes that leave the session (setsid), double-fork or nohup stay listed with their command, and kill_command ends them all", NEEDS, async () => {
   const s = uniqueSleep();
   const reply = await server.post("exec_command", { command: `setsid -f sleep ${s}; (sleep ${s} &) ; nohup sleep ${s} >/dev/null 2>&1 & echo started` });
   assert.equal(reply.json.stdout, "started\n");
-  assert.ok(await noneRunning(["sleep", s]), "the PID namespace ends with the command: nothing escapes");
+  assert.equal(reply.json.status, "exited");
+  assert.equal(reply.json.background?.length, 3, JSON.stringify(reply.json));
+  for (const proc of reply.json.background) assert.equal(proc.command, `sleep ${s}`);
+  assert.ok(await someRunning(["sleep", s]), "they outlive the command, in its box");
+  const listed = await server.post("list_commands", {});
+  assert.equal(listed.json.commands.find((c: { job_id: string }) => c.job_id === reply.json.job_id)?.background?.length, 3);
+  const killed = await server.post("kill_command", { job_id: reply.json.job_id });
+  assert.equal(killed.status, 200, killed.text);
+  assert.equal(killed.json.background, undefined);
+  assert.ok(await noneRunning(["sleep", s]), "none escapes kill_command");
 });
 
 test("closing the server ends every sandboxed job", NEEDS, async () => {

@@ -256,13 +256,16 @@ describe("hints", () => {
   });
 });
 
-test("config: sandbox defaults to auto / ask / no extra paths / 1 GiB tmpfs / 2048 processes; values are checked", () => {
+test("config: sandbox defaults to auto / ask / no extra paths / 1 GiB tmpfs / 2048 processes / a box per workspace; values are checked", () => {
   const token = "a".repeat(43);
-  const limits = { tmp_size_mb: 1024, max_processes: 2048 };
+  const limits = { tmp_size_mb: 1024, max_processes: 2048, allow_hosts: [], allow_local_ports: [], box: true, box_idle_minutes: 30 };
   assert.deepEqual(ConfigSchema.parse({ token }).sandbox, { mode: "auto", network: "ask", hide: [], ...limits });
   assert.equal(ConfigSchema.safeParse({ token, sandbox: { tmp_size_mb: 0 } }).success, false);
   assert.equal(ConfigSchema.safeParse({ token, sandbox: { max_processes: 3 } }).success, false);
   assert.equal(ConfigSchema.safeParse({ token, sandbox: { mode: "maybe" } }).success, false);
   assert.equal(ConfigSchema.safeParse({ token, sandbox: { network: "sometimes" } }).success, false);
+  assert.equal(ConfigSchema.safeParse({ token, sandbox: { allow_local_ports: [0] } }).success, false);
+  assert.equal(ConfigSchema.safeParse({ token, sandbox: { box_idle_minutes: 0 } }).success, false);
+  assert.equal(ConfigSchema.parse({ token, sandbox: { network: "allowlist", allow_hosts: ["*.example.org"] } }).sandbox.network, "allowlist");
   assert.deepEqual(ConfigSchema.parse({ token, sandbox: { network: "off" } }).sandbox, { mode: "auto", network: "off", hide: [], ...limits });
 });

@@ -72,7 +72,7 @@ export interface BoxSummary {
  */
 export class Boxes implements Closable {
   private readonly boxes = new Map<string, Box>();
-  private readonly signatures = new Map<string, string>();
+  private readonly signatures = new Map<string, Signature>();
   /** Why a workspace's last box ended, told once to the next command. */
   private readonly endings = new Map<string, string>();
   private readonly starting = new Map<string, Promise<Box>>();
@@ -96,7 +96,11 @@ export class Boxes implements Closable {
     const signature = mountSignature(request);
     const current = this.boxes.get(request.workspace);
     let note: string | undefined;
-    if (current?.alive && this.signatures.get(request.workspace) === signature) {
+    const was = this.signatures.get(request.workspace);
+    // Fewer protections than asked (writable, hidden, settings): a new box at once. New read-only
+    // protections inside the workspace: a new box once no command of it runs (a running one would be killed).
+    const same = was !== undefined && (was.hard === signature.hard && (was.soft === signature.soft || (current?.activeCommands() ?? 0) > 0));
+    if (current?.alive && same) {
       current.lastUsedAt = Date.now();
       return { box: current };
     }
@@ -118,7 +122,7 @@ export class Boxes implements Closable {
     }
   }
 
-  private async startBox(request: BoxRequest, signature: string): Promise<Box> {
+  private async startBox(request: BoxRequest, signature: Signature): Promise<Box> {
     const hostNetwork = request.settings.network === "on";
     const proxySocket = hostNetwork ? null : (await this.ensureProxy()).socketPath;
     const home = cacheHome(request.workspace, request.guarded, this.options.env);
@@ -276,18 +280,26 @@ export function boxes(resources: ResourceBag, idleMinutes: () => number): Boxes 
   return resources.get(BOXES, () => new Boxes({ idleMs: () => idleMinutes() * 60_000 }));
 }
 
-/** What the box's mounts depend on: a change means a new box. */
-function mountSignature(request: BoxRequest): string {
+interface Signature {
+  /** Writable folders, hidden paths and settings: a box that differs is less safe than asked. */
+  hard: string;
+  /** Read-only protections inside writable folders (.git/hooks, .git/config …). */
+  soft: string;
+}
+
+/** What the box's mounts depend on. */
+function mountSignature(request: BoxRequest): Signature {
   const { policy, settings } = request;
-  return JSON.stringify({
-    writable: policy.writable,
-    readOnly: policy.readOnly,
-    visible: policy.visible,
-    hidden: policy.hidden.map((h) => [h.path, h.kind]),
-    tmp: settings.tmp_size_mb,
-    hostNetwork: settings.network === "on",
-    program: request.program,
-  });
+  return {
+    hard: JSON.stringify({
+      writable: policy.writable,
+      hidden: policy.hidden.map((h) => [h.path, h.kind]),
+      tmp: settings.tmp_size_mb,
+      hostNetwork: settings.network === "on",
+      program: request.program,
+    }),
+    soft: JSON.stringify({ readOnly: policy.readOnly, visible: policy.visible }),
+  };
 }
 
 /** The folder for a user's tool caches: $XDG_CACHE_HOME/chatgpt-codex (else ~/.cache/chatgpt-codex). */

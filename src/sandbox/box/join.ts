@@ -61,8 +61,9 @@ export async function joinBox(ctx: ActionContext, input: { workspace: string; pl
  * The environment a command gets in its box, on top of the user's:
  * - the tool caches in the box's own home (npm, pip, yarn, pnpm, cargo, go), never the user's;
  * - the egress proxy with this job's own credentials, for every client that reads the usual
- *   variables (curl, git, pip, npm, Node ≥ 22.? with NODE_USE_ENV_PROXY, go, cargo). A program
- *   that ignores them has no network at all.
+ *   variables (curl, wget, git, pip, npm, go, cargo; Node's own fetch/http with
+ *   NODE_USE_ENV_PROXY, set only for a command that has network: Node 22 prints an
+ *   "experimental" warning for it). A program that ignores them has no network at all.
  */
 function boxEnvironment(table: Boxes, box: Box, jobId: string, plan: BoxPlan, settings: SandboxSettings): Record<string, string> {
   const env: Record<string, string> = {};
@@ -93,12 +94,12 @@ function boxEnvironment(table: Boxes, box: Box, jobId: string, plan: BoxPlan, se
     all_proxy: socks,
     NO_PROXY,
     no_proxy: NO_PROXY,
-    NODE_USE_ENV_PROXY: "1",
     npm_config_proxy: http,
     npm_config_https_proxy: http,
     npm_config_noproxy: NO_PROXY,
     PIP_PROXY: http,
     GIT_HTTP_PROXY_AUTHMETHOD: "basic",
   });
+  if (plan.reach !== "none") env.NODE_USE_ENV_PROXY = "1";
   return env;
 }
