@@ -23,6 +23,7 @@ import { buildOpenApi } from "./openapi.js";
 import { privacyText } from "./privacy.js";
 import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
 import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
+import { serveOwnerRequests } from "../sandbox/box/ownerRequests.js";
 
 export interface ServerOptions {
   home: string;
@@ -69,6 +70,8 @@ export function buildServer(options: ServerOptions): CodexServer {
   // The git layouts commands may rely on are read now, at the owner's act, never from a command's writes.
   recordLayoutsAtStart(resources, realOrSelf(options.home), initial);
   const audit = new AuditLog(options.home);
+  // `sandbox status` / `sandbox reset` of the owner's CLI reach this server's boxes through the config folder.
+  serveOwnerRequests(resources, realOrSelf(options.home), () => safeConfig()?.sandbox.box_idle_minutes ?? 30);
   const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));
   let trustedForwarding: TrustedForwarding = null;
   const log = options.requestLog === undefined ? process.stderr : options.requestLog;
