@@ -49,7 +49,9 @@ export default defineAction({
     wait_seconds: boundedNumberWithDefault(0, MAX_WAIT_SECONDS, DEFAULT_WAIT_SECONDS)
       .describe(`How long to wait for the command before answering status running (default ${DEFAULT_WAIT_SECONDS}, max ${MAX_WAIT_SECONDS}; larger values are clamped). The command keeps running afterwards.`),
     timeout_seconds: boundedNumberWithDefault(1, MAX_TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS)
-      .describe(`Hard limit after which the command and all its children are killed, background ones included (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}).`),
+      .describe(
+        `Hard limit after which the command and all its children are killed, background ones included (default ${DEFAULT_TIMEOUT_SECONDS}, max ${MAX_TIMEOUT_SECONDS}). Processes it left running after it ended by itself (a server started with &) keep running in the workspace's box until kill_command.`,
+      ),
     stdin: z
       .enum(["closed", "open"])
       .default("closed")
@@ -57,7 +59,9 @@ export default defineAction({
     network: z
       .boolean()
       .default(false)
-      .describe("Set true only when the command needs the internet (npm install, pip install, git fetch, curl). Commands run in a sandbox without network by default; the user sees this field when approving."),
+      .describe(
+        "Set true only when the command needs the internet (npm install, pip install, git fetch, curl). Commands run in a sandbox without network by default; with true they reach public hosts through the sandbox's proxy (never this computer's own services or private addresses). The user sees this field when approving.",
+      ),
   }),
   output: JobOutput,
   example: { command: "echo smoke" },
@@ -139,7 +143,7 @@ export default defineAction({
           outcome: job.status,
           duration_ms: job.durationMs(),
           command: input.command,
-          detail: { event: "job_end", job_id: job.id, ...sandboxNote, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}) },
+          detail: { event: "job_end", job_id: job.id, ...sandboxNote, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}), ...egressNote(job) },
         }),
       );
     if (ctx.config.approvals.commands === "local") {
@@ -163,9 +167,25 @@ export default defineAction({
     if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal, IDLE_MS);
     else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
     if (job.running) auditEnd(job);
+    else ctx.audit.detail = { ...ctx.audit.detail, ...egressNote(job) };
     return viewJob(job);
   },
 });
+
+/** Where the job's network went through the proxy (so far), for its audit line: hosts, bytes, refusals. */
+function egressNote(job: Job): Record<string, string | number> {
+  const report = job.egress();
+  if (!report || (report.connections.length === 0 && report.denied.length === 0)) return {};
+  const note: Record<string, string | number> = {
+    egress_connections: report.connections.length,
+    egress_bytes_up: report.connections.reduce((sum, c) => sum + c.bytes_up, 0),
+    egress_bytes_down: report.connections.reduce((sum, c) => sum + c.bytes_down, 0),
+  };
+  const hosts = [...new Set(report.connections.map((c) => `${c.host}:${c.port}`))];
+  if (hosts.length > 0) note.egress_hosts = hosts.slice(0, 20).join(" ");
+  if (report.denied.length > 0) note.egress_denied = [...new Set(report.denied.map((d) => `${d.host}:${d.port} (${d.reason})`))].slice(-5).join("; ");
+  return note;
+}
 
 function isFolder(path: string): boolean {
   try {

@@ -11,7 +11,7 @@ const LISTED = 50;
 export default defineAction({
   name: "list_commands",
   summary:
-    "List the commands started by exec_command: running ones first, then the most recently finished (at most 50), with job_id, command, status, start time and exit code. Use it to find a job_id again, or to see what holds the running-command slots.",
+    "List the commands started by exec_command: running ones first, then finished ones that left processes running (background), then the most recently finished (at most 50), with job_id, command, status, start time and exit code. Use it to find a job_id again, or to see what holds the running-command slots or still runs in the background.",
   readOnly: true,
   consequential: false,
   destructive: false,
@@ -26,9 +26,13 @@ export default defineAction({
           started_at: z.string().describe("ISO 8601 time the command started."),
           duration_ms: answerInt(0).describe("Run time so far, or in all once finished."),
           exit_code: answerInt(0).optional().describe("When status is exited."),
+          background: z
+            .array(z.object({ pid: answerInt(1), command: z.string() }))
+            .optional()
+            .describe("Processes the command left running in the workspace's box (kill_command with this job_id stops them)."),
         }),
       )
-      .describe("Running first (newest first), then finished (most recent first)."),
+      .describe("Running first (newest first), then finished commands that left processes running, then the other finished ones (most recent first)."),
   }),
   example: {},
   handler: async (_input, ctx) => ({ commands: jobTable(ctx).list(LISTED).map(describeJob) }),

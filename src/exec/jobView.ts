@@ -139,7 +139,18 @@ function deniedHint(denied: { host: string; reason: string }[]): string {
 }
 
 /** Commands that reach the network, whose quiet wait without it is the network being refused or absent. */
-const NETWORK_TOOL = /(^|[\s;&|(])(npm|pnpm|yarn|bun)\s+(install|i|ci|add|update|upgrade)\b|(^|[\s;&|(])(pip3?|python3?\s+-m\s+pip|uv\s+pip|poetry)\s+(install|download)\b|(^|[\s;&|(])cargo\s+(fetch|build|install|update|run|test)\b|(^|[\s;&|(])go\s+(mod\s+download|get|install|build|test)\b|(^|[\s;&|(])git\s+(clone|fetch|pull|push|ls-remote|submodule)\b|(^|[\s;&|(])(curl|wget)\s/;
+const NETWORK_TOOL = new RegExp(
+  String.raw`(?:^|[;&|(])\s*(?:` +
+    [
+      String.raw`(?:npm|pnpm|yarn|bun)\s+(?:install|i|ci|add|update|upgrade)\b`,
+      String.raw`(?:pip3?|python3?\s+-m\s+pip|uv\s+pip|poetry)\s+(?:install|download)\b`,
+      String.raw`cargo\s+(?:fetch|build|install|update|run|test)\b`,
+      String.raw`go\s+(?:mod\s+download|get|install|build|test)\b`,
+      String.raw`git\s+(?:clone|fetch|pull|push|ls-remote|submodule)\b`,
+      String.raw`(?:curl|wget)\s`,
+    ].join("|") +
+    ")",
+);
 /** How long a known network tool may run quietly without network before the running answer says why. */
 export const STALL_HINT_MS = 15_000;
 
@@ -147,7 +158,7 @@ export const STALL_HINT_MS = 15_000;
  * The early hint: a command known to need the network, started without it, still
  * running after STALL_HINT_MS (most tools retry for minutes before they fail).
  */
-function stalledNetworkHint(job: Job): string | undefined {
+export function stalledNetworkHint(job: Pick<Job, "running" | "sandbox" | "durationMs" | "command" | "id">): string | undefined {
   if (!job.running || !job.sandbox?.info.active || job.sandbox.info.network) return undefined;
   if (job.durationMs() < STALL_HINT_MS || !NETWORK_TOOL.test(job.command)) return undefined;
   const retry = JSON.stringify({ command: job.command, network: true });

@@ -84,8 +84,8 @@ export class Boxes implements Closable {
   private readonly idleTimer: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly options: { idleMs: () => number; env?: NodeJS.ProcessEnv } = { idleMs: () => 30 * 60_000 }) {
-    this.idleTimer = setInterval(() => void this.endIdle(), IDLE_CHECK_MS);
+  constructor(private readonly options: { idleMs: () => number; env?: NodeJS.ProcessEnv; checkEveryMs?: number } = { idleMs: () => 30 * 60_000 }) {
+    this.idleTimer = setInterval(() => void this.endIdle(), options.checkEveryMs ?? IDLE_CHECK_MS);
     this.idleTimer.unref();
   }
 
