@@ -98,6 +98,26 @@ describe("OpenAPI document (contract §3)", () => {
     }
   });
 
+  it("bounds every string a request carries: maxLength ≤ 100,000 (content fields included), and no field besides the listed ones", () => {
+    const unbounded: string[] = [];
+    for (const action of ACTIONS) {
+      const schema = doc.paths[`/${action.name}`].post.requestBody.content["application/json"].schema;
+      assert.equal(schema.additionalProperties, false, `${action.name}: unknown fields are refused, and the document says so`);
+      walk(schema, action.name, (node, path) => {
+        const isString = node.type === "string" || (Array.isArray(node.type) && node.type.includes("string"));
+        if (!isString || node.enum) return;
+        if (typeof node.maxLength !== "number" || node.maxLength > LIMITS.inputStringChars) unbounded.push(`${path} (${node.maxLength})`);
+      });
+    }
+    assert.deepEqual(unbounded, []);
+    const body = (action: string) => doc.paths[`/${action}`].post.requestBody.content["application/json"].schema.properties;
+    // The fields that carry content: each has a limit of its own.
+    for (const [action, field] of [["write_file", "content"], ["apply_patch", "patch"], ["exec_command", "command"], ["write_stdin", "input"], ["search_text", "query"], ["command_output", "pattern"]]) {
+      assert.ok(body(action!)[field!].maxLength <= 100_000, `${action}.${field}`);
+    }
+    assert.match(doc.paths["/write_file"].post.summary, /append/, "write_file says how long files are written");
+  });
+
   it("is the same document the CLI prints (one source)", () => {
     const printed = JSON.parse(runCli(["openapi"], s.home).stdout);
     assert.deepEqual(Object.keys(printed.paths), Object.keys(doc.paths));

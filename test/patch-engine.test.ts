@@ -177,10 +177,10 @@ describe("chunk placement (Codex format)", () => {
     assert.equal(read(root, "f.txt"), "end\nmiddle\nEND\n");
   });
 
-  test("a chunk of only added lines goes at the end of the file (upstream rule)", () => {
+  test("a chunk of only added lines goes at the end of the file (upstream rule), which keeps lacking a final newline", () => {
     const root = workspace({ "f.txt": "a\nb" });
     apply(root, update("f.txt", "@@\n+c"));
-    assert.equal(read(root, "f.txt"), "a\nb\nc\n");
+    assert.equal(read(root, "f.txt"), "a\nb\nc");
   });
 
   test("chunks out of order fail, and the error says so", () => {
@@ -204,10 +204,11 @@ describe("chunk placement (Codex format)", () => {
     assert.equal(read(root, "f.md"), "  Title - plain\n\tbody\n");
   });
 
-  test("file without a final newline: the result ends with one (upstream rule)", () => {
+  test("file without a final newline: the result keeps lacking one (unlike upstream, which adds it)", () => {
     const root = workspace({ "f.txt": "a\nb" });
-    apply(root, update("f.txt", "@@\n-a\n+A"));
-    assert.equal(read(root, "f.txt"), "A\nb\n");
+    const result = apply(root, update("f.txt", "@@\n-a\n+A"));
+    assert.equal(read(root, "f.txt"), "A\nb");
+    assert.equal(result.files[0]!.final_newline, undefined);
   });
 
   test("CRLF and mixed line endings are kept line by line; a BOM survives", () => {

@@ -15,7 +15,10 @@ const PATCH_DESCRIPTION = `The patch, in this format:
 +line to add
 *** Delete File: old.txt
 *** End Patch
-Paths are relative to the workspace. Give about 3 context lines around each change; chunks in file order. A chunk of only '+' lines appends at the end of the file. A unified diff (--- a/f, +++ b/f, @@) also works.`;
+Paths are relative to the workspace. Give about 3 context lines around each change; chunks in file order. A chunk of only '+' lines appends at the end of the file. A file keeps its final newline (or lack of one) unless a '\\ No newline at end of file' line follows its new last line. A unified diff (--- a/f, +++ b/f, @@) also works.`;
+
+/** Requests are bounded (LIMITS.inputStringChars); a bigger change goes in several patches. */
+const MAX_PATCH = LIMITS.inputStringChars;
 
 const FileResult = z.object({
   path: z.string().describe("File the section named, relative to the workspace."),
@@ -30,6 +33,10 @@ const FileResult = z.object({
       "How loosely this file's chunks matched: exact; whitespace (indentation or trailing spaces differed: added lines were written in the file's own indentation); unicode (typographic quotes/dashes also folded). Check non-exact files with read_file.",
     ),
   reindented_lines: z.number().int().min(1).optional().describe("Added lines whose indentation was changed to the file's style (tabs stay tabs)."),
+  final_newline: z
+    .enum(["added", "removed"])
+    .optional()
+    .describe("Set when the patch added or removed the newline at the end of the file's last line (kept otherwise)."),
 });
 
 export default defineAction({
@@ -40,7 +47,7 @@ export default defineAction({
   consequential: true,
   destructive: true,
   input: z.object({
-    patch: z.string().min(1).describe(PATCH_DESCRIPTION),
+    patch: z.string().min(1).max(MAX_PATCH).describe(PATCH_DESCRIPTION),
     dry_run: z
       .boolean()
       .default(false)
@@ -56,6 +63,7 @@ export default defineAction({
     patch: "*** Begin Patch\n*** Add File: smoke-patch.txt\n+written by apply_patch\n*** End Patch\n",
     dry_run: false,
   },
+  tooLongHint: `Split the change into several apply_patch calls of at most ${MAX_PATCH.toLocaleString("en-US")} characters each (one file or a few chunks per patch); a new long file is written with write_file (mode "append" for its later parts).`,
   checkpoint: { summary: (input) => (input.dry_run ? null : patchSummary(input.patch)), lock: "action" },
   handler: async (input, ctx) => {
     const parsed = parsePatchText(input.patch);
@@ -78,7 +86,7 @@ export default defineAction({
 /** "update a.ts +3 -1; move b.ts→c.ts +0 -0" — paths and counts only, never contents. */
 function describeChanges(files: readonly FileSummary[]): string {
   const text = files
-    .map((f) => `${f.op} ${f.path}${f.moved_to ? `→${f.moved_to}` : ""} +${f.added_lines} -${f.removed_lines}${f.fuzz === "exact" ? "" : ` (${f.fuzz})`}`)
+    .map((f) => `${f.op} ${f.path}${f.moved_to ? `→${f.moved_to}` : ""} +${f.added_lines} -${f.removed_lines}${f.fuzz === "exact" ? "" : ` (${f.fuzz})`}${f.final_newline ? ` (final newline ${f.final_newline})` : ""}`)
     .join("; ");
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

@@ -23,6 +23,11 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   destructive: boolean;
   input: I;
   output: O;
+  /**
+   * What to do when a string field is over its maxLength (say, how to send a
+   * long file in parts); the 400 answer carries it as its hint.
+   */
+  tooLongHint?: string;
   handler: (input: z.output<I>, ctx: ActionContext) => Promise<z.input<O>>;
   /**
    * A request the smoke client can send in a fresh temporary workspace (see

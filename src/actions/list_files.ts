@@ -1,6 +1,7 @@
 import { lstatSync } from "node:fs";
 import { z } from "zod";
-import { LIMITS, clamp } from "../core/limits.js";
+import { clamp } from "../core/limits.js";
+import { nextCall, unlessDefault } from "../core/nextCall.js";
 import { jsonCost, makeYielder } from "../files/budget.js";
 import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
 import { forbiddenInside } from "../files/forbidden.js";
@@ -9,9 +10,11 @@ import { ancestorLevels } from "../files/ignoreRules.js";
 import { partsBelow } from "../files/openInside.js";
 import { isSymlink, statInside } from "../files/statPath.js";
 import { TreeWalker, type EntryKind } from "../files/walker.js";
+import { DEFAULT_CHARS, NextCallField, maxCharsInput } from "./answerBudget.js";
 import { defineAction } from "./define.js";
 
 const MAX_LIMIT = 2000;
+const DEFAULT_LIMIT = 500;
 /** Stop walking this long before the answer deadline and hand out a cursor instead. */
 const WALK_MARGIN_MS = 8000;
 
@@ -26,6 +29,7 @@ const Output = z.object({
   entries: z.array(Entry),
   truncated: z.boolean().describe("True when more entries exist: call again with cursor = next_cursor."),
   next_cursor: z.string().optional(),
+  next_call: NextCallField,
 });
 
 type Item = z.infer<typeof Entry>;
@@ -47,8 +51,9 @@ export default defineAction({
         "Only entries whose workspace-relative path matches, gitignore style: `*.ts` matches at any depth, `src/**/*.test.ts` is anchored at the root, a leading `!` excludes instead. Filters only: ignored and hidden entries stay hidden.",
       ),
     include_hidden: z.boolean().default(false).describe("Also list names starting with a dot (.gitignore, .github, ...)."),
-    limit: z.number().int().min(1).default(500).describe(`Entries per page, 1 or more; at most ${MAX_LIMIT} are returned (larger values are reduced). Pages are also cut to fit the response size.`),
+    limit: z.number().int().min(1).default(DEFAULT_LIMIT).describe(`Entries per page, 1 or more; at most ${MAX_LIMIT} are returned (larger values are reduced). Pages are also cut to fit the response size.`),
     cursor: z.string().nullish().describe("next_cursor of the previous page, to continue the same listing."),
+    max_chars: maxCharsInput("entries"),
   }),
   output: Output,
   example: {},
@@ -96,7 +101,7 @@ export default defineAction({
         if (!entry) break;
         const item: Item = { path: entry.rel, type: entry.kind, size: entry.kind === "dir" ? null : sizeOf(entry.abs) };
         const itemCost = jsonCost(item);
-        if (entries.length >= limit || cost + itemCost > LIMITS.payloadChars) {
+        if (entries.length >= limit || cost + itemCost > input.max_chars) {
           truncated = true;
           resumeAfter = entries.at(-1)?.path ?? after;
           break;
@@ -109,11 +114,25 @@ export default defineAction({
     } finally {
       walker.close();
     }
+    const next = truncated && resumeAfter !== null ? encodeCursor("list_files", key, resumeAfter) : undefined;
     return {
       path: target.relative,
       entries,
       truncated,
-      ...(truncated && resumeAfter !== null ? { next_cursor: encodeCursor("list_files", key, resumeAfter) } : {}),
+      ...(next !== undefined
+        ? {
+            next_cursor: next,
+            next_call: nextCall("list_files", {
+              path: unlessDefault(target.relative, "."),
+              recursive: unlessDefault(input.recursive, true),
+              glob: glob ?? undefined,
+              include_hidden: unlessDefault(input.include_hidden, false),
+              limit: unlessDefault(input.limit, DEFAULT_LIMIT),
+              max_chars: unlessDefault(input.max_chars, DEFAULT_CHARS),
+              cursor: next,
+            }),
+          }
+        : {}),
     };
   },
 });

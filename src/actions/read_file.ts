@@ -1,9 +1,10 @@
 import { closeSync } from "node:fs";
 import { z } from "zod";
 import { ActionError } from "../core/errors.js";
-import { LIMITS } from "../core/limits.js";
+import { nextCall, unlessDefault } from "../core/nextCall.js";
 import { openFileForRead } from "../files/openInside.js";
-import { readRange } from "../files/readRange.js";
+import { readRange, type RangeResult } from "../files/readRange.js";
+import { DEFAULT_CHARS, NextCallField, maxCharsInput } from "./answerBudget.js";
 import { defineAction } from "./define.js";
 
 /** Give up hashing a giant file this long before the answer deadline. */
@@ -12,7 +13,7 @@ const READ_MARGIN_MS = 5000;
 export default defineAction({
   name: "read_file",
   summary:
-    "Read a UTF-8 text file of the workspace, whole or a 1-based inclusive line range. Returns sha256 of the whole file (pass it to write_file as expected_sha256). Long files come in parts: continue at next_start_line; a line too long for one answer continues at next_start_char.",
+    "Read a UTF-8 text file of the workspace, whole or a 1-based inclusive line range. Returns sha256 of the whole file (pass it to write_file as expected_sha256). Long files come in parts (about 24,000 characters each unless max_chars): next_call names the call that continues.",
   readOnly: true,
   consequential: false,
   destructive: false,
@@ -28,6 +29,7 @@ export default defineAction({
       .describe(
         "Read one long line in parts: 0-based character offset inside line start_line (end_line must be absent or equal to start_line). Pass the next_start_char of the previous answer.",
       ),
+    max_chars: maxCharsInput("file content"),
   }),
   output: z.object({
     path: z.string(),
@@ -48,6 +50,7 @@ export default defineAction({
       .optional()
       .describe("Line end_line was cut: its rest starts at this character. Read it with start_line = end_line = that line and start_char = this."),
     note: z.string().optional(),
+    next_call: NextCallField,
   }),
   // No example: success needs an existing file; the smoke client creates one first.
   handler: async (input, ctx) => {
@@ -73,7 +76,7 @@ export default defineAction({
         start,
         end,
         ...(input.start_char !== undefined ? { startChar: input.start_char } : {}),
-        budget: LIMITS.payloadChars,
+        budget: input.max_chars,
         deadline: ctx.deadline - READ_MARGIN_MS,
         signal: ctx.signal,
       });
@@ -89,9 +92,22 @@ export default defineAction({
         ...(result.nextStartLine !== undefined ? { next_start_line: result.nextStartLine } : {}),
         ...(result.nextStartChar !== undefined ? { next_start_char: result.nextStartChar } : {}),
         ...(result.note ? { note: result.note } : {}),
+        ...continuation(target.relative, input.end_line, input.max_chars, result),
       };
     } finally {
       closeSync(fd);
     }
   },
 });
+
+/** The call that reads on from where a cut answer stopped: the rest of a long line first, else the next line. */
+function continuation(path: string, endLine: number | undefined, maxChars: number, result: RangeResult): { next_call?: string } {
+  const max_chars = unlessDefault(maxChars, DEFAULT_CHARS);
+  if (result.nextStartChar !== undefined) {
+    return { next_call: nextCall("read_file", { path, start_line: result.endLine, end_line: result.endLine, start_char: result.nextStartChar, max_chars }) };
+  }
+  if (result.nextStartLine !== undefined) {
+    return { next_call: nextCall("read_file", { path, start_line: result.nextStartLine, end_line: endLine, max_chars }) };
+  }
+  return {};
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ActionError } from "../core/errors.js";
-import { LIMITS, clamp } from "../core/limits.js";
+import { clamp } from "../core/limits.js";
+import { nextCall, unlessDefault } from "../core/nextCall.js";
 import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { partsBelow } from "../files/openInside.js";
@@ -10,9 +11,13 @@ import { locateRipgrep } from "../search/locateRipgrep.js";
 import { runRipgrep } from "../search/ripgrep.js";
 import { verifyPage } from "../search/verify.js";
 import type { SearchRequest } from "../search/types.js";
+import { DEFAULT_CHARS, NextCallField, maxCharsInput } from "./answerBudget.js";
 import { defineAction } from "./define.js";
 
 const MAX_LIMIT = 1000;
+/** A query is one line of text to find; longer ones are refused (400) by the shared request check. */
+const MAX_QUERY = 10_000;
+const DEFAULT_LIMIT = 200;
 const MAX_CONTEXT = 10;
 /** Stop searching this long before the answer deadline and hand out a cursor. */
 const SEARCH_MARGIN_MS = 8000;
@@ -34,6 +39,7 @@ const Output = z.object({
   next_cursor: z.string().optional(),
   engine: z.enum(["ripgrep", "builtin"]).describe("ripgrep when installed (Rust regex syntax), else the built-in engine (JavaScript regex syntax)."),
   note: z.string().optional().describe("Why the page stopped early, when it did."),
+  next_call: NextCallField,
 });
 
 const CursorPosition = z.object({ path: z.string().min(1), line: z.number().int().nonnegative() });
@@ -46,7 +52,7 @@ export default defineAction({
   consequential: false,
   destructive: false,
   input: z.object({
-    query: z.string().min(1).describe("Text to find on a line (no line breaks). Literal unless regex is true."),
+    query: z.string().min(1).max(MAX_QUERY).describe("Text to find on a line (no line breaks). Literal unless regex is true."),
     regex: z
       .boolean()
       .default(false)
@@ -62,8 +68,9 @@ export default defineAction({
         "Only files whose workspace-relative path matches, gitignore style: `*.py` at any depth, `src/**/*.ts` anchored at the root, `!*.min.js` to exclude. Filters only: ignored and hidden files stay out.",
       ),
     context_lines: z.number().int().min(0).default(0).describe(`Lines of context before and after each match, 0 or more; at most ${MAX_CONTEXT} are given (larger values are reduced).`),
-    limit: z.number().int().min(1).default(200).describe(`Matching lines per page, 1 or more; at most ${MAX_LIMIT} (larger values are reduced); pages are also cut to fit the response size.`),
+    limit: z.number().int().min(1).default(DEFAULT_LIMIT).describe(`Matching lines per page, 1 or more; at most ${MAX_LIMIT} (larger values are reduced); pages are also cut to fit the response size.`),
     cursor: z.string().nullish().describe("next_cursor of the previous page, to continue the same search."),
+    max_chars: maxCharsInput("matches"),
   }),
   output: Output,
   example: { query: "TODO" },
@@ -98,17 +105,18 @@ export default defineAction({
       softDeadline: ctx.deadline - SEARCH_MARGIN_MS,
     };
     const rg = locateRipgrep();
-    const budget = LIMITS.payloadChars;
+    const budget = input.max_chars;
     const found = rg
       ? await runRipgrep(rg, request, budget)
       : await ctx.resources.get("search.builtin-workers", () => new BuiltinSearchWorkers()).run(request, budget, ctx.deadline - HARD_MARGIN_MS);
     // Every line answered is re-read through confined folder handles first (see search/verify.ts).
     const { page, dropped } = verifyPage(found, request, ctx.store.home);
     ctx.audit.detail = { engine: rg ? "ripgrep" : "builtin", matches: page.matches.length, ...(dropped > 0 ? { dropped } : {}) };
+    const next = page.truncated && page.next ? encodeCursor("search_text", key, page.next) : undefined;
     return {
       matches: page.matches,
       truncated: page.truncated,
-      ...(page.truncated && page.next ? { next_cursor: encodeCursor("search_text", key, page.next) } : {}),
+      ...(next !== undefined ? { next_cursor: next, next_call: repeatWith(input, target.relative, next) } : {}),
       engine: rg ? ("ripgrep" as const) : ("builtin" as const),
       ...(page.stoppedForTime
         ? { note: "The search stopped at the time limit before covering every file; continue with next_cursor, or narrow path or glob." }
@@ -118,3 +126,20 @@ export default defineAction({
     };
   },
 });
+
+type Input = { query: string; regex: boolean; case_sensitive: boolean; glob?: string | null; context_lines: number; limit: number; max_chars: number };
+
+/** The same search from the cursor on: every argument the cursor is tied to, plus the page size the model chose. */
+function repeatWith(input: Input, path: string, cursor: string): string {
+  return nextCall("search_text", {
+    query: input.query,
+    regex: unlessDefault(input.regex, false),
+    case_sensitive: unlessDefault(input.case_sensitive, false),
+    path: unlessDefault(path, "."),
+    glob: input.glob ? input.glob : undefined,
+    context_lines: unlessDefault(input.context_lines, 0),
+    limit: unlessDefault(input.limit, DEFAULT_LIMIT),
+    max_chars: unlessDefault(input.max_chars, DEFAULT_CHARS),
+    cursor,
+  });
+}

@@ -52,26 +52,47 @@ function view(record: CheckpointRecord, filesChanged: number | null): Checkpoint
 
 const STATUS: Record<string, string> = { a: "added", d: "deleted", m: "modified" };
 
+/** One page of a checkpoint diff: its budget, and where the previous page stopped (a byte offset into the diff of tree `tree`). */
+export interface DiffPage {
+  budget: number;
+  after?: { offset: number; tree: string };
+}
+
+export interface CheckpointDiff {
+  diff: string;
+  truncated: boolean;
+  files: { path: string; status: string }[];
+  files_total: number;
+  to: string;
+  /** The tree compared with: a cursor is tied to it, so a page never continues a different diff. */
+  toTree: string;
+  /** The diff was cut: the next page starts at this byte. */
+  nextOffset?: number;
+  /** Files the list left out: the first of them (its diff can be asked for with path). */
+  firstUnlisted?: string;
+}
+
 /**
  * The diff from checkpoint `id` to checkpoint `to` (default: the files now),
- * optionally for one path; cut to fit the answer budget.
+ * optionally for one path; one page of it, cut at a line end to fit the budget
+ * (the file list takes at most a third).
  */
-export async function diffCheckpoint(
-  store: CheckpointStore,
-  id: string,
-  to: string | undefined,
-  path: string | undefined,
-): Promise<{ diff: string; truncated: boolean; files: { path: string; status: string }[]; files_total: number; to: string }> {
+export async function diffCheckpoint(store: CheckpointStore, id: string, to: string | undefined, path: string | undefined, page: DiffPage): Promise<CheckpointDiff> {
   if (!store.exists()) store.find(id); // 404 with the right message
   const from = store.find(id);
   const target = to !== undefined ? store.find(to) : null;
   return store.locked(async () => {
     const toTree = target ? target.tree : (await store.snapshot()).tree;
+    if (page.after && page.after.tree !== toTree) {
+      throw new ActionError("BAD_REQUEST", "invalid cursor: the files changed since the previous page, so its diff is not this one", {
+        hint: "Call checkpoint_diff again without cursor.",
+      });
+    }
     const paths = path !== undefined ? [path] : [];
     // from → to: "added" exists in `to` but not in the checkpoint.
     const changes = await treeChanges(store, from.tree, toTree, paths);
     const files: { path: string; status: string }[] = [];
-    let budget = Math.floor(LIMITS.payloadChars / 3);
+    let budget = Math.floor(page.budget / 3);
     for (const c of changes) {
       const entry = { path: c.path, status: STATUS[c.kind]! };
       budget -= entry.path.length + 30;
@@ -79,23 +100,35 @@ export async function diffCheckpoint(
       files.push(entry);
     }
     const specs = paths.map((p) => `:(literal)${p}`);
-    const room = LIMITS.payloadChars - JSON.stringify(files).length - 200;
+    const room = Math.max(0, page.budget - JSON.stringify(files).length);
+    const start = page.after?.offset ?? 0;
     const out = await shadowGit(
       store.paths,
       ["diff-tree", "-p", "-r", "--no-renames", "--no-ext-diff", "--no-textconv", "--no-color", from.tree, toTree, "--", ...specs],
-      { capBytes: Math.max(0, room) * 4 },
+      { capBytes: start + room * 4 },
     );
-    let diff = out.stdout.toString("utf8");
-    let truncated = out.truncated || files.length < changes.length;
+    let diff = out.stdout.subarray(start).toString("utf8");
+    let cut = out.truncated;
+    if (cut && diff.includes("\n")) diff = diff.slice(0, diff.lastIndexOf("\n") + 1); // the capture may end inside a line
     if (JSON.stringify(diff).length > room) {
       diff = fitJson(diff, room);
-      truncated = true;
+      cut = true;
     }
-    return { diff, truncated, files, files_total: changes.length, to: target ? target.id : "current files" };
+    const listCut = files.length < changes.length;
+    return {
+      diff,
+      truncated: cut || listCut,
+      files,
+      files_total: changes.length,
+      to: target ? target.id : "current files",
+      toTree,
+      ...(cut ? { nextOffset: start + Buffer.byteLength(diff) } : {}),
+      ...(listCut ? { firstUnlisted: changes[files.length]!.path } : {}),
+    };
   });
 }
 
-/** The longest prefix of `text` (cut at a line end) whose JSON form fits in `room` characters. */
+/** The longest prefix of `text` (cut at a line end when there is one) whose JSON form fits in `room` characters. */
 function fitJson(text: string, room: number): string {
   let lo = 0;
   let hi = text.length;
@@ -104,8 +137,11 @@ function fitJson(text: string, room: number): string {
     if (JSON.stringify(text.slice(0, mid)).length <= room) lo = mid;
     else hi = mid - 1;
   }
-  const cut = text.lastIndexOf("\n", lo);
-  return text.slice(0, cut > 0 ? cut + 1 : lo);
+  const cut = text.lastIndexOf("\n", lo - 1);
+  if (cut >= 0) return text.slice(0, cut + 1);
+  // One line longer than the room: its start, not ending on half of a surrogate pair (the next page goes on from there).
+  const code = text.charCodeAt(lo - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? lo - 1 : lo);
 }
 
 export interface RestoreAnswer {

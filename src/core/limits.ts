@@ -7,6 +7,19 @@ export const LIMITS = {
   responseChars: 100_000,
   /** What an action may spend on its payload, leaving room for the JSON envelope. */
   payloadChars: 90_000,
+  /**
+   * Longest string any action input takes (a field may say less): a model
+   * cannot write more in one call anyway, and a bound keeps a runaway request
+   * from being written. Longer content goes in parts (write_file mode "append").
+   */
+  inputStringChars: 100_000,
+  /**
+   * What a reading answer (read_file, search_text, list_files, git_diff,
+   * checkpoint_diff) spends on content unless max_chars asks otherwise: the
+   * model's context is the scarce resource, and every cut names the call that
+   * continues. The same figures as command_output's output budget.
+   */
+  answerChars: { default: 24_000, min: 2_000, max: 80_000 },
   /** ChatGPT gives up after 45 s; every action answers before this. */
   answerWithinMs: 40_000,
   /** Default request body limit; configurable in config.server.body_limit_bytes. */

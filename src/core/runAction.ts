@@ -5,6 +5,7 @@ import { REDACTED, redactError, redactRecord, redactable } from "./redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type AuditNote } from "./context.js";
 import { ActionError, isActionError } from "./errors.js";
+import { checkRequest } from "./inputCheck.js";
 import { LIMITS } from "./limits.js";
 import type { ResourceBag } from "./resources.js";
 import { refuseGitInternals } from "../workspace/gitInternals.js";
@@ -35,7 +36,8 @@ export function describeIssues(error: z.ZodError): string {
 
 /**
  * The one pipeline every face uses after it has checked origin, token and
- * access: validate → handler (with a deadline) → response budget → audit.
+ * access: validate (unknown fields and lengths, then the schema) → handler
+ * (with a deadline) → response budget → audit.
  */
 export async function runAction(action: AnyAction, rawInput: unknown, env: RunEnvironment): Promise<RunResult> {
   const started = performance.now();
@@ -77,6 +79,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
 
   let result: RunResult;
   try {
+    checkRequest(action, rawInput ?? {});
     const parsed = action.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       throw new ActionError("BAD_REQUEST", `invalid ${action.name} request: ${describeIssues(parsed.error)}`);

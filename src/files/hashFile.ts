@@ -5,15 +5,20 @@ import { promisify } from "node:util";
 const readAsync = promisify(read);
 const CHUNK = 4 * 1024 * 1024;
 
-/** SHA-256 (hex) of everything readable from `fd`, streamed in constant memory. */
-export async function hashFd(fd: number): Promise<string> {
+/**
+ * SHA-256 (hex) of everything readable from `fd`, streamed in constant memory.
+ * `observe` sees each chunk too (valid only during the call: the buffer is reused).
+ */
+export async function hashFd(fd: number, observe?: (chunk: Buffer) => void): Promise<string> {
   const hash = createHash("sha256");
   const buffer = Buffer.allocUnsafe(CHUNK);
   let position = 0;
   for (;;) {
     const { bytesRead } = await readAsync(fd, buffer, 0, CHUNK, position);
     if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
+    const chunk = buffer.subarray(0, bytesRead);
+    hash.update(chunk);
+    observe?.(chunk);
     position += bytesRead;
   }
   return hash.digest("hex");

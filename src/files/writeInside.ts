@@ -6,22 +6,31 @@ import { newFileMode } from "../fs/atomic.js";
 import { asWriteConflict, ConfinedDir } from "./confinedFs.js";
 import { hashFd, sha256Hex } from "./hashFile.js";
 import { openEntry, splitInside } from "./openInside.js";
+import { ShapeScan, shapeOf, type TextShape } from "./textShape.js";
 
 export interface WriteOptions {
   /** Refuse (409) unless the file on disk has this SHA-256. */
   expectedSha256: string | null;
   /** Refuse (409) when the file exists. */
   createOnly: boolean;
+  /** `data` goes after the file's current bytes (the whole file is still replaced atomically). */
+  append?: boolean;
 }
 
 export interface WriteOutcome {
+  /** Bytes in the file now. */
   size: number;
   sha256: string;
   created: boolean;
   previousSha256?: string;
   /** The file already held exactly these bytes: nothing was written (a retried write lands here). */
   unchanged?: boolean;
+  /** Line breaks of the file before and after (null: no file before, or not text). */
+  shapes: { before: TextShape | null; after: TextShape | null };
 }
+
+/** An append reads the file into memory to write it whole; past this, a command or apply_patch is the way. */
+export const MAX_APPEND_TO_BYTES = 64 * 1024 * 1024;
 
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
@@ -39,6 +48,10 @@ const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
  * write (the first answer was lost to a timeout) succeed instead of failing
  * with a conflict whose "current sha256" is that of its own content.
  *
+ * An append (options.append) is the same write with the file's current bytes
+ * in front of `data`: the same checks, the same atomic rename, so a file
+ * written in parts is never seen half-appended.
+ *
  * A folder that changes under the write (removed, swapped for a link) after
  * the checks passed answers 409 CONFLICT "changed while writing", never a bare
  * file-system error: the temp file is gone and the target untouched.
@@ -54,10 +67,16 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
     throw asWriteConflict(error, target.relative);
   }
   try {
-    const existing = await inspect(dir, name, target.relative);
+    const existing = await inspect(dir, name, target.relative, options.append === true);
+    if (existing?.bytes) {
+      const again = appendedAlready(existing, data, expected);
+      if (again) return again;
+      data = Buffer.concat([existing.bytes, data]);
+    }
     const sha256 = sha256Hex(data);
+    const shapes = { before: existing?.shape ?? null, after: shapeOf(data) };
     if (existing && existing.sha256 === sha256) {
-      return { size: data.length, sha256, created: false, previousSha256: existing.sha256, unchanged: true };
+      return { size: data.length, sha256, created: false, previousSha256: existing.sha256, unchanged: true, shapes };
     }
     if (existing && options.createOnly) {
       throw new ActionError("CONFLICT", `"${target.relative}" already exists and create_only is set`, {
@@ -90,6 +109,7 @@ export async function writeInside(root: string, target: InsidePath, data: Buffer
       sha256,
       created: !existing,
       ...(existing ? { previousSha256: existing.sha256 } : {}),
+      shapes,
     };
   } catch (error) {
     throw asWriteConflict(error, target.relative);
@@ -103,19 +123,55 @@ interface Existing {
   mode: number;
   uid: number;
   gid: number;
+  shape: TextShape | null;
+  /** The file's bytes, when asked for (an append). */
+  bytes?: Buffer;
 }
 
-async function inspect(dir: ConfinedDir, name: string, shown: string): Promise<Existing | null> {
+/** The file as it is: hash and line-break shape in one streaming pass, and its bytes when `keep`. */
+async function inspect(dir: ConfinedDir, name: string, shown: string, keep = false): Promise<Existing | null> {
   const opened = openEntry(dir, name);
   if (!opened) return null;
   try {
     if (opened.stat.isDirectory()) throw new ActionError("BAD_REQUEST", `"${shown}" is a folder; write_file writes files`);
     if (!opened.stat.isFile()) throw new ActionError("BAD_REQUEST", `"${shown}" is not a regular file`);
-    const { mode, uid, gid } = opened.stat;
-    return { sha256: await hashFd(opened.fd), mode: mode & 0o7777, uid, gid };
+    const { mode, uid, gid, size } = opened.stat;
+    if (keep && size > MAX_APPEND_TO_BYTES) {
+      throw new ActionError("TOO_LARGE", `"${shown}" is ${size} bytes; write_file appends to files of at most ${MAX_APPEND_TO_BYTES} bytes`, {
+        hint: "Append with exec_command (e.g. cat >> FILE) or change the file with apply_patch.",
+      });
+    }
+    const scan = new ShapeScan();
+    const kept: Buffer[] = [];
+    const sha256 = await hashFd(opened.fd, (chunk) => {
+      scan.update(chunk);
+      if (keep) kept.push(Buffer.from(chunk)); // a copy: the chunk's buffer is reused
+    });
+    return { sha256, mode: mode & 0o7777, uid, gid, shape: scan.result(), ...(keep ? { bytes: Buffer.concat(kept) } : {}) };
   } finally {
     closeSync(opened.fd);
   }
+}
+
+/**
+ * A retried append whose first answer was lost: the file is the expected one
+ * with `data` already at its end. Answered as unchanged instead of a conflict
+ * (or a second copy of the part). Only with expected_sha256: without it a
+ * repeated part cannot be told from a part meant twice.
+ */
+function appendedAlready(existing: Existing, data: Buffer, expected: string | null): WriteOutcome | null {
+  const bytes = existing.bytes!;
+  if (expected === null || existing.sha256 === expected || data.length === 0 || bytes.length < data.length) return null;
+  const head = bytes.subarray(0, bytes.length - data.length);
+  if (!bytes.subarray(head.length).equals(data) || sha256Hex(head) !== expected) return null;
+  return {
+    size: bytes.length,
+    sha256: existing.sha256,
+    created: false,
+    previousSha256: expected,
+    unchanged: true,
+    shapes: { before: shapeOf(head), after: existing.shape },
+  };
 }
 
 function writeTemp(dir: ConfinedDir, temp: string, data: Buffer, mode: number, existing: Existing | null): void {

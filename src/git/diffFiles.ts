@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { closeSync, lstatSync, readlinkSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { ActionError } from "../core/errors.js";
-import { LIMITS } from "../core/limits.js";
 import { jsonCost, jsonStringCost } from "../files/budget.js";
 import { isConfigTwin } from "../files/configTwins.js";
 import { ConfinedDir } from "../files/confinedFs.js";
@@ -42,19 +41,37 @@ export interface DiffRequest {
   forbidden: readonly string[];
   deadline: number;
   signal?: AbortSignal;
+  /** Characters the answer may spend on the file list and the diff together (max_chars). */
+  budget: number;
+  /** A continuation (cursor): the pathspec's one tracked file, from this line of its diff on. */
+  skipLines?: number;
+  /** The exact call that shows more of a cut file; the action words it, since it knows its own arguments. */
+  callFor: (more: MoreOf) => string;
 }
+
+/**
+ * How to see more of a cut file: alone (several files shared the answer), the
+ * rest of its diff (it had the answer to itself), or, for an untracked file
+ * (its diff is its content), read_file from the first line not shown.
+ */
+export type MoreOf =
+  | { kind: "alone"; path: string }
+  | { kind: "rest"; path: string; skipLines: number }
+  | { kind: "read"; path: string; startLine: number };
 
 export interface DiffAnswer {
   diff: string;
   truncated: boolean;
   files: DiffFileEntry[];
   files_total: number;
+  /** The first cut file's way on (each cut file's marker in the diff names its own). */
+  more?: MoreOf;
 }
 
 /** One file's diff is kept up to this many characters while git streams (the answer budget may cut more). */
 export const PER_FILE_CAP = 20_000;
-/** At most this much of the answer goes to the file list. */
-const FILES_BUDGET = 30_000;
+/** At most this share of the answer goes to the file list. */
+const FILES_SHARE = 1 / 3;
 /** Untracked files read at most. */
 const MAX_UNTRACKED = 2_000;
 /** Bytes of an untracked file scanned for its line count. */
@@ -77,6 +94,8 @@ interface Section {
   /** Cut while collecting (per-file cap, or git stopped). */
   cut: boolean;
   refused?: boolean;
+  /** Its very first line was longer than the cap (a continuation can start at such a line), so text is empty. */
+  overlong?: boolean;
 }
 
 export async function collectDiff(request: DiffRequest): Promise<DiffAnswer> {
@@ -102,6 +121,12 @@ export async function collectDiff(request: DiffRequest): Promise<DiffAnswer> {
   ]);
   const tracked = parseNameStatus(names.stdout);
   applyNumstat(tracked, counts.stdout);
+  const skipLines = request.skipLines ?? 0;
+  if (skipLines > 0 && (tracked.length !== 1 || (untrackedList?.stdout ?? "") !== "")) {
+    throw new ActionError("BAD_REQUEST", "invalid cursor: the diff it continues has changed (it no longer is one tracked file's)", {
+      hint: "Call git_diff again without cursor.",
+    });
+  }
   const hidden = (path: string) => request.forbidden.some((folder) => path === folder || path.startsWith(`${folder}/`));
   const untracked = untrackedList
     ? untrackedList.stdout
@@ -110,10 +135,10 @@ export async function collectDiff(request: DiffRequest): Promise<DiffAnswer> {
         .sort()
     : [];
   // One file alone gets the whole answer; several share it, each capped.
-  const perFileCap = tracked.length + untracked.length <= 1 ? LIMITS.payloadChars : PER_FILE_CAP;
+  const perFileCap = tracked.length + untracked.length <= 1 ? request.budget : Math.min(PER_FILE_CAP, request.budget);
 
   // The patch itself, streamed: each file's part kept up to the cap.
-  const sections = tracked.length > 0 ? await streamSections(common, request, invocation, perFileCap, Math.min(25_000, timeLeft())) : [];
+  const sections = tracked.length > 0 ? await streamSections(common, request, invocation, perFileCap, Math.min(25_000, timeLeft()), skipLines) : [];
   const entries: DiffFileEntry[] = [];
   const texts: Section[] = [];
   for (let i = 0; i < tracked.length; i++) {
@@ -140,7 +165,7 @@ export async function collectDiff(request: DiffRequest): Promise<DiffAnswer> {
       }
     }
   }
-  return assemble(entries, texts, names.cut || counts.cut || (untrackedList?.cut ?? false));
+  return assemble(entries, texts, names.cut || counts.cut || (untrackedList?.cut ?? false), request, skipLines);
 }
 
 function isTwin(root: string, path: string, home: string): boolean {
@@ -195,7 +220,7 @@ export function applyNumstat(entries: DiffFileEntry[], output: string): void {
 }
 
 /** Run the patch and split it into one section per file, each kept up to `cap` characters. */
-function streamSections(common: string[], request: DiffRequest, invocation: GitInvocation, cap: number, timeoutMs: number): Promise<Section[]> {
+function streamSections(common: string[], request: DiffRequest, invocation: GitInvocation, cap: number, timeoutMs: number, skipLines: number): Promise<Section[]> {
   return new Promise((resolve, reject) => {
     const args = [...GIT_BASE_ARGS, ...invocation.prefix, ...common, `--unified=${request.context}`, "--", request.pathspec];
     const child = spawn("git", args, { cwd: request.root, env: invocation.env, stdio: ["ignore", "pipe", "pipe"], signal: request.signal });
@@ -206,13 +231,20 @@ function streamSections(common: string[], request: DiffRequest, invocation: GitI
     let stderr = "";
     let stopped = false;
     let settled = false;
+    let skipped = 0;
     const take = (line: string) => {
+      if (skipped < skipLines) {
+        // A continuation: the lines an earlier answer showed (a piece without "\n" is part of a longer line).
+        if (line.endsWith("\n")) skipped++;
+        return;
+      }
       if (line.startsWith("diff --git ") || sections.length === 0) sections.push({ text: "", cut: false });
       const section = sections.at(-1)!;
       if (section.cut) return;
       const limit = kept > KEEP_TOTAL ? Math.min(cap, 2_000) : cap;
       if (section.text.length + line.length > limit) {
         section.cut = true;
+        if (section.text === "") section.overlong = true;
         return;
       }
       section.text += line;
@@ -359,22 +391,26 @@ function readUntracked(fd: number, size: number, path: string, mode: string, cap
 /**
  * The answer: the file list first (cut to its share), then every listed file's
  * diff, the budget shared so that small diffs stay whole and big ones get an
- * equal share (max-min fairness), each cut at a line boundary with a marker.
+ * equal share (max-min fairness), each cut at a line boundary with a marker
+ * that names the call showing the rest.
  */
-function assemble(entries: DiffFileEntry[], sections: Section[], listCut: boolean): DiffAnswer {
+function assemble(entries: DiffFileEntry[], sections: Section[], listCut: boolean, request: DiffRequest, skipLines: number): DiffAnswer {
+  const filesBudget = Math.floor(request.budget * FILES_SHARE);
   let filesCost = 0;
   let listed = 0;
   for (const entry of entries) {
     // Count each entry as if truncated were true (its longest form).
     const cost = jsonCost({ ...entry, truncated: true });
-    if (filesCost + cost > FILES_BUDGET) break;
+    if (filesCost + cost > filesBudget) break;
     filesCost += cost;
     listed++;
   }
   const files = entries.slice(0, listed);
   const shown = sections.slice(0, listed);
-  const budget = LIMITS.payloadChars - filesCost - 1_000;
-  const sizes = shown.map((s) => jsonStringCost(s.text) + (s.cut ? MARKER_ROOM : 0));
+  // A file with the answer to itself is paged (cursor); files sharing it are each shown more when asked alone.
+  const alone = entries.length === 1;
+  const budget = request.budget - filesCost;
+  const sizes = shown.map((s, i) => jsonStringCost(s.text) + (s.cut ? markerRoom(files[i]!) : 0));
   const alloc = new Array<number>(shown.length).fill(0);
   const order = sizes.map((_, i) => i).sort((a, b) => sizes[a]! - sizes[b]!);
   let remaining = budget;
@@ -383,11 +419,12 @@ function assemble(entries: DiffFileEntry[], sections: Section[], listCut: boolea
     alloc[index] = Math.min(sizes[index]!, share);
     remaining -= alloc[index]!;
   });
-  let diff = "";
+  let diff = skipLines > 0 && files[0] ? `[… diff of ${shortPath(files[0].path)} continued from its line ${skipLines + 1} …]\n` : "";
   let anyCut = listCut || listed < entries.length;
+  let more: MoreOf | undefined;
   shown.forEach((section, i) => {
     const entry = files[i]!;
-    const fits = jsonStringCost(section.text) + (section.cut ? MARKER_ROOM : 0) <= alloc[i]!;
+    const fits = jsonStringCost(section.text) + (section.cut ? markerRoom(entry) : 0) <= alloc[i]!;
     if (fits && !section.cut) {
       diff += section.text;
       return;
@@ -398,19 +435,66 @@ function assemble(entries: DiffFileEntry[], sections: Section[], listCut: boolea
       diff += section.text;
       return;
     }
-    const room = alloc[i]! - MARKER_ROOM;
-    if (room <= 0) return;
-    diff += cutLines(section.text, room) + marker(entry);
+    const room = alloc[i]! - markerRoom(entry);
+    if (room <= 0 && !alone) {
+      more ??= wayOn(entry, false, "", false, 0);
+      return;
+    }
+    const kept = room > 0 ? cutLines(section.text, room) : "";
+    const stuck = kept === "" && (section.text !== "" || section.overlong === true);
+    const way = wayOn(entry, stuck, kept, alone, skipLines);
+    more ??= way;
+    diff += kept + marker(entry, way, request.callFor(way), stuck ? skipLines + 1 : null);
   });
   for (const entry of files) if (entry.truncated) anyCut = true;
-  return { diff, truncated: anyCut, files, files_total: entries.length };
+  // Files left out of the list: the first of them, asked for alone.
+  if (more === undefined && listed < entries.length) more = { kind: "alone", path: entries[listed]!.path };
+  return { diff, truncated: anyCut, files, files_total: entries.length, ...(more ? { more } : {}) };
 }
 
-const MARKER_ROOM = 400;
+/**
+ * How to see the rest of a cut file. An untracked file's diff is its content,
+ * so read_file goes on from its first line not shown; a file alone in the
+ * answer continues after the diff lines shown (when not even its next line
+ * fits, `stuck`, that line is stepped over and the marker says so); a file
+ * that shared the answer is asked for alone.
+ */
+function wayOn(entry: DiffFileEntry, stuck: boolean, kept: string, alone: boolean, skipLines: number): MoreOf {
+  if (entry.untracked) return { kind: "read", path: entry.path, startLine: contentLinesIn(kept) + 1 };
+  if (!alone) return { kind: "alone", path: entry.path };
+  return { kind: "rest", path: entry.path, skipLines: skipLines + (stuck ? 1 : lineCount(kept)) };
+}
 
-function marker(entry: DiffFileEntry): string {
-  const path = entry.path.length > 200 ? `${entry.path.slice(0, 200)}…` : entry.path;
-  return `[… diff of ${path} cut here (${entry.added} added, ${entry.removed} removed lines in all); ask git_diff with this path alone, or read_file, for the rest …]\n`;
+/** Lines of an untracked file's content in a (cut) diff of it: those after its one `@@` line. */
+function contentLinesIn(diff: string): number {
+  const hunk = diff.indexOf("\n@@ ");
+  if (hunk === -1) return 0;
+  const body = diff.indexOf("\n", hunk + 1) + 1;
+  return body === 0 ? 0 : lineCount(diff.slice(body));
+}
+
+function lineCount(text: string): number {
+  let count = 0;
+  for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", nl + 1)) count++;
+  return count;
+}
+
+/** Room a file's marker takes: the words, a cursor, and the path twice (once cut short, once whole in the call). */
+function markerRoom(entry: DiffFileEntry): number {
+  return 500 + 2 * jsonStringCost(entry.path);
+}
+
+function shortPath(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+function marker(entry: DiffFileEntry, way: MoreOf, call: string, overlongLine: number | null): string {
+  const path = shortPath(entry.path);
+  if (overlongLine !== null) {
+    return `[… line ${overlongLine} of the diff of ${path} is too long for this answer and is left out (read_file shows the file); the rest: ${call} …]\n`;
+  }
+  const more = way.kind === "read" ? "its lines not shown here" : "the rest";
+  return `[… diff of ${path} cut here (${entry.added} added, ${entry.removed} removed lines in all); ${more}: ${call} …]\n`;
 }
 
 /** Whole lines of `text` whose JSON form fits `budget` characters. */

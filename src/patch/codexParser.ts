@@ -1,5 +1,5 @@
 import { patchSyntaxError } from "./errors.js";
-import type { Chunk, ChunkLine, PatchOp } from "./types.js";
+import { finalNewlineField, sidesWithoutNewline, type Chunk, type ChunkLine, type PatchOp } from "./types.js";
 
 /**
  * Parser for the Codex `*** Begin Patch` format. It accepts what the Codex
@@ -9,6 +9,10 @@ import type { Chunk, ChunkLine, PatchOp } from "./types.js";
  * ways: blank lines between file sections, a blank line inside an Add File
  * body, several `@@` lines in a row, a unified range (`@@ -3,4 +3,5 @@`) as a
  * chunk marker, and a `*** Move to:` with no chunks (a pure rename).
+ *
+ * Unlike upstream, an update keeps the file's final-newline state; a
+ * `\ No newline at end of file` line (borrowed from unified diffs, after the
+ * line it is about) is how a patch changes it.
  */
 
 const BEGIN = "*** Begin Patch";
@@ -50,10 +54,14 @@ export function parseCodexPatch(lines: readonly string[], firstLine: number): Pa
       const path = pathOf(header, ADD, lineNo(i));
       i++;
       const content: string[] = [];
+      let finalNewline = true;
       while (i < last) {
         const line = lines[i]!;
         if (line.startsWith("+")) {
           content.push(line.slice(1));
+          i++;
+        } else if (line.startsWith("\\") && content.length > 0) {
+          finalNewline = false;
           i++;
         } else if (line.trim() === "" && nextNonBlankStartsWithPlus(lines, i, last)) {
           // A blank line between '+' lines: the model dropped the '+' of an empty line.
@@ -61,7 +69,7 @@ export function parseCodexPatch(lines: readonly string[], firstLine: number): Pa
           i++;
         } else break;
       }
-      ops.push({ kind: "add", path, lines: content, finalNewline: true, patchLine: lineNo(start) });
+      ops.push({ kind: "add", path, lines: content, finalNewline, patchLine: lineNo(start) });
       continue;
     }
     if (header.startsWith(DELETE)) {
@@ -78,6 +86,7 @@ export function parseCodexPatch(lines: readonly string[], firstLine: number): Pa
         i++;
       }
       const chunks: Chunk[] = [];
+      const lacks = { old: false, new: false };
       while (i < last) {
         const line = lines[i]!;
         if (line.trim() === "" && chunks.length === 0) {
@@ -87,13 +96,15 @@ export function parseCodexPatch(lines: readonly string[], firstLine: number): Pa
         if (line.startsWith("***")) break;
         const parsed = parseChunk(lines, i, last, chunks.length === 0, lineNo);
         chunks.push(parsed.chunk);
+        lacks.old ||= parsed.lacks.old;
+        lacks.new ||= parsed.lacks.new;
         i = parsed.next;
       }
       if (chunks.length === 0 && moveTo === undefined) {
         const needs = "it needs at least one chunk ('@@' then ' ', '-', '+' lines)";
         throw patchSyntaxError(lineNo(start), `the Update File section for '${path}' is empty: ${needs}`);
       }
-      ops.push({ kind: "update", path, ...(moveTo === undefined ? {} : { moveTo }), chunks, finalNewline: true, patchLine: lineNo(start) });
+      ops.push({ kind: "update", path, ...(moveTo === undefined ? {} : { moveTo }), chunks, ...finalNewlineField(lacks.old, lacks.new), patchLine: lineNo(start) });
       continue;
     }
     throw patchSyntaxError(
@@ -111,7 +122,7 @@ function parseChunk(
   last: number,
   mayOmitMarker: boolean,
   lineNo: (i: number) => number,
-): { chunk: Chunk; next: number } {
+): { chunk: Chunk; next: number; lacks: { old: boolean; new: boolean } } {
   let i = start;
   const contexts: string[] = [];
   let marked = false;
@@ -126,6 +137,7 @@ function parseChunk(
     throw patchSyntaxError(lineNo(i), `expected a chunk to start with '@@' or '@@ <context line>', got '${clip(lines[i]!)}'`);
   }
   const body: ChunkLine[] = [];
+  const lacks = { old: false, new: false };
   let eof = false;
   for (; i < last; i++) {
     const line = lines[i]!;
@@ -135,7 +147,13 @@ function parseChunk(
       break;
     }
     const tag = line[0];
-    if (line === "") body.push({ tag: " ", text: "" });
+    if (tag === "\\" && body.length > 0) {
+      const sides = sidesWithoutNewline(body[body.length - 1]);
+      lacks.old ||= sides.old;
+      lacks.new ||= sides.new;
+      // The old side ends the file there, so the chunk must match at the end.
+      if (sides.old) eof = true;
+    } else if (line === "") body.push({ tag: " ", text: "" });
     else if (tag === " " || tag === "-" || tag === "+") body.push({ tag, text: line.slice(1) });
     else if (body.length === 0) {
       throw patchSyntaxError(
@@ -145,7 +163,7 @@ function parseChunk(
     } else break;
   }
   if (body.length === 0) throw patchSyntaxError(lineNo(start), "an update chunk has no lines");
-  return { chunk: { contexts, lines: body, eof, patchLine: lineNo(start) }, next: i };
+  return { chunk: { contexts, lines: body, eof, patchLine: lineNo(start) }, next: i, lacks };
 }
 
 /** The context of a chunk marker line ("" for a bare `@@`), or null when the line is not one. */

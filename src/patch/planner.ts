@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { changedDuringRequest } from "../files/confinedFs.js";
+import { finalNewlineShape, shapeChange } from "../files/textShape.js";
 import { dirname } from "node:path";
 import type { InsidePath } from "../workspace/resolveInside.js";
 import { applyChunks } from "./applyChunks.js";
@@ -43,6 +44,8 @@ export interface FileSummary {
   fuzz: Fuzz;
   /** Added lines written in the file's indentation instead of the patch's (only when some were). */
   reindented_lines?: number;
+  /** The file's last line gained or lost its newline (only when it did: a patch keeps it unless it says otherwise). */
+  final_newline?: "added" | "removed";
 }
 
 export interface Plan {
@@ -103,9 +106,10 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
       vfs.mustBeWritable(file, "Add File");
       const text = splitText(op.lines.length ? `${op.lines.join("\n")}\n` : "");
       const removed = file.next ? countLines(file.next) : 0;
+      const before = file.next;
       file.next = joinText(text, op.finalNewline);
       vfs.claimParents(file);
-      return { path: file.relative, op: "add", added_lines: op.lines.length, removed_lines: removed, fuzz: "exact", target: file };
+      return { path: file.relative, op: "add", added_lines: op.lines.length, removed_lines: removed, fuzz: "exact", ...newlineChange(before, file.next), target: file };
     }
     case "delete": {
       const file = vfs.existing(op.path, "Delete File", { deletes: true });
@@ -131,7 +135,7 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
       const source = vfs.existing(op.path, "Update File", { deletes: op.moveTo !== undefined && !op.copy });
       // A pure rename (no chunks) moves the bytes untouched, so it works for any file.
       let bytes = source.next!;
-      let counts: Pick<FileSummary, "added_lines" | "removed_lines" | "fuzz" | "reindented_lines"> = { added_lines: 0, removed_lines: 0, fuzz: "exact" };
+      let counts: Pick<FileSummary, "added_lines" | "removed_lines" | "fuzz" | "reindented_lines" | "final_newline"> = { added_lines: 0, removed_lines: 0, fuzz: "exact" };
       let lineCount = countLines(bytes);
       let alreadyHere = false;
       if (op.chunks.length > 0) {
@@ -147,6 +151,7 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
         alreadyHere = result.alreadyHere;
         lineCount = result.text.lines.length;
       }
+      Object.assign(counts, newlineChange(source.next, bytes));
       const dest = op.moveTo === undefined ? source : vfs.get(op.moveTo);
       if (dest === source) {
         source.next = bytes;
@@ -161,6 +166,12 @@ function planOp(op: PatchOp, vfs: VirtualFiles): FileSummary & { target: Planned
       return { path: source.relative, op: "move", moved_to: dest.relative, ...counts, target: dest };
     }
   }
+}
+
+/** `final_newline` for a file that had `before` and now has `after` (nothing when either is missing or empty). */
+function newlineChange(before: Buffer | null, after: Buffer | null): Pick<FileSummary, "final_newline"> {
+  const change = before && after ? shapeChange(finalNewlineShape(before), finalNewlineShape(after)).final_newline : undefined;
+  return change ? { final_newline: change } : {};
 }
 
 type Kind = "file" | "dir" | "missing" | "other";

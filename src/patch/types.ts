@@ -29,7 +29,7 @@ export type PatchOp =
       kind: "add";
       path: string;
       lines: string[];
-      /** Whether the new file ends with a newline (the Codex format always says yes). */
+      /** Whether the new file ends with a newline (yes unless a `\ No newline at end of file` line says no). */
       finalNewline: boolean;
       patchLine: number;
     }
@@ -48,9 +48,10 @@ export type PatchOp =
       copy?: boolean;
       chunks: Chunk[];
       /**
-       * Whether the result ends with a newline: true for the Codex format
-       * (upstream rule), undefined to keep the file's own state (unified diffs
-       * without a `\ No newline at end of file` marker).
+       * Whether the result ends with a newline; undefined keeps the file's own
+       * state. Only a `\ No newline at end of file` line sets it, in either
+       * format: the Codex tool always ends the file with a newline, but a
+       * patch that changes line 3 should not also change the last line.
        */
       finalNewline?: boolean;
       patchLine: number;
@@ -65,3 +66,21 @@ export function oldSide(lines: readonly ChunkLine[]): string[] {
   return lines.filter((l) => l.tag !== "+").map((l) => l.text);
 }
 
+
+/**
+ * A `\ No newline at end of file` line speaks of the body line before it: a
+ * context line lacks the newline on both sides, a removed line on the old
+ * side, an added line on the new side.
+ */
+export function sidesWithoutNewline(previous: ChunkLine | undefined): { old: boolean; new: boolean } {
+  return { old: previous?.tag !== "+", new: previous?.tag !== "-" };
+}
+
+/**
+ * An update's final newline from what its markers said: the new side lacks
+ * one (false), only the old side did (true: the patch adds it), or nothing
+ * was said (absent: the file keeps its state).
+ */
+export function finalNewlineField(oldLacks: boolean, newLacks: boolean): { finalNewline?: boolean } {
+  return newLacks ? { finalNewline: false } : oldLacks ? { finalNewline: true } : {};
+}

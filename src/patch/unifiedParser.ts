@@ -1,6 +1,6 @@
 import { parsePatch, type StructuredPatch, type StructuredPatchHunk } from "diff";
 import { patchSyntaxError } from "./errors.js";
-import type { Chunk, ChunkLine, PatchOp } from "./types.js";
+import { finalNewlineField, sidesWithoutNewline, type Chunk, type ChunkLine, type PatchOp } from "./types.js";
 
 /**
  * Adapter for unified diffs (`diff -u`, `git diff`): the `diff` package parses
@@ -135,7 +135,7 @@ function toOp(file: StructuredPatch, infos: HunkInfo[]): PatchOp | null {
     ...(moveTo === undefined ? {} : { moveTo }),
     ...(file.isCopy ? { copy: true } : {}),
     chunks,
-    ...(newLacksNewline ? { finalNewline: false } : oldLacksNewline ? { finalNewline: true } : {}),
+    ...finalNewlineField(oldLacksNewline, newLacksNewline),
     patchLine,
   };
 }
@@ -150,10 +150,9 @@ function toChunk(
   for (const raw of hunk.lines) {
     const tag = raw[0] ?? " ";
     if (tag === "\\") {
-      // "\ No newline at end of file" belongs to the line before it.
-      const previous = lines[lines.length - 1];
-      if (previous?.tag !== "+") oldLacksNewline = true;
-      if (previous?.tag !== "-") newLacksNewline = true;
+      const sides = sidesWithoutNewline(lines[lines.length - 1]);
+      oldLacksNewline ||= sides.old;
+      newLacksNewline ||= sides.new;
       continue;
     }
     lines.push({ tag: tag as ChunkLine["tag"], text: raw.slice(1) });

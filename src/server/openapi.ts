@@ -10,7 +10,28 @@ type JsonObject = Record<string, unknown>;
 export function toOpenApiSchema(schema: z.ZodType, io: "input" | "output"): JsonObject {
   const json = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonObject;
   delete json.$schema;
-  return tidy(json) as JsonObject;
+  const tidied = tidy(json) as JsonObject;
+  if (io === "input") {
+    boundStrings(tidied);
+    // runAction refuses unknown fields (naming them), so the document says so too.
+    if (tidied.type === "object") tidied.additionalProperties = false;
+  }
+  return tidied;
+}
+
+/**
+ * Every string a request may carry gets a maxLength: its field's own, else
+ * LIMITS.inputStringChars. runAction enforces exactly what this writes
+ * (src/core/inputCheck.ts reads the same document), so the two cannot differ.
+ */
+function boundStrings(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(boundStrings);
+  if (node === null || typeof node !== "object") return;
+  const schema = node as JsonObject;
+  const isString = schema.type === "string" || (Array.isArray(schema.type) && schema.type.includes("string"));
+  // An enum already bounds its strings.
+  if (isString && schema.enum === undefined && typeof schema.maxLength !== "number") schema.maxLength = LIMITS.inputStringChars;
+  for (const value of Object.values(schema)) boundStrings(value);
 }
 
 /**

@@ -108,8 +108,8 @@ describe("git_diff shows every changed file", () => {
     assert.match(staged.json.diff, /rename to renamed-to\.txt/);
   });
 
-  it("one file alone gets the whole answer; a path narrows to that file, untracked or not", async () => {
-    const big = await s.post("git_diff", { path: "aaa-big.txt" });
+  it("one file alone gets the whole answer (max_chars 80,000 here); a path narrows to that file, untracked or not", async () => {
+    const big = await s.post("git_diff", { path: "aaa-big.txt", max_chars: 80_000 });
     assert.equal(big.json.files.length, 1);
     assert.ok(big.json.diff.length > 60_000, `a single file may use the whole budget (${big.json.diff.length})`);
     assert.ok(big.text.length < 100_000);
@@ -127,7 +127,7 @@ describe("git_diff shows every changed file", () => {
     for (let i = 0; i < 3000; i++) writeFileSync(join(ws, `f-${String(i).padStart(4, "0")}-with-a-longer-name.txt`), `v${i}\n`);
     const server = await startServer(fixture);
     try {
-      const reply = await server.post("git_diff", {});
+      const reply = await server.post("git_diff", { max_chars: 80_000 });
       assert.equal(reply.status, 200);
       assert.ok(reply.text.length < 100_000, `${reply.text.length}`);
       assert.equal(reply.json.files_total, 3000);
