@@ -148,9 +148,11 @@ describe("sandbox status and reset through the real CLI", NEEDS, () => {
       const parsed = JSON.parse(status.stdout);
       assert.equal(parsed.server_running, true, status.stdout + status.stderr);
       assert.equal(parsed.boxes.length, 1);
+      assert.equal(typeof parsed.boxes[0].cache_bytes, "number");
       assert.ok(parsed.boxes[0].processes.some((p: { command: string; job: string }) => p.command === `sleep ${s}` && p.job === started.json.job_id));
       const human = await runCliAsync(["sandbox", "status"], world.configHome, env);
       assert.match(human.stdout, new RegExp(`Box ${started.json.box.id}`));
+      assert.match(human.stdout, /tool caches: .*\((\d+ KiB|[\d.]+ MiB)\)/);
       const reset = await runCliAsync(["sandbox", "reset"], world.configHome, env);
       assert.equal(reset.code, 0, reset.stdout + reset.stderr);
       assert.match(reset.stdout, new RegExp(`Ended: ${started.json.box.id}`));

@@ -68,7 +68,7 @@ function boxLines(boxes: BoxSummary[] | null, serverRunning: boolean): string[] 
   for (const box of boxes) {
     lines.push(t("sandbox.box.line", { id: box.id, workspace: box.workspace, since: box.started_at, processes: String(box.processes.length), tmp: box.tmp_bytes === null ? "?" : formatBytes(box.tmp_bytes) }));
     for (const proc of box.processes.slice(0, 20)) lines.push(`    ${proc.pid}  ${proc.job ?? "-"}  ${proc.command}`);
-    if (box.cache_home) lines.push(t("sandbox.box.cache", { path: box.cache_home }));
+    if (box.cache_home) lines.push(t("sandbox.box.cache", { path: box.cache_home, size: box.cache_bytes === null ? "?" : `${box.cache_bytes_partial ? "≥ " : ""}${formatBytes(box.cache_bytes)}` }));
   }
   return lines;
 }

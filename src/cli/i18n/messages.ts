@@ -489,7 +489,7 @@ export const MESSAGES = {
   "sandbox.box.noServer": { en: "Boxes: none (no server is running for this config folder).", zh: "沙箱盒：无（此配置目录没有正在运行的服务器）。" },
   "sandbox.box.none": { en: "Boxes: none running (the first command of a workspace starts its box).", zh: "沙箱盒：没有运行中的（工作区的第一个命令会启动它的沙箱盒）。" },
   "sandbox.box.line": { en: "Box {id}  {workspace}\n  alive since {since}, {processes} processes, /tmp {tmp}", zh: "沙箱盒 {id}  {workspace}\n  自 {since} 起运行，{processes} 个进程，/tmp {tmp}" },
-  "sandbox.box.cache": { en: "  tool caches: {path}", zh: "  工具缓存：{path}" },
+  "sandbox.box.cache": { en: "  tool caches: {path} ({size})", zh: "  工具缓存：{path}（{size}）" },
   "sandbox.active": {
     en: "Commands run in an OS sandbox: {kind}. The workspace is writable, the rest of the disk read-only, secrets hidden; network: {network}.",
     zh: "命令在操作系统沙箱中运行：{kind}。workspace 可写，磁盘其余部分只读，机密被隐藏；网络：{network}。",
