@@ -12,23 +12,12 @@ import { after, before, describe, it } from "node:test";
 import { auditFile } from "../../src/config/paths.js";
 import { existingBoxes, folderSize } from "../../src/dashboard/boxes.js";
 import { networkView } from "../../src/dashboard/coreSources.js";
+import { WORDS, type Key } from "../../src/dashboard/web/i18n.js";
 import { boxes } from "../../src/sandbox/box/boxes.js";
 import { ResourceBag } from "../../src/core/resources.js";
 import { tempDir } from "../helpers.js";
 import { BWRAP, requires } from "../preconditions.js";
-import { eventually, get, login, post, raw, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
-
-/** A client that asks the box's proxy (HTTP_PROXY, with the job's Basic credentials) to CONNECT to a host. */
-export const CONNECT_PROBE = `
-const u = new URL(process.env.HTTP_PROXY || "http://none:1");
-const auth = Buffer.from(decodeURIComponent(u.username) + ":" + decodeURIComponent(u.password)).toString("base64");
-const target = process.argv[2];
-const s = require("net").connect(Number(u.port), u.hostname, () => s.write("CONNECT " + target + " HTTP/1.1\\r\\nHost: " + target + "\\r\\nProxy-Authorization: Basic " + auth + "\\r\\n\\r\\n"));
-let b = "";
-s.on("data", (d) => { b += d; if (b.includes("\\r\\n\\r\\n")) { console.log("PROXY:" + b.split("\\r\\n")[0]); s.destroy(); } });
-s.on("end", () => console.log("END:" + b.split("\\r\\n")[0]));
-s.on("error", (e) => console.log("ERR:" + e.code));
-`;
+import { CONNECT_PROBE, eventually, get, login, post, raw, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
 
 describe("box panel: pure parts", () => {
   it("networkView sums connections per host and port, refusals per host, port and reason, newest first", () => {
@@ -74,6 +63,16 @@ describe("box panel: pure parts", () => {
     assert.equal(capped.capped, true);
     assert.equal(capped.entries, 10);
     assert.deepEqual(await folderSize(join(root, "nope")), { bytes: 0, entries: 0, capped: false });
+  });
+
+  it("the box panel's words exist in both languages; the Chinese ones use Chinese punctuation", () => {
+    const keys = (Object.keys(WORDS.en) as Key[]).filter((key) => /^(boxes|box_|job_box|job_background|job_network|net_)/.test(key));
+    assert.ok(keys.length >= 20, keys.join(" "));
+    for (const key of keys) {
+      assert.ok(WORDS.zh[key].length > 0 && WORDS.zh[key] !== WORDS.en[key], key);
+      assert.doesNotMatch(WORDS.zh[key], /[,;:()]/, `${key}: ${WORDS.zh[key]}`);
+      assert.deepEqual(WORDS.zh[key].match(/\{\w+\}/g), WORDS.en[key].match(/\{\w+\}/g), `${key}: the same placeholders`);
+    }
   });
 
   it("existingBoxes never creates the box table", () => {
