@@ -9,7 +9,8 @@ import type { ResourceBag } from "../core/resources.js";
 import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
-import type { DashboardSources, JobSummary } from "./sources.js";
+import type { EgressReport } from "../sandbox/box/boxes.js";
+import type { DashboardSources, JobSummary, NetworkView } from "./sources.js";
 
 export interface CoreParts {
   store: ConfigStore;
@@ -52,20 +53,23 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   return {
     jobs: {
       list: () => {
-        const all = jobs().list();
+        const all = jobs().list(Number.POSITIVE_INFINITY);
         const running = all.filter((j) => j.running).sort((a, b) => a.startedAt - b.startedAt);
+        // A finished job that left processes in its box stays on the page: its Kill stops them.
+        const lingering = all.filter((j) => !j.running && j.background.length > 0).sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0));
         const finished = all
-          .filter((j) => !j.running)
+          .filter((j) => !j.running && j.background.length === 0)
           .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
           .slice(0, FINISHED_SHOWN);
-        return [...running, ...finished].map(summarize);
+        return [...running, ...lingering, ...finished].map(summarize);
       },
       kill: async (id) => {
-        const job = jobs().list().find((j) => j.id === id);
+        const job = jobs().get(id);
         if (!job) return false;
         const wasRunning = job.running;
+        const background = job.background.length;
         await job.kill("killed");
-        note("kill_command", "ok", { command: job.command.slice(0, 2000), detail: { job_id: id, was_running: wasRunning } });
+        note("kill_command", "ok", { command: job.command.slice(0, 2000), detail: { job_id: id, was_running: wasRunning, ...(background > 0 ? { background } : {}) } });
         return true;
       },
     },
@@ -179,6 +183,44 @@ function summarize(job: Job): JobSummary {
     duration_ms: job.durationMs(),
     exit_code: job.exitCode,
     tail: { stdout: tail("stdout"), stderr: tail("stderr") },
+    box: job.box ? { id: job.box.id, started_at: new Date(job.box.startedAt).toISOString() } : null,
+    background: job.background.map(({ pid, command }) => ({ pid, command })),
+    network: networkView(job.egress()),
+  };
+}
+
+/**
+ * How many records the proxy keeps per job (LEDGER_PER_JOB in src/sandbox/box/boxes.ts, not
+ * exported): a list that long may have lost its oldest records, so the sums say "at least".
+ */
+const LEDGER_KEEPS = 200;
+
+/** The proxy's records of one job, summed per host and port (refusals per host, port and reason), newest first. */
+export function networkView(report: EgressReport | undefined): NetworkView | null {
+  if (!report || (report.connections.length === 0 && report.denied.length === 0)) return null;
+  const connections = new Map<string, NetworkView["connections"][number]>();
+  for (const c of report.connections) {
+    const key = `${c.host}\n${c.port}`;
+    const row = connections.get(key) ?? { host: c.host, port: c.port, count: 0, bytes_up: 0, bytes_down: 0, at: c.at };
+    row.count++;
+    row.bytes_up += c.bytes_up;
+    row.bytes_down += c.bytes_down;
+    if (c.at > row.at) row.at = c.at;
+    connections.set(key, row);
+  }
+  const denied = new Map<string, NetworkView["denied"][number]>();
+  for (const d of report.denied) {
+    const key = `${d.host}\n${d.port}\n${d.reason}`;
+    const row = denied.get(key) ?? { host: d.host, port: d.port, reason: d.reason, count: 0, at: d.at };
+    row.count++;
+    if (d.at > row.at) row.at = d.at;
+    denied.set(key, row);
+  }
+  const newest = <T extends { at: string }>(rows: Iterable<T>) => [...rows].sort((a, b) => b.at.localeCompare(a.at));
+  return {
+    connections: newest(connections.values()),
+    denied: newest(denied.values()),
+    partial: report.connections.length >= LEDGER_KEEPS || report.denied.length >= LEDGER_KEEPS,
   };
 }
 

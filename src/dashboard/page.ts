@@ -42,6 +42,7 @@ ${section(lang, "access", "access", `<div class="body"></div><p class="note" dat
 ${section(lang, "workspaces", "workspaces", `<ul class="body"></ul>`)}
 ${section(lang, "approvals", "approvals", `<div class="body"></div>`)}
 ${section(lang, "jobs", "jobs", `<div class="body"></div>`)}
+${section(lang, "boxes", "boxes", `<div class="body"></div>`)}
 ${section(lang, "feed", "feed", `<ol class="body" aria-live="polite" aria-relevant="additions"></ol>`, ' class="wide"')}
 ${section(lang, "setup", "setup", `<div class="body"></div>`)}
 ${section(lang, "checkpoints", "checkpoints", `<div class="body"></div>`)}

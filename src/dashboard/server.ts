@@ -161,6 +161,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return { ok: true };
   });
 
+  app.post("/api/boxes/:id/reset", async (request, reply) => {
+    if (!sources.boxes) return notAvailable(reply, "workspace boxes");
+    const { id } = request.params as { id: string };
+    if (!(await sources.boxes.reset(id))) return fail(reply, 404, "NOT_FOUND", `no running box "${id}" (it may have ended already)`);
+    changed();
+    return { ok: true };
+  });
+
   app.post("/api/access/revoke", async () => {
     const access = sources.access.revoke();
     changed();
@@ -240,11 +248,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     } catch {
       sandbox = null;
     }
+    // null: not available in this build; [] : no box runs now.
+    let boxes = null;
+    try {
+      boxes = sources.boxes ? await sources.boxes.list() : null;
+    } catch (error) {
+      process.stderr.write(`dashboard: box status failed: ${(error as Error).message}\n`);
+      boxes = null;
+    }
     return {
       now: new Date().toISOString(),
       workspaces: sources.workspaces.list(),
       access: sources.access.state(),
       jobs: sources.jobs.list(),
+      boxes,
       approvals: { mode: sources.approvals.mode(), pending: sources.approvals.pending() },
       public: sources.publicFields.fields(),
       panels: { checkpoints: Boolean(sources.checkpoints), grants: Boolean(sources.grants), sandbox },

@@ -1,8 +1,8 @@
 /**
  * What the dashboard shows and controls, as small providers. The core ones
  * (jobs, access, workspaces, feed, approvals, public fields) are built from the
- * running server in coreSources.ts; checkpoints, connector grants and the
- * sandbox are optional: a panel whose provider is absent says "not available".
+ * running server in coreSources.ts; checkpoints, connector grants, the
+ * sandbox and its workspace boxes are optional: a panel whose provider is absent says "not available".
  * Shapes follow the API contract's answer fields (§10, §11, §9).
  */
 import type { AuditRecord } from "../audit/log.js";
@@ -17,6 +17,23 @@ export interface JobSummary {
   exit_code: number | null;
   /** The last part of each stream (for the page, never sent to the model). */
   tail: { stdout: string; stderr: string };
+  /** The workspace box the command ran in; null for a command of its own (no box). */
+  box: { id: string; started_at: string } | null;
+  /** Processes the command left running in its box (listed until they end; Kill stops them). */
+  background: { pid: number; command: string }[];
+  /** Where the command's connections went through the box's proxy, and what was refused; null: none. */
+  network: NetworkView | null;
+}
+
+/**
+ * A job's traffic through the egress proxy, one row per host and port (the proxy keeps
+ * a record per connection; the page sums them). `at`: the latest connection or refusal.
+ */
+export interface NetworkView {
+  connections: { host: string; port: number; count: number; bytes_up: number; bytes_down: number; at: string }[];
+  denied: { host: string; port: number; reason: string; count: number; at: string }[];
+  /** The proxy keeps only a job's most recent records: older ones are not in these sums. */
+  partial: boolean;
 }
 
 export interface JobsProvider {
@@ -148,6 +165,34 @@ export interface SandboxView {
   active: boolean;
   kind: string;
   network: boolean | "ask" | "on" | "off" | "allowlist";
+  /** Commands join a long-lived box per workspace (bubblewrap with sandbox.box on). */
+  box?: boolean;
+}
+
+/** Issue 20: a workspace's live box, as the page shows it. */
+export interface BoxView {
+  id: string;
+  /** The workspace's real path, and its registered name when one matches. */
+  workspace: string;
+  workspace_name: string | null;
+  started_at: string;
+  last_used_at: string;
+  processes: { pid: number; job: string | null; command: string }[];
+  /** How much of the box's private /tmp is used; null when the box did not say. */
+  tmp_bytes: number | null;
+  /** The box's own home for tool caches (kept when the box ends), or null. */
+  cache_home: string | null;
+  /**
+   * Its size on disk, measured now and then in the background with a bound on the entries
+   * walked (`capped`: the walk stopped there, the size is at least this); null until measured.
+   */
+  cache: { bytes: number; entries: number; capped: boolean } | null;
+}
+
+export interface BoxesProvider {
+  list(): Promise<BoxView[]>;
+  /** End the live box with this id (its processes and /tmp); false when there is none. */
+  reset(id: string): Promise<boolean>;
 }
 
 export interface SandboxProvider {
@@ -165,4 +210,5 @@ export interface DashboardSources {
   checkpoints?: CheckpointsProvider;
   grants?: GrantsProvider;
   sandbox?: SandboxProvider;
+  boxes?: BoxesProvider;
 }

@@ -1,5 +1,6 @@
 import type { CodexServer } from "../server/app.js";
 import { approvalQueue } from "../approvals/held.js";
+import { boxesSource } from "./boxes.js";
 import { coreSources } from "./coreSources.js";
 import { startDashboard, type DashboardServer } from "./server.js";
 import type { DashboardSources } from "./sources.js";
@@ -20,10 +21,10 @@ export interface OwnerDashboard {
 }
 
 /**
- * Providers owned by other concerns (checkpoints, connector grants, sandbox).
+ * Providers owned by other concerns (checkpoints, connector grants, sandbox and its boxes).
  * Absent here: their panels say "not available". Wire them in this one place.
  */
-export function optionalSources(server: CodexServer): Pick<DashboardSources, "checkpoints" | "grants" | "sandbox"> {
+export function optionalSources(server: CodexServer): Pick<DashboardSources, "checkpoints" | "grants" | "sandbox" | "boxes"> {
   // Checkpoints go through the actions themselves: the same locks, the checkpoint a restore
   // takes first, and an audit line (face "dashboard") for each click.
   const call = async <T>(name: string, input: unknown): Promise<T> => {
@@ -55,9 +56,10 @@ export function optionalSources(server: CodexServer): Pick<DashboardSources, "ch
       status: async () => {
         const settings = server.store.current().sandbox;
         const status = await sandboxStatus(settings);
-        return { active: status.active, kind: status.kind, network: settings.network };
+        return { active: status.active, kind: status.kind, network: settings.network, box: status.active && status.kind === "bubblewrap" && settings.box };
       },
     },
+    boxes: boxesSource({ store: server.store, resources: server.resources, audit: server.app.codex.audit }),
   };
 }
 

@@ -63,5 +63,17 @@ dd { margin: 0; overflow-wrap: anywhere; }
   #feed .entry { grid-template-columns: auto auto 1fr; }
   #feed .detail { grid-column: 1 / -1; }
 }
+.mono, table.procs td.mono { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; }
+ul.plain { list-style: none; margin: .2rem 0; padding: 0; }
+ul.plain li { padding: .1rem 0; overflow-wrap: anywhere; }
+table.procs { width: 100%; border-collapse: collapse; font-size: .85rem; margin: .3rem 0; }
+table.procs th { text-align: left; color: var(--muted); font-weight: 600; }
+table.procs th, table.procs td { padding: .15rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+.background, .network { margin-top: .3rem; }
+.background p, .network p { margin: .2rem 0; }
+details.net { margin: .15rem 0; }
+details.net summary { cursor: pointer; }
+details.net.denied summary, details.net li.denied .host { color: var(--bad); font-weight: 600; }
+details.net li.denied .reason { color: var(--run); }
 body.login main { display: block; max-width: 40rem; }
 `;

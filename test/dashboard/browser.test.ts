@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core):
  * login link, live feed, Kill of a real process, Revoke/Renew by keyboard,
- * Approve/Deny of held commands, show token, both languages, a narrow window.
+ * Approve/Deny of held commands, show token, both languages, a narrow window,
+ * the workspace box panel (Reset) and a refused connection under its job.
  * A failing test leaves a screenshot in its temp folder (the path is printed).
  */
 import assert from "node:assert/strict";
@@ -12,8 +13,9 @@ import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { updateConfig } from "../../src/config/store.js";
 import { tempDir } from "../helpers.js";
-import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
-import { eventually, startWithDashboard, type DashFixture } from "./helpers.js";
+import { boxes } from "../../src/sandbox/box/boxes.js";
+import { BWRAP, CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
+import { CONNECT_PROBE, eventually, startWithDashboard, type DashFixture } from "./helpers.js";
 
 const CHROMIUM = chromiumPath() ?? "chromium";
 const { skip = false } = requires(NEEDS_CHROMIUM);
@@ -104,6 +106,40 @@ describe("dashboard in a real browser", { skip }, () => {
       await card.locator(".badge", { hasText: "killed" }).waitFor();
       const seen = await fx.api.post("command_output", { job_id: id, wait_seconds: 0 });
       assert.equal(seen.json.status, "killed");
+    });
+  });
+
+  it("the box panel lists a process left in the background, Reset ends it; a refused connection shows under its job", requires(BWRAP), async () => {
+    writeFileSync(join(fx.api.workspace, "connect-probe.cjs"), CONNECT_PROBE);
+    await withPage("boxes", async (page) => {
+      const marker = 3000 + Math.floor(Math.random() * 900);
+      const started = await fx.api.post("exec_command", { command: `sleep ${marker} & echo left-running` });
+      assert.equal(started.json.status, "exited", started.text);
+      const boxId = started.json.box.id as string;
+      const box = page.locator(`#boxes article[data-id="${boxId}"]`);
+      const row = box.locator("tr", { hasText: `sleep ${marker}` });
+      await row.waitFor();
+      assert.match((await row.textContent()) ?? "", new RegExp(started.json.job_id));
+      await box.locator("[data-cache-size]", { hasText: /\d/ }).waitFor();
+      // The job stays on the page with what it left running, and a Kill for it.
+      const job = page.locator(`#jobs article[data-id="${started.json.job_id}"]`);
+      await job.locator("[data-background] li", { hasText: `sleep ${marker}` }).waitFor();
+      assert.equal(await job.locator("button", { hasText: "Kill" }).count(), 1);
+
+      const probe = await fx.api.post("exec_command", { command: "node connect-probe.cjs example.invalid:443" });
+      assert.match(probe.json.stdout, /PROXY:HTTP\/1\.1 403/, probe.text);
+      const denied = page.locator(`#jobs article[data-id="${probe.json.job_id}"] details.net.denied`);
+      await denied.locator("li", { hasText: "example.invalid:443" }).waitFor();
+      assert.match((await denied.textContent()) ?? "", /network: true/);
+      await page.screenshot({ path: join(shots, "boxes.png"), fullPage: true });
+
+      await box.locator("button", { hasText: "Reset" }).click();
+      await box.waitFor({ state: "detached" });
+      await page.locator("#boxes [data-empty]", { hasText: "No box running; the first command of a workspace starts one." }).waitFor();
+      await eventually(() => !new RegExp(`sleep ${marker}`).test(processes()), "the background process to end with its box");
+      await job.locator("[data-background]").waitFor({ state: "detached" });
+      assert.equal(await job.locator("button", { hasText: "Kill" }).count(), 0, "nothing is left to kill");
+      assert.deepEqual(await boxes(fx.api.server.resources, () => 30).status(), []);
     });
   });
 

@@ -116,3 +116,15 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** A client that asks the box's proxy (HTTP_PROXY, with the job's Basic credentials) to CONNECT to a host. */
+export const CONNECT_PROBE = `
+const u = new URL(process.env.HTTP_PROXY || "http://none:1");
+const auth = Buffer.from(decodeURIComponent(u.username) + ":" + decodeURIComponent(u.password)).toString("base64");
+const target = process.argv[2];
+const s = require("net").connect(Number(u.port), u.hostname, () => s.write("CONNECT " + target + " HTTP/1.1\\r\\nHost: " + target + "\\r\\nProxy-Authorization: Basic " + auth + "\\r\\n\\r\\n"));
+let b = "";
+s.on("data", (d) => { b += d; if (b.includes("\\r\\n\\r\\n")) { console.log("PROXY:" + b.split("\\r\\n")[0]); s.destroy(); } });
+s.on("end", () => console.log("END:" + b.split("\\r\\n")[0]));
+s.on("error", (e) => console.log("ERR:" + e.code));
+`;

@@ -4,7 +4,7 @@
  * changed, and every value goes into the page as text (never as HTML).
  */
 import type { HeldCommand } from "../../approvals/queue.js";
-import type { ConfigProblemView, JobSummary, SandboxView } from "../sources.js";
+import type { BoxView, ConfigProblemView, JobSummary, NetworkView, SandboxView } from "../sources.js";
 import { t, WORDS, type Key, type Lang } from "./i18n.js";
 
 // The shapes the server sends: one declaration, shared with the server (type imports vanish from the built page).
@@ -14,6 +14,8 @@ interface State {
   workspaces: { active: string | null; workspaces: { name: string; path: string; active: boolean }[] };
   access: { state: "active" | "expired" | "revoked" | "suspended"; active: boolean; expires_at: string | null; reason: string | null };
   jobs: Job[];
+  /** null: not available in this build. */
+  boxes: BoxView[] | null;
   approvals: { mode: "chatgpt" | "local"; pending: Held[] };
   public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string; tunnel_command: string; restart_command: string };
   panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
@@ -110,6 +112,13 @@ function when(iso: string | null): string {
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
 }
 
 function statusWord(status: string): string {
@@ -252,6 +261,8 @@ function drawJobs(s: State): void {
     for (const job of s.jobs) {
       const running = job.status === "running";
       const tail = [job.tail.stdout, job.tail.stderr].filter((x) => x !== "").join("\n");
+      // Kill reaches the command and whatever it left running in its box.
+      const killable = running || job.background.length > 0;
       target.append(
         el(
           "article",
@@ -262,11 +273,14 @@ function drawJobs(s: State): void {
             el("span", { class: `badge ${running ? "run" : job.status === "exited" && job.exit_code === 0 ? "ok" : "bad"}` }, statusWord(job.status)),
             job.exit_code !== null && !running ? el("span", {}, w("exit_code", { n: job.exit_code })) : null,
             el("span", { class: "muted", "data-duration": "" }, seconds(job.duration_ms)),
+            job.box ? el("span", { class: "muted", "data-box": job.box.id }, w("job_box", { id: job.box.id })) : null,
             el("span", { class: "spacer" }),
-            running ? button(w("kill"), `kill-${job.id}`, () => void act(`/api/jobs/${encodeURIComponent(job.id)}/kill`), "danger") : null,
+            killable ? button(w("kill"), `kill-${job.id}`, () => void act(`/api/jobs/${encodeURIComponent(job.id)}/kill`), "danger") : null,
           ),
           el("pre", { class: "command" }, job.command),
           el("pre", { class: "tail", "data-tail": "" }, tail.slice(-2000)),
+          backgroundList(job),
+          job.network ? networkBlock(job.id, job.network) : null,
         ),
       );
     }
@@ -281,6 +295,117 @@ function drawJobs(s: State): void {
     if (tail && tail.textContent !== text) tail.textContent = text;
     if (tail) tail.hidden = text === "";
   }
+}
+
+/** What a finished command left running in its box (pid and command). */
+function backgroundList(job: Job): HTMLElement | null {
+  if (job.background.length === 0) return null;
+  return el(
+    "div",
+    { class: "background", "data-background": "" },
+    el("p", { class: "muted" }, w("job_background", { n: job.background.length })),
+    el("ul", { class: "plain mono" }, ...job.background.map((proc) => el("li", { "data-pid": String(proc.pid) }, `${proc.pid}  ${proc.command}`))),
+  );
+}
+
+/** A list longer than this starts folded (the owner can open it; the choice is kept across updates). */
+const NET_OPEN_ROWS = 5;
+const folds = new Map<string, boolean>();
+
+function fold(key: string, summary: Child[], rows: HTMLElement[], kind: string): HTMLDetailsElement {
+  const details = el("details", { class: `net ${kind}`, "data-net": kind }, el("summary", { "data-key": key }, ...summary), el("ul", { class: "plain mono" }, ...rows));
+  details.open = folds.get(key) ?? rows.length <= NET_OPEN_ROWS;
+  details.addEventListener("toggle", () => folds.set(key, details.open));
+  return details;
+}
+
+/** Where a job's connections went through the box's proxy, and what the proxy refused. */
+function networkBlock(jobId: string, net: NetworkView): HTMLElement {
+  const count = (n: number) => (n > 1 ? el("span", { class: "muted" }, ` ${w("net_count", { n })}`) : null);
+  const denied = net.denied.map((d) =>
+    el("li", { class: "denied" }, el("span", { class: "host" }, `${d.host}:${d.port}`), count(d.count), el("span", { class: "reason" }, ` — ${d.reason}`)),
+  );
+  const connections = net.connections.map((c) =>
+    el("li", { class: "allowed" }, el("span", { class: "host" }, `${c.host}:${c.port}`), el("span", { class: "muted" }, `  ↑ ${bytes(c.bytes_up)}  ↓ ${bytes(c.bytes_down)}`), count(c.count)),
+  );
+  return el(
+    "div",
+    { class: "network", "data-network": "" },
+    el("p", { class: "muted" }, w("job_network")),
+    denied.length > 0 ? fold(`net-denied-${jobId}`, [w("net_denied", { n: net.denied.reduce((sum, d) => sum + d.count, 0) })], denied, "denied") : null,
+    connections.length > 0 ? fold(`net-conn-${jobId}`, [w("net_connections", { n: net.connections.reduce((sum, c) => sum + c.count, 0) })], connections, "connections") : null,
+    net.partial ? el("p", { class: "note" }, w("net_partial")) : null,
+  );
+}
+
+/** The most processes listed per box (the rest are counted). */
+const BOX_PROCS_SHOWN = 50;
+
+function drawBoxes(s: State): void {
+  panel("boxes", [s.boxes, s.panels.sandbox?.box ?? null], (target) => {
+    if (s.boxes === null) {
+      target.append(el("p", { class: "note" }, w("not_available")));
+      return;
+    }
+    if (s.boxes.length === 0) {
+      target.append(el("p", { class: "note", "data-empty": "" }, w(s.panels.sandbox?.box === false ? "boxes_off" : "boxes_none")));
+      return;
+    }
+    for (const box of s.boxes) {
+      const shown = box.processes.slice(0, BOX_PROCS_SHOWN);
+      const cache = box.cache_home
+        ? el(
+            "dd",
+            {},
+            el("code", {}, box.cache_home),
+            " ",
+            el("span", { class: "muted", "data-cache-size": "" }, box.cache ? `${box.cache.capped ? "≥ " : ""}${bytes(box.cache.bytes)}` : w("box_cache_measuring")),
+          )
+        : el("dd", {}, w("box_cache_none"));
+      target.append(
+        el(
+          "article",
+          { class: "card box", "data-id": box.id },
+          el(
+            "div",
+            { class: "row" },
+            el("strong", {}, box.workspace_name ?? box.workspace),
+            el("span", { class: "muted" }, box.id),
+            el("span", { class: "spacer" }),
+            button(w("box_reset"), `reset-${box.id}`, () => void act(`/api/boxes/${encodeURIComponent(box.id)}/reset`), "danger"),
+          ),
+          box.workspace_name ? el("div", { class: "path" }, box.workspace) : null,
+          el(
+            "dl",
+            {},
+            el("dt", {}, w("box_since")),
+            el("dd", {}, when(box.started_at)),
+            el("dt", {}, w("box_last_used")),
+            el("dd", {}, when(box.last_used_at)),
+            el("dt", {}, w("box_tmp")),
+            el("dd", { "data-tmp": "" }, box.tmp_bytes === null ? "?" : bytes(box.tmp_bytes)),
+            el("dt", {}, w("box_cache")),
+            cache,
+          ),
+          el("p", { class: "muted" }, w("box_processes", { n: box.processes.length })),
+          shown.length === 0
+            ? el("p", { class: "note" }, w("box_no_processes"))
+            : el(
+                "table",
+                { class: "procs" },
+                el("thead", {}, el("tr", {}, el("th", { scope: "col" }, w("box_pid")), el("th", { scope: "col" }, w("box_job")), el("th", { scope: "col" }, w("box_command")))),
+                el(
+                  "tbody",
+                  {},
+                  ...shown.map((proc) => el("tr", { "data-pid": String(proc.pid) }, el("td", {}, String(proc.pid)), el("td", {}, proc.job ?? "-"), el("td", { class: "mono" }, proc.command))),
+                ),
+              ),
+          box.processes.length > shown.length ? el("p", { class: "note" }, w("box_more", { n: box.processes.length - shown.length })) : null,
+        ),
+      );
+    }
+    target.append(el("p", { class: "note" }, w("box_reset_note")));
+  });
 }
 
 function feedDetail(record: AuditRecord): string {
@@ -487,6 +612,7 @@ function render(next: State): void {
   drawWorkspaces(next);
   drawApprovals(next);
   drawJobs(next);
+  drawBoxes(next);
   drawSetup(next);
   drawSandbox(next);
   if (optionalChanged) void loadOptional();
