@@ -3,63 +3,16 @@
  * cache home, and Reset. Built from the server's box table without creating it: a
  * server whose commands never started a box has none, and the page says so.
  */
-import { lstat, opendir } from "node:fs/promises";
 import { realpathSync } from "node:fs";
-import { join } from "node:path";
 import type { AuditLog } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
 import type { ResourceBag } from "../core/resources.js";
 import { BOXES, type Boxes } from "../sandbox/box/boxes.js";
+import { folderSize, type FolderSize } from "../sandbox/box/cacheSize.js";
 import type { BoxesProvider, BoxView } from "./sources.js";
 
-/** The most entries one measurement of a cache home walks; past it the size reads "at least". */
-export const CACHE_WALK_LIMIT = 50_000;
 /** How long a measured size is shown before it is measured again (only while a page asks). */
 const CACHE_MEASURE_EVERY_MS = 30_000;
-
-export interface FolderSize {
-  bytes: number;
-  entries: number;
-  /** The walk stopped at the limit: the folder holds at least this much. */
-  capped: boolean;
-}
-
-/**
- * A folder's size on disk (allocated blocks, so a sparse file counts what it uses), walking
- * at most `limit` entries, never following a symbolic link. The box can write this folder
- * while it is walked: anything that changes or disappears meanwhile is skipped.
- */
-export async function folderSize(root: string, limit = CACHE_WALK_LIMIT): Promise<FolderSize> {
-  let bytes = 0;
-  let entries = 0;
-  const pending = [root];
-  while (pending.length > 0) {
-    const folder = pending.pop()!;
-    let dir;
-    try {
-      dir = await opendir(folder, { bufferSize: 256 });
-    } catch {
-      continue;
-    }
-    try {
-      for await (const entry of dir) {
-        if (entries >= limit) return { bytes, entries, capped: true };
-        entries++;
-        const path = join(folder, entry.name);
-        try {
-          const stat = await lstat(path);
-          bytes += typeof stat.blocks === "number" ? stat.blocks * 512 : stat.size;
-          if (stat.isDirectory()) pending.push(path);
-        } catch {
-          // gone meanwhile
-        }
-      }
-    } catch {
-      // the folder went away while it was read
-    }
-  }
-  return { bytes, entries, capped: false };
-}
 
 /** Sizes of cache homes, measured in the background and kept a while (a page asks every second). */
 class CacheSizes {

@@ -9,7 +9,7 @@ import type { ResourceBag } from "../core/resources.js";
 import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
-import type { EgressReport } from "../sandbox/box/boxes.js";
+import { LEDGER_PER_JOB, type EgressReport } from "../sandbox/box/boxes.js";
 import type { DashboardSources, JobSummary, NetworkView } from "./sources.js";
 
 export interface CoreParts {
@@ -189,11 +189,6 @@ function summarize(job: Job): JobSummary {
   };
 }
 
-/**
- * How many records the proxy keeps per job (LEDGER_PER_JOB in src/sandbox/box/boxes.ts, not
- * exported): a list that long may have lost its oldest records, so the sums say "at least".
- */
-const LEDGER_KEEPS = 200;
 
 /** The proxy's records of one job, summed per host and port (refusals per host, port and reason), newest first. */
 export function networkView(report: EgressReport | undefined): NetworkView | null {
@@ -220,7 +215,8 @@ export function networkView(report: EgressReport | undefined): NetworkView | nul
   return {
     connections: newest(connections.values()),
     denied: newest(denied.values()),
-    partial: report.connections.length >= LEDGER_KEEPS || report.denied.length >= LEDGER_KEEPS,
+    // The proxy keeps LEDGER_PER_JOB records per job: a list that long may have lost its oldest, so the sums say "at least".
+    partial: report.connections.length >= LEDGER_PER_JOB || report.denied.length >= LEDGER_PER_JOB,
   };
 }
 

@@ -58,6 +58,8 @@ export interface BoxLaunch {
   onGone?(): void;
   /** Where the job's connections went through the egress proxy, and what was refused. */
   egress?(): EgressReport | undefined;
+  /** The job is forgotten: its records can go. */
+  onForget?(): void;
 }
 
 /** After the group is gone, an escaped process may still hold the pipes open; do not wait for it longer than this. */
@@ -101,6 +103,7 @@ export class Job {
   background: Proc[] = [];
   /** Box jobs: the connections and refusals of the egress proxy for this job. */
   readonly egress: () => EgressReport | undefined;
+  private readonly onForget: (() => void) | undefined;
   private readonly timeout: NodeJS.Timeout;
   private readonly graceMs: number;
 
@@ -116,6 +119,7 @@ export class Job {
 
     this.box = options.box ? { id: options.box.id, startedAt: options.box.startedAt } : null;
     this.egress = options.box?.egress ?? (() => undefined);
+    this.onForget = options.box?.onForget;
     if (options.box) {
       this.pgid = null;
       this.watch = null;
@@ -379,6 +383,12 @@ export class Job {
   /** Processes of this job still alive in its box (the shell's own, or what it left in the background). */
   get hasProcesses(): boolean {
     return this.boxCommand !== null && !this.boxCommand.gone && (this.running || this.background.length > 0);
+  }
+
+  /** The job table forgets this job: its log files and its proxy records go. */
+  dispose(): void {
+    this.log.dispose();
+    this.onForget?.();
   }
 
   /** Last resort when the server process itself exits: no waiting is possible. */

@@ -135,7 +135,7 @@ export class JobManager implements Closable {
 
   private forget(job: Job): void {
     this.jobs.delete(job.id);
-    job.log.dispose();
+    job.dispose();
   }
 
   private ensureFolder(): string {
@@ -156,7 +156,7 @@ export class JobManager implements Closable {
     process.off("exit", this.onProcessExit);
     const jobs = [...this.jobs.values()];
     await Promise.allSettled(jobs.map((job) => job.kill("killed", this.limits.shutdownGraceMs)));
-    for (const job of jobs) job.log.dispose();
+    for (const job of jobs) job.dispose();
     this.jobs.clear();
     this.removeFolder();
   }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { realpathSync, rmSync } from "node:fs";
-import { cacheFolder, type BoxSummary } from "../../sandbox/box/boxes.js";
-import { askServer } from "../../sandbox/box/ownerRequests.js";
+import { cacheFolder } from "../../sandbox/box/boxes.js";
+import { askServer, type BoxStatus } from "../../sandbox/box/ownerRequests.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from "../../sandbox/types.js";
 import { sandboxStatus } from "../../sandbox/status.js";
@@ -61,7 +61,7 @@ export function register(program: Command): void {
 }
 
 /** The boxes part of `sandbox status`. */
-function boxLines(boxes: BoxSummary[] | null, serverRunning: boolean): string[] {
+function boxLines(boxes: BoxStatus[] | null, serverRunning: boolean): string[] {
   if (!serverRunning) return [t("sandbox.box.noServer")];
   if (!boxes || boxes.length === 0) return [t("sandbox.box.none")];
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual, createHash } from "node:crypto";
 import { lookup } from "node:dns/promises";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { Closable, ResourceBag } from "../../core/resources.js";
@@ -37,7 +37,7 @@ async function resolveHost(host: string): Promise<string[]> {
 }
 
 /** The most connection records kept per job (the oldest go first). */
-const LEDGER_PER_JOB = 200;
+export const LEDGER_PER_JOB = 200;
 const IDLE_CHECK_MS = 30_000;
 
 export interface BoxRequest {
@@ -64,9 +64,6 @@ export interface BoxSummary {
   processes: Proc[];
   tmp_bytes: number | null;
   cache_home: string | null;
-  /** Bytes in the cache home (a lower bound when `cache_bytes_partial`: the walk stops after 50,000 entries). */
-  cache_bytes: number | null;
-  cache_bytes_partial?: boolean;
 }
 
 /**
@@ -229,7 +226,6 @@ export class Boxes implements Closable {
         processes: procs,
         tmp_bytes,
         cache_home: box.options.cacheHome,
-        ...folderSize(box.options.cacheHome),
       });
     }
     return out;
@@ -310,36 +306,6 @@ function mountSignature(request: BoxRequest): Signature {
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
   return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "chatgpt-codex");
-}
-
-/** Bytes under a folder, walked without following links; stops after `limit` entries (then partial). */
-export function folderSize(folder: string | null, limit = 50_000): { cache_bytes: number | null; cache_bytes_partial?: boolean } {
-  if (!folder) return { cache_bytes: null };
-  let bytes = 0;
-  let seen = 0;
-  const stack = [folder];
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (++seen > limit) return { cache_bytes: bytes, cache_bytes_partial: true };
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) stack.push(path);
-      else if (entry.isFile()) {
-        try {
-          bytes += lstatSync(path).size;
-        } catch {
-          // gone meanwhile
-        }
-      }
-    }
-  }
-  return { cache_bytes: bytes };
 }
 
 /** Where a workspace's box home lives (one folder per workspace, named by a hash of its path). */

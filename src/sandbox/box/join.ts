@@ -52,6 +52,7 @@ export async function joinBox(ctx: ActionContext, input: { workspace: string; pl
       start: (request) => box.spawn(request),
       onGone: () => table.revoke(jobId),
       egress: () => table.report(jobId),
+      onForget: () => table.forgetReport(jobId),
     }),
     abandon: (jobId) => table.revoke(jobId),
   };

@@ -5,6 +5,7 @@ import type { Closable, ResourceBag } from "../../core/resources.js";
 import { writeFileAtomicSync } from "../../fs/atomic.js";
 import { runningServer } from "../../server/instanceLock.js";
 import { boxes, type BoxSummary } from "./boxes.js";
+import { folderSize } from "./cacheSize.js";
 
 /**
  * How the owner's CLI (`sandbox status`, `sandbox reset`) reaches the boxes of the
@@ -14,7 +15,9 @@ import { boxes, type BoxSummary } from "./boxes.js";
  */
 
 export type OwnerRequest = { action: "status" } | { action: "reset"; workspace?: string; caches?: boolean };
-export type OwnerAnswer = { boxes: BoxSummary[] } | { ended: string[] } | { error: string };
+/** A box as `sandbox status` shows it: with the size of its tool caches (a lower bound when `cache_bytes_partial`). */
+export type BoxStatus = BoxSummary & { cache_bytes: number | null; cache_bytes_partial?: boolean };
+export type OwnerAnswer = { boxes: BoxStatus[] } | { ended: string[] } | { error: string };
 
 const REQUEST = /^[a-f0-9]{24}\.req\.json$/;
 const STALE_MS = 60_000;
@@ -84,7 +87,18 @@ class OwnerRequests implements Closable {
   private async answer(request: OwnerRequest): Promise<OwnerAnswer> {
     const table = boxes(this.resources, this.idleMinutes);
     try {
-      if (request?.action === "status") return { boxes: await table.status() };
+      if (request?.action === "status") {
+        const boxes = await table.status();
+        return {
+          boxes: await Promise.all(
+            boxes.map(async (box) => {
+              if (!box.cache_home) return { ...box, cache_bytes: null };
+              const size = await folderSize(box.cache_home);
+              return { ...box, cache_bytes: size.bytes, ...(size.capped ? { cache_bytes_partial: true } : {}) };
+            }),
+          ),
+        };
+      }
       if (request?.action === "reset") return { ended: await table.reset(typeof request.workspace === "string" ? request.workspace : undefined, request.caches === true) };
       return { error: "unknown request" };
     } catch (error) {
