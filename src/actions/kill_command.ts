@@ -7,7 +7,7 @@ import { defineAction } from "./define.js";
 export default defineAction({
   name: "kill_command",
   summary:
-    "Stop a command started by exec_command (job_id) and every process it started, background ones included (also those it left running after it ended, e.g. a server started with &): SIGTERM, then SIGKILL after a short grace. Returns its last output and highlights; status killed, or its final status if it had ended.",
+    "Stop a command (job_id) and every process it started, also those it left running after it ended (a server started with &): SIGTERM, then SIGKILL after a short grace. Returns its last output and highlights; status killed, or its final status if it had ended.",
   readOnly: false,
   consequential: false,
   destructive: false,

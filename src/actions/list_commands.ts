@@ -11,7 +11,7 @@ const LISTED = 50;
 export default defineAction({
   name: "list_commands",
   summary:
-    "List the commands started by exec_command: running ones first, then finished ones that left processes running (background), then the most recently finished (at most 50), with job_id, command, status, start time and exit code. Use it to find a job_id again, or to see what holds the running-command slots or still runs in the background.",
+    "List the commands started by exec_command: running first, then finished ones that left processes running (background), then the most recently finished (at most 50), with job_id, command, status, start time and exit code. Use it to find a job_id again or see what still runs.",
   readOnly: true,
   consequential: false,
   destructive: false,

@@ -76,8 +76,10 @@ export function commitPlan(root: string, changes: readonly PlannedFile[]): void 
 /**
  * Undo a folder this commit made: through a confined handle of its parent (a
  * folder swapped for a link meanwhile is not followed). One already gone or
- * moved by whoever changed the tree is not a failure of the undo; one that is
- * not empty (someone wrote into it) is.
+ * moved by whoever changed the tree is not a failure of the undo, and neither is
+ * one that is not empty: someone else wrote into it (or put their own folder in its
+ * place), so what it holds is theirs, and it stays — this commit's own files were
+ * already put back.
  */
 function removeMadeFolder(root: string, real: string): void {
   const parts = relative(root, real).split(sep);
@@ -93,7 +95,7 @@ function removeMadeFolder(root: string, real: string): void {
     rmdirSync(dir.entry(name));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    if (code !== "ENOENT" && code !== "ENOTDIR" && code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
   } finally {
     dir.close();
   }

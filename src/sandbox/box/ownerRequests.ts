@@ -49,6 +49,7 @@ class OwnerRequests implements Closable {
     try {
       this.watcher = watch(this.folder, () => void this.scan());
       this.watcher.on("error", () => undefined);
+      this.watcher.unref(); // never what keeps a process alive (a serve whose port was taken must exit)
     } catch {
       this.watcher = null; // the interval still finds requests
     }
