@@ -27,7 +27,7 @@ export const JobOutput = z.object({
   stdout: z
     .string()
     .describe(
-      "Standard output not read before (all of it with from_start), colour codes removed, progress-bar rewrites collapsed. A long part in the middle is left out with a marker naming the line numbers to read. Empty in a start_line/end_line/pattern read: see output.",
+      "Standard output not read before (all of it with from_start), colour codes removed, progress-bar rewrites collapsed. A line without its newline yet (a prompt) is shown as it is; a later answer shows only what was added to it, so each prompt appears once. A long part in the middle is left out with a marker naming the line numbers to read. Empty in a start_line/end_line/pattern read: see output.",
     ),
   stderr: z.string().describe("Standard error, the same way as stdout."),
   truncated: z
@@ -199,12 +199,15 @@ export function viewJob(job: Job, options: { fromStart?: boolean; budget?: numbe
   const log = job.log;
   const from = options.fromStart ? 1 : seenThrough + 1;
   const to = log.lines;
-  const partials = log.partials();
+  // What an earlier answer showed of a line while it was being written (a prompt) is not shown again.
+  const unseen = options.fromStart ? (line: LogLine) => line : (line: LogLine) => unshownPart(log, line);
+  const partials = log.partials().map(unseen).filter((line) => line.text.length > 0);
 
   // One forward pass measures both streams (up to the whole budget each) and keeps their heads.
   const seen: Record<Stream, { lines: LogLine[]; cost: number }> = { stdout: { lines: [], cost: 0 }, stderr: { lines: [], cost: 0 } };
   const full = (stream: Stream) => seen[stream].cost > budget;
-  log.read(from, to, (line) => {
+  log.read(from, to, (raw) => {
+    const line = unseen(raw);
     const entry = seen[line.stream];
     if (entry.cost <= budget) {
       entry.lines.push(line);
@@ -218,12 +221,14 @@ export function viewJob(job: Job, options: { fromStart?: boolean; budget?: numbe
   }
   const [outBudget, errBudget] = shareBudget(seen.stdout.cost, seen.stderr.cost, budget);
   const parts: Record<Stream, StreamPart> = {
-    stdout: cutStream(job, "stdout", seen.stdout, outBudget, from, to, partials),
-    stderr: cutStream(job, "stderr", seen.stderr, errBudget, from, to, partials),
+    stdout: cutStream(job, "stdout", seen.stdout, outBudget, from, to, partials, unseen),
+    stderr: cutStream(job, "stderr", seen.stderr, errBudget, from, to, partials, unseen),
   };
   const newFailures = log.highlights.countAfter(seenThrough);
   job.cursor = to;
   log.highlights.mark(to);
+  log.markShown();
+  log.forgetShown(to);
 
   const dropped = log.dropped && log.dropped.to >= from ? log.dropped : null;
   const truncated = parts.stdout.gap !== null || parts.stderr.gap !== null || dropped !== null;
@@ -245,6 +250,12 @@ export function viewJob(job: Job, options: { fromStart?: boolean; budget?: numbe
   return result;
 }
 
+/** The line without the start an earlier answer showed while it was being written. */
+function unshownPart(log: Job["log"], line: LogLine): LogLine {
+  const shown = line.partial ? log.shownPending(line.stream) : log.shownPrefix(line.line);
+  return shown > 0 ? { ...line, text: line.text.slice(shown) } : line;
+}
+
 function cutStream(
   job: Job,
   stream: Stream,
@@ -253,6 +264,7 @@ function cutStream(
   from: number,
   to: number,
   partials: LogLine[],
+  unseen: (line: LogLine) => LogLine,
 ): StreamPart {
   if (seen.cost <= budget) return { head: seen.lines, tail: [], gap: null };
   // Head: the first lines within its share (a single huge line is cut to fit).
@@ -280,8 +292,9 @@ function cutStream(
     tailUsed += Math.min(cost, tailBudget);
   }
   const headEnd = head.at(-1)?.line ?? from - 1;
-  job.log.readBackward(headEnd + 1, to, (line) => {
-    if (line.stream !== stream) return false;
+  job.log.readBackward(headEnd + 1, to, (raw) => {
+    if (raw.stream !== stream) return false;
+    const line = unseen(raw);
     const cost = lineCost(line);
     if (tailUsed + cost > tailBudget) {
       if (tail.length === 0) tail.unshift(cutLine(line, tailBudget, true));

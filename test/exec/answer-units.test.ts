@@ -1,11 +1,15 @@
 /**
  * Issue 21, round 2, on the pieces: which highlights an answer shows after
  * earlier reads (ordered by line, earlier ones marked old, later ones first
- * in line for the places).
+ * in line for the places), and what the log remembers of a line shown while
+ * it was being written (so a prompt is shown once).
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { test } from "node:test";
 import { HighlightCollector, MAX_HIGHLIGHTS } from "../../src/exec/highlights.js";
+import { MAX_LINE_CHARS, OutputLog } from "../../src/exec/outputLog.js";
+import { tempDir } from "../helpers.js";
 
 function ordered(list: { line: number }[]): boolean {
   return list.every((item, i) => i === 0 || item.line > list[i - 1]!.line);
@@ -78,4 +82,48 @@ test("lines printed since the last read get the places first; all in line order"
   );
   assert.equal(collector.count, 200);
   assert.equal(collector.countAfter(30), 170);
+});
+
+test("the log: a line shown while being written is remembered, and only until a rewrite", () => {
+  const log = new OutputLog(join(tempDir(), "job"));
+  log.push("stdout", "Welcome\n> ");
+  log.push("stderr", ">>> ");
+  log.markShown();
+  assert.equal(log.shownPending("stdout"), 2);
+  assert.equal(log.shownPending("stderr"), 4);
+  // The prompt's line completes: its shown start is known for its number.
+  log.push("stdout", "'c'\n> ");
+  assert.equal(log.shownPrefix(2), 2);
+  assert.equal(log.shownPending("stdout"), 0, "the new prompt has not been shown");
+  // The other stream's prompt grows without a newline: what was shown stays shown.
+  log.push("stderr", ">>> ");
+  assert.equal(log.shownPending("stderr"), 4);
+  assert.deepEqual(
+    log.partials().map((line) => line.text),
+    ["> ", ">>> >>> "],
+  );
+  // A carriage return rewrites the line: nothing of the new text was shown.
+  log.push("stdout", "\rDownloading 50%");
+  assert.equal(log.shownPending("stdout"), 0);
+  log.markShown();
+  log.push("stdout", "\rDownloading 100%\n");
+  assert.equal(log.shownPrefix(3), 0, "a rewritten line is shown whole");
+  // The stream ends without a newline: the shown start is kept for that last line too.
+  log.markShown();
+  log.end("stderr");
+  assert.equal(log.shownPrefix(4), 8);
+  log.forgetShown(4);
+  assert.equal(log.shownPrefix(2), 0);
+  assert.equal(log.shownPrefix(4), 0);
+  log.dispose();
+});
+
+test("the log: a shown line longer than a line's limit keeps its shown start across the split", () => {
+  const log = new OutputLog(join(tempDir(), "job"));
+  log.push("stdout", "x".repeat(MAX_LINE_CHARS - 10));
+  log.markShown();
+  log.push("stdout", "y".repeat(30));
+  assert.equal(log.shownPrefix(1), MAX_LINE_CHARS - 10);
+  assert.equal(log.shownPending("stdout"), 0);
+  log.dispose();
 });
