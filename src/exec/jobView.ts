@@ -44,7 +44,7 @@ export const JobOutput = z.object({
         stream: z.enum(["stdout", "stderr"]),
         text: z.string().describe("The line (cut at 300 characters)."),
         old: z
-          .literal(true)
+          .boolean()
           .optional()
           .describe("true: printed before the previous answer for this job, which already covered it; it may be from an earlier run (a watcher's test run that failed, then passed) and not the current state. Absent on lines printed since."),
       }),
