@@ -53,25 +53,82 @@ export function looksLikeFailure(text: string): boolean {
   return FAILURE.some((pattern) => pattern.test(cleaned));
 }
 
-/** Collects highlights as lines arrive: the first 14 and the last 6, and how many there were in all. */
+/** A highlight as an answer shows it: `old` when an earlier answer already covered its line. */
+export interface ShownHighlight extends Highlight {
+  old?: true;
+}
+
+/**
+ * Collects highlights as lines arrive: the first 14 and the last 20 of the
+ * whole output, the first 14 since the last read (`mark`), and how many
+ * there were in all and since that read.
+ */
 export class HighlightCollector {
   private readonly first: Highlight[] = [];
   private last: Highlight[] = [];
+  private sinceMark: Highlight[] = [];
+  /** Lines up to this one were covered by a read; -1 before any mark. */
+  private markLine = -1;
+  private countAtMark = 0;
   count = 0;
 
   consider(line: number, stream: Highlight["stream"], text: string): void {
     if (!looksLikeFailure(text)) return;
     this.count++;
     const item = { line, stream, text: text.length > HIGHLIGHT_TEXT_CHARS ? `${text.slice(0, HIGHLIGHT_TEXT_CHARS - 1)}…` : text };
-    if (this.first.length < FIRST_KEPT) {
-      this.first.push(item);
-      return;
-    }
+    if (this.first.length < FIRST_KEPT) this.first.push(item);
+    if (this.sinceMark.length < FIRST_KEPT) this.sinceMark.push(item);
     this.last.push(item);
-    if (this.last.length > LAST_KEPT) this.last = this.last.slice(-LAST_KEPT);
+    if (this.last.length > MAX_HIGHLIGHTS * 2) this.last = this.last.slice(-MAX_HIGHLIGHTS);
   }
 
-  list(): Highlight[] {
-    return [...this.first, ...this.last];
+  /** A read covered the output up to `line` (every line considered so far): what comes later is new. */
+  mark(line: number): void {
+    if (line === this.markLine) return;
+    this.markLine = line;
+    this.sinceMark = [];
+    this.countAtMark = this.count;
   }
+
+  /** Highlights on lines after `seenThrough`, counted (undefined when that is not the last mark, so not known). */
+  countAfter(seenThrough: number): number | undefined {
+    if (seenThrough <= 0) return this.count;
+    return seenThrough === this.markLine ? this.count - this.countAtMark : undefined;
+  }
+
+  /** The first 14 and the last 6, in output order (what an answer shows when nothing was read before). */
+  list(): Highlight[] {
+    return this.select(0);
+  }
+
+  /**
+   * At most 20, ordered by line. Lines after `seenThrough` (not in an earlier
+   * answer) get the places first: all of them, or their first 14 and last 6.
+   * Places left go to the earlier lines (their first and last ones), each
+   * marked `old: true`.
+   */
+  select(seenThrough: number): ShownHighlight[] {
+    const known = new Map<number, Highlight>();
+    const sources = seenThrough > 0 && seenThrough === this.markLine ? [this.first, this.sinceMark, this.last] : [this.first, this.last];
+    for (const source of sources) for (const item of source) known.set(item.line, item);
+    const all = [...known.values()].sort((a, b) => a.line - b.line);
+    const fresh = ends(
+      all.filter((item) => item.line > seenThrough),
+      MAX_HIGHLIGHTS,
+    );
+    const room = MAX_HIGHLIGHTS - fresh.length;
+    const old = ends(
+      all.filter((item) => item.line <= seenThrough),
+      room,
+    ).map((item): ShownHighlight => ({ ...item, old: true }));
+    return [...old, ...fresh];
+  }
+}
+
+/** At most `room` items: all, or the first ones and the last ones (about 70/30, as 14 and 6 of 20). */
+function ends<T>(items: T[], room: number): T[] {
+  if (items.length <= room) return items;
+  if (room <= 0) return [];
+  const tail = Math.floor((room * LAST_KEPT) / MAX_HIGHLIGHTS);
+  return [...items.slice(0, room - tail), ...items.slice(items.length - tail)];
 }

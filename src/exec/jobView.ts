@@ -27,7 +27,7 @@ export const JobOutput = z.object({
   stdout: z
     .string()
     .describe(
-      "Standard output not read before (all of it with from_start), colour codes removed, progress-bar rewrites collapsed. A long part in the middle is left out with a marker naming the line numbers to read. Empty in a start_line/end_line/pattern read: see output.",
+      "Standard output not read before (all of it with from_start), colour codes removed, progress-bar rewrites collapsed. A line without its newline yet (a prompt) is shown as it is; a later answer shows only what was added to it, so each prompt appears once. A long part in the middle is left out with a marker naming the line numbers to read. Empty in a start_line/end_line/pattern read: see output.",
     ),
   stderr: z.string().describe("Standard error, the same way as stdout."),
   truncated: z
@@ -43,12 +43,16 @@ export const JobOutput = z.object({
         line: answerInt(1).describe("Line number in the whole output."),
         stream: z.enum(["stdout", "stderr"]),
         text: z.string().describe("The line (cut at 300 characters)."),
+        old: z
+          .boolean()
+          .optional()
+          .describe("true: printed before the previous answer for this job, which already covered it; it may be from an earlier run (a watcher's test run that failed, then passed) and not the current state. Absent on lines printed since."),
       }),
     )
     .describe(
-      "Up to 20 lines from anywhere in the output that look like failures (not ok, FAIL, Error:, Traceback, npm ERR! …), in output order, also from parts this answer leaves out. On a failure look here first, then read around a line with command_output start_line/end_line or pattern.",
+      "Up to 20 lines from anywhere in the output that look like failures (not ok, FAIL, Error:, Traceback, npm ERR! …), ordered by line, also from parts this answer leaves out. Lines printed since the previous answer get the places first; earlier ones fill the rest and carry old: true. On a failure look here first, then read around a line with command_output start_line/end_line or pattern.",
     ),
-  highlights_total: answerInt(0).describe("How many lines looked like failures in all (highlights shows the first 14 and the last 6 when there are more)."),
+  highlights_total: answerInt(0).describe("How many lines looked like failures in all. Beyond 20, highlights shows the first 14 and the last 6 (of the lines printed since the previous answer, when those alone are more than 20)."),
   output: z
     .string()
     .optional()
@@ -97,8 +101,9 @@ const HINT_LINES = 60;
 
 type Base = Omit<JobOutput, "stdout" | "stderr" | "truncated" | "has_more_output">;
 
-function base(job: Job): { view: Base; highlightCost: number } {
-  const highlights = job.log.highlights.list();
+/** The answer's fields besides output; highlights on lines up to `seenThrough` (covered by an earlier answer) are marked old. */
+function base(job: Job, seenThrough = job.cursor): { view: Base; highlightCost: number } {
+  const highlights = job.log.highlights.select(seenThrough);
   const view: Base = {
     status: job.status,
     job_id: job.id,
@@ -188,17 +193,21 @@ interface StreamPart {
  * moves to the end.
  */
 export function viewJob(job: Job, options: { fromStart?: boolean; budget?: number } = {}): JobOutput {
-  const { view, highlightCost } = base(job);
+  const seenThrough = job.cursor;
+  const { view, highlightCost } = base(job, seenThrough);
   const budget = Math.max(MIN_OUTPUT_CHARS / 2, (options.budget ?? DEFAULT_OUTPUT_CHARS) - highlightCost);
   const log = job.log;
-  const from = options.fromStart ? 1 : job.cursor + 1;
+  const from = options.fromStart ? 1 : seenThrough + 1;
   const to = log.lines;
-  const partials = log.partials();
+  // What an earlier answer showed of a line while it was being written (a prompt) is not shown again.
+  const unseen = options.fromStart ? (line: LogLine) => line : (line: LogLine) => unshownPart(log, line);
+  const partials = log.partials().map(unseen).filter((line) => line.text.length > 0);
 
   // One forward pass measures both streams (up to the whole budget each) and keeps their heads.
   const seen: Record<Stream, { lines: LogLine[]; cost: number }> = { stdout: { lines: [], cost: 0 }, stderr: { lines: [], cost: 0 } };
   const full = (stream: Stream) => seen[stream].cost > budget;
-  log.read(from, to, (line) => {
+  log.read(from, to, (raw) => {
+    const line = unseen(raw);
     const entry = seen[line.stream];
     if (entry.cost <= budget) {
       entry.lines.push(line);
@@ -212,10 +221,14 @@ export function viewJob(job: Job, options: { fromStart?: boolean; budget?: numbe
   }
   const [outBudget, errBudget] = shareBudget(seen.stdout.cost, seen.stderr.cost, budget);
   const parts: Record<Stream, StreamPart> = {
-    stdout: cutStream(job, "stdout", seen.stdout, outBudget, from, to, partials),
-    stderr: cutStream(job, "stderr", seen.stderr, errBudget, from, to, partials),
+    stdout: cutStream(job, "stdout", seen.stdout, outBudget, from, to, partials, unseen),
+    stderr: cutStream(job, "stderr", seen.stderr, errBudget, from, to, partials, unseen),
   };
+  const newFailures = log.highlights.countAfter(seenThrough);
   job.cursor = to;
+  log.highlights.mark(to);
+  log.markShown();
+  log.forgetShown(to);
 
   const dropped = log.dropped && log.dropped.to >= from ? log.dropped : null;
   const truncated = parts.stdout.gap !== null || parts.stderr.gap !== null || dropped !== null;
@@ -228,8 +241,19 @@ export function viewJob(job: Job, options: { fromStart?: boolean; budget?: numbe
   };
   const gaps = [parts.stdout.gap, parts.stderr.gap].filter((gap) => gap !== null);
   const message = nextStep(job, result, gaps.length > 0 ? { from: Math.min(...gaps.map((g) => g.from)), to: Math.max(...gaps.map((g) => g.to)) } : null);
-  if (message) result.message = message;
+  const printedSince = to - seenThrough + partials.length;
+  const onlyOld = newFailures === 0 && printedSince > 0 && view.highlights.length > 0 && !options.fromStart;
+  const note = onlyOld
+    ? `No line printed since the previous answer looks like a failure; the highlights marked old are from earlier output (lines up to ${seenThrough}) and may no longer apply.`
+    : undefined;
+  if (message || note) result.message = [note, message].filter(Boolean).join(" ");
   return result;
+}
+
+/** The line without the start an earlier answer showed while it was being written. */
+function unshownPart(log: Job["log"], line: LogLine): LogLine {
+  const shown = line.partial ? log.shownPending(line.stream) : log.shownPrefix(line.line);
+  return shown > 0 ? { ...line, text: line.text.slice(shown) } : line;
 }
 
 function cutStream(
@@ -240,6 +264,7 @@ function cutStream(
   from: number,
   to: number,
   partials: LogLine[],
+  unseen: (line: LogLine) => LogLine,
 ): StreamPart {
   if (seen.cost <= budget) return { head: seen.lines, tail: [], gap: null };
   // Head: the first lines within its share (a single huge line is cut to fit).
@@ -267,8 +292,9 @@ function cutStream(
     tailUsed += Math.min(cost, tailBudget);
   }
   const headEnd = head.at(-1)?.line ?? from - 1;
-  job.log.readBackward(headEnd + 1, to, (line) => {
-    if (line.stream !== stream) return false;
+  job.log.readBackward(headEnd + 1, to, (raw) => {
+    if (raw.stream !== stream) return false;
+    const line = unseen(raw);
     const cost = lineCost(line);
     if (tailUsed + cost > tailBudget) {
       if (tail.length === 0) tail.unshift(cutLine(line, tailBudget, true));

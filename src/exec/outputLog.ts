@@ -9,7 +9,10 @@ import { HighlightCollector } from "./highlights.js";
  *   (and gets the next number) when its newline arrives, so lines of both
  *   streams interleave in the order they were completed. Each line keeps its
  *   stream. A line still being written (a prompt, a progress bar) is shown as
- *   a provisional last line and numbered once it is complete.
+ *   a provisional last line and numbered once it is complete. A default read
+ *   that showed such a line marks it (`markShown`); the part already shown
+ *   is then known for the line (`shownPrefix`), so the next read shows only
+ *   the rest: a prompt is shown once. A `\r` rewrite forgets the mark.
  * - `\r` rewrites collapse: the text after the last carriage return of a line
  *   replaces what was before (progress bars keep their last state); `\r\n`
  *   is a plain line end.
@@ -68,6 +71,8 @@ interface StreamState {
   pending: string;
   /** A carriage return was seen: the next text rewrites the line. */
   rewrite: boolean;
+  /** Characters at the start of `pending` a read has already shown. */
+  shown: number;
 }
 
 export class OutputLog {
@@ -87,9 +92,11 @@ export class OutputLog {
   totalBytes = 0;
   readonly highlights = new HighlightCollector();
   private readonly streams: Record<Stream, StreamState> = {
-    stdout: { pending: "", rewrite: false },
-    stderr: { pending: "", rewrite: false },
+    stdout: { pending: "", rewrite: false, shown: 0 },
+    stderr: { pending: "", rewrite: false, shown: 0 },
   };
+  /** Complete lines whose start a read showed while they were being written: line → characters shown. */
+  private readonly shownPrefixes = new Map<number, number>();
   /** Last lines of a stream that ended without a newline (at most one per stream). */
   private readonly unterminated = new Set<number>();
   /** Bumped on every bit of output (for "wait until quiet"). */
@@ -124,20 +131,23 @@ export class OutputLog {
         if (state.rewrite) {
           state.pending = "";
           state.rewrite = false;
+          state.shown = 0;
         }
         state.pending += text.slice(at, end);
         while (state.pending.length > MAX_LINE_CHARS) {
           let cut = MAX_LINE_CHARS;
           if (isHighSurrogate(state.pending.charCodeAt(cut - 1))) cut--;
-          this.commit(stream, state.pending.slice(0, cut));
+          this.commit(stream, state.pending.slice(0, cut), Math.min(state.shown, cut));
           state.pending = state.pending.slice(cut);
+          state.shown = Math.max(0, state.shown - cut);
         }
       }
       if (!match) break;
       if (match[0] === "\n") {
-        this.commit(stream, state.pending);
+        this.commit(stream, state.pending, state.shown);
         state.pending = "";
         state.rewrite = false;
+        state.shown = 0;
       } else {
         state.rewrite = true;
       }
@@ -149,11 +159,32 @@ export class OutputLog {
   end(stream: Stream): void {
     const state = this.streams[stream];
     if (state.pending.length > 0) {
-      this.commit(stream, state.pending);
+      this.commit(stream, state.pending, state.shown);
       this.unterminated.add(this.committed);
     }
     state.pending = "";
     state.rewrite = false;
+    state.shown = 0;
+  }
+
+  /** A read showed the lines still being written, as they are now. */
+  markShown(): void {
+    for (const state of Object.values(this.streams)) state.shown = state.pending.length;
+  }
+
+  /** Characters at the start of complete line `line` shown while it was being written (0: none). */
+  shownPrefix(line: number): number {
+    return this.shownPrefixes.get(line) ?? 0;
+  }
+
+  /** Characters at the start of a line still being written that a read has shown. */
+  shownPending(stream: Stream): number {
+    return this.streams[stream].shown;
+  }
+
+  /** Forget what was shown of lines up to `line` (a read covered them). */
+  forgetShown(line: number): void {
+    for (const key of this.shownPrefixes.keys()) if (key <= line) this.shownPrefixes.delete(key);
   }
 
   /** Lines still being written, numbered after the complete ones. */
@@ -166,9 +197,10 @@ export class OutputLog {
     return out;
   }
 
-  private commit(stream: Stream, text: string): void {
+  private commit(stream: Stream, text: string, shown = 0): void {
     if (this.disposed) return;
     const line = ++this.committed;
+    if (shown > 0) this.shownPrefixes.set(line, shown);
     this.highlights.consider(line, stream, text);
     const record = `${stream === "stdout" ? "o" : "e"}${text}\n`;
     const bytes = Buffer.byteLength(record);
