@@ -8,6 +8,7 @@ import { request as httpRequest } from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { actionEffects } from "../src/actions/define.js";
 import { ACTIONS } from "../src/actions/registry.js";
 import { updateConfig } from "../src/config/store.js";
 import { LIMITS } from "../src/core/limits.js";
@@ -16,8 +17,9 @@ import { toOpenApiSchema } from "../src/server/openapi.js";
 import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";
 import { assertRefused, call, connect, okBody, type Json } from "./mcp-helpers.js";
 
-// restore_checkpoint deletes and overwrites files too (docs/checkpoints.md), so it is marked as well.
-const DESTRUCTIVE = new Set(["write_file", "apply_patch", "exec_command", "restore_checkpoint"]);
+// restore_checkpoint deletes and overwrites files too (docs/checkpoints.md), and write_stdin types
+// into a shell, which runs it as a command: both are marked as well (the actions the GPT asks about).
+const DESTRUCTIVE = new Set(["write_file", "apply_patch", "exec_command", "write_stdin", "restore_checkpoint"]);
 const INIT_BODY = {
   jsonrpc: "2.0",
   id: 1,
@@ -103,12 +105,13 @@ describe("MCP face: tools from the registry", () => {
       assert.equal(tool.description, action.summary, `${action.name}: description`);
       assert.deepEqual(tool.inputSchema, toOpenApiSchema(action.input, "input"), `${action.name}: input schema`);
       assert.equal(tool.inputSchema.type, "object");
-      assert.equal(tool.annotations?.readOnlyHint, action.readOnly, `${action.name}: readOnlyHint`);
-      assert.equal(tool.annotations?.destructiveHint, action.destructive, `${action.name}: destructiveHint follows the definition`);
+      const effects = actionEffects(action);
+      assert.equal(tool.annotations?.readOnlyHint, effects.readOnly, `${action.name}: readOnlyHint`);
+      assert.equal(tool.annotations?.destructiveHint, effects.destructive, `${action.name}: destructiveHint follows actionEffects`);
     }
   });
 
-  it("marks exactly write_file, apply_patch and exec_command destructive (contract §5)", async () => {
+  it("marks write_file, apply_patch and exec_command destructive (contract §5), and only the actions the GPT asks about", async () => {
     const { tools } = await client.listTools();
     for (const tool of tools) {
       assert.equal(tool.annotations?.destructiveHint === true, DESTRUCTIVE.has(tool.name), `${tool.name}: destructiveHint`);

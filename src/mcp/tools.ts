@@ -1,5 +1,5 @@
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { AnyAction } from "../actions/define.js";
+import type { CallToolResult, Tool, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { actionEffects, type AnyAction } from "../actions/define.js";
 import { redactToken } from "../access/token.js";
 import type { RunResult } from "../core/runAction.js";
 import { toOpenApiSchema } from "../server/openapi.js";
@@ -14,11 +14,22 @@ export function toolFor(action: AnyAction): Tool {
     name: action.name,
     description: action.summary,
     inputSchema: toOpenApiSchema(action.input, "input") as Tool["inputSchema"],
-    annotations: {
-      readOnlyHint: action.readOnly,
-      // MCP assumes "destructive" unless told otherwise, so the safe actions say false explicitly.
-      destructiveHint: action.destructive,
-    },
+    annotations: toolAnnotations(action),
+  };
+}
+
+/**
+ * The MCP hints, from the same actionEffects as `x-openai-isConsequential`.
+ * MCP assumes a tool is destructive and open-world unless told otherwise, so
+ * both are always stated; idempotentHint (default false) only where it is true.
+ */
+export function toolAnnotations(action: AnyAction): ToolAnnotations {
+  const effects = actionEffects(action);
+  return {
+    readOnlyHint: effects.readOnly,
+    destructiveHint: effects.destructive,
+    ...(effects.idempotent ? { idempotentHint: true } : {}),
+    openWorldHint: effects.openWorld,
   };
 }
 
