@@ -218,7 +218,7 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
     assert.equal(read.sha256, body.sha256);
   });
 
-  it("sends a tool result's body once: an 80 k read is about 80 k on the wire, not twice that", async () => {
+  it("an 80 k read: structuredContent and one text block with the same JSON, about twice the body on the wire and no more", async () => {
     const line = "0123456789abcdef ".repeat(5) + "\n";
     writeFileSync(join(s.workspace, "big.txt"), line.repeat(Math.floor(88_000 / line.length)));
     const reply = await rawMcp(s, {
@@ -227,11 +227,12 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
     });
     assert.equal(reply.status, 200);
     const result = reply.json?.result;
-    assert.equal(result.structuredContent, undefined);
     assert.equal(result.content.length, 1);
     const body = result.content[0].text as string;
+    assert.deepEqual(result.structuredContent, JSON.parse(body));
     assert.ok(body.length > 78_000, `the read carried the file (${body.length} chars)`);
-    assert.ok(reply.text.length < body.length * 1.3, `wire ${reply.text.length} chars for a ${body.length}-char body`);
+    assert.ok(!body.includes("\n"), "the text is compact JSON, on one line");
+    assert.ok(reply.text.length < body.length * 2.3, `wire ${reply.text.length} chars for a ${body.length}-char body`);
   });
 
   it("applies a patch in the Codex format", async () => {
