@@ -28,7 +28,9 @@ export function text(result: CallToolResult): string {
 export function okBody(result: CallToolResult): Json {
   assert.notEqual(result.isError, true, `tool failed: ${result.isError ? text(result) : ""}`);
   const parsed = JSON.parse(text(result)) as Json;
-  assert.equal(result.structuredContent, undefined, "the body is sent once, as text");
+  // Clients read one or the other, so both carry the whole answer: the same JSON.
+  assert.deepEqual(result.structuredContent, parsed, "structuredContent is the text's JSON");
+  assert.equal(result.content.length, 1, "one text block");
   return parsed;
 }
 

@@ -8,6 +8,7 @@ import { request as httpRequest } from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { actionEffects } from "../src/actions/define.js";
 import { ACTIONS } from "../src/actions/registry.js";
 import { updateConfig } from "../src/config/store.js";
 import { LIMITS } from "../src/core/limits.js";
@@ -16,8 +17,9 @@ import { toOpenApiSchema } from "../src/server/openapi.js";
 import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";
 import { assertRefused, call, connect, okBody, type Json } from "./mcp-helpers.js";
 
-// restore_checkpoint deletes and overwrites files too (docs/checkpoints.md), so it is marked as well.
-const DESTRUCTIVE = new Set(["write_file", "apply_patch", "exec_command", "restore_checkpoint"]);
+// restore_checkpoint deletes and overwrites files too (docs/checkpoints.md), and write_stdin types
+// into a shell, which runs it as a command: both are marked as well (the actions the GPT asks about).
+const DESTRUCTIVE = new Set(["write_file", "apply_patch", "exec_command", "write_stdin", "restore_checkpoint"]);
 const INIT_BODY = {
   jsonrpc: "2.0",
   id: 1,
@@ -103,12 +105,13 @@ describe("MCP face: tools from the registry", () => {
       assert.equal(tool.description, action.summary, `${action.name}: description`);
       assert.deepEqual(tool.inputSchema, toOpenApiSchema(action.input, "input"), `${action.name}: input schema`);
       assert.equal(tool.inputSchema.type, "object");
-      assert.equal(tool.annotations?.readOnlyHint, action.readOnly, `${action.name}: readOnlyHint`);
-      assert.equal(tool.annotations?.destructiveHint, action.destructive, `${action.name}: destructiveHint follows the definition`);
+      const effects = actionEffects(action);
+      assert.equal(tool.annotations?.readOnlyHint, effects.readOnly, `${action.name}: readOnlyHint`);
+      assert.equal(tool.annotations?.destructiveHint, effects.destructive, `${action.name}: destructiveHint follows actionEffects`);
     }
   });
 
-  it("marks exactly write_file, apply_patch and exec_command destructive (contract §5)", async () => {
+  it("marks write_file, apply_patch and exec_command destructive (contract §5), and only the actions the GPT asks about", async () => {
     const { tools } = await client.listTools();
     for (const tool of tools) {
       assert.equal(tool.annotations?.destructiveHint === true, DESTRUCTIVE.has(tool.name), `${tool.name}: destructiveHint`);
@@ -215,7 +218,7 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
     assert.equal(read.sha256, body.sha256);
   });
 
-  it("sends a tool result's body once: an 80 k read is about 80 k on the wire, not twice that", async () => {
+  it("an 80 k read: structuredContent and one text block with the same JSON, about twice the body on the wire and no more", async () => {
     const line = "0123456789abcdef ".repeat(5) + "\n";
     writeFileSync(join(s.workspace, "big.txt"), line.repeat(Math.floor(88_000 / line.length)));
     const reply = await rawMcp(s, {
@@ -224,11 +227,12 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
     });
     assert.equal(reply.status, 200);
     const result = reply.json?.result;
-    assert.equal(result.structuredContent, undefined);
     assert.equal(result.content.length, 1);
     const body = result.content[0].text as string;
+    assert.deepEqual(result.structuredContent, JSON.parse(body));
     assert.ok(body.length > 78_000, `the read carried the file (${body.length} chars)`);
-    assert.ok(reply.text.length < body.length * 1.3, `wire ${reply.text.length} chars for a ${body.length}-char body`);
+    assert.ok(!body.includes("\n"), "the text is compact JSON, on one line");
+    assert.ok(reply.text.length < body.length * 2.3, `wire ${reply.text.length} chars for a ${body.length}-char body`);
   });
 
   it("applies a patch in the Codex format", async () => {

@@ -17,9 +17,9 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   summary: string;
   /** Reads only: no file, workspace or process changes (switch_workspace counts as not read-only but safe). */
   readOnly: boolean;
-  /** Default of x-openai-isConsequential; the user may relax it in config. */
+  /** Default of x-openai-isConsequential; the user may relax it in config. See actionEffects. */
   consequential: boolean;
-  /** Can destroy or overwrite work (MCP destructiveHint). */
+  /** Can destroy or overwrite work. Both faces read these flags through actionEffects. */
   destructive: boolean;
   input: I;
   output: O;
@@ -60,3 +60,53 @@ const CHECKPOINT_FIELD = z
   .describe("Id of the checkpoint taken just before this action (the files as they were); restore_checkpoint with it undoes the action.");
 
 export type AnyAction = ActionDefinition<z.ZodType, z.ZodType>;
+
+/**
+ * What a call may do, as every face states it. The default of OpenAPI's
+ * `x-openai-isConsequential` and the MCP tool annotations both come from this
+ * one function, so the GPT and an MCP client are never told different things.
+ * The user's `consequential` overrides in config change only whether the GPT
+ * asks; they do not change what an action does, so the MCP hints ignore them.
+ */
+export interface ActionEffects {
+  /** Changes nothing (MCP readOnlyHint). Never true for an action the GPT asks about. */
+  readOnly: boolean;
+  /** The GPT asks before each call unless the user relaxed it (x-openai-isConsequential). */
+  consequential: boolean;
+  /**
+   * May delete or overwrite work, or run anything (MCP destructiveHint): true for
+   * every action the GPT asks about, so an MCP client asks about the same ones.
+   * write_stdin is one: text typed into a shell runs as a command.
+   */
+  destructive: boolean;
+  /** A second identical call changes nothing more (MCP idempotentHint). */
+  idempotent: boolean;
+  /** May reach hosts beyond this computer (MCP openWorldHint). */
+  openWorld: boolean;
+}
+
+/**
+ * Changing actions that set a state rather than add to it: the active workspace,
+ * a job stopped. Repeated, they find it already so. (Not restore_checkpoint: each
+ * call records a new checkpoint first.)
+ */
+const SETS_A_STATE = new Set(["switch_workspace", "kill_command"]);
+/**
+ * Actions that run what the model wrote (a command line, or text typed into a
+ * running program): with `network: true` or `sandbox.network` on or allowlist
+ * the program can reach the internet. Every other action stays on this computer.
+ */
+const RUNS_PROGRAMS = new Set(["exec_command", "write_stdin"]);
+
+export function actionEffects(action: Pick<AnyAction, "name" | "readOnly" | "consequential" | "destructive">): ActionEffects {
+  // A destructive action is asked about by default, whatever its definition forgot to say.
+  const consequential = action.consequential || action.destructive;
+  const readOnly = action.readOnly && !consequential;
+  return {
+    readOnly,
+    consequential,
+    destructive: consequential,
+    idempotent: readOnly || (!consequential && SETS_A_STATE.has(action.name)),
+    openWorld: RUNS_PROGRAMS.has(action.name),
+  };
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AnyAction } from "../actions/define.js";
+import { actionEffects, type AnyAction } from "../actions/define.js";
 import type { Config } from "../config/schema.js";
 import { LIMITS } from "../core/limits.js";
 import { NAME, VERSION } from "../core/version.js";
@@ -53,9 +53,12 @@ function tidy(node: unknown): unknown {
   return out;
 }
 
-/** Whether ChatGPT should ask before each call: the action's default, or the user's override. */
+/**
+ * Whether ChatGPT should ask before each call: the user's override, else the
+ * action's default from actionEffects (the same function the MCP annotations use).
+ */
 export function isConsequential(action: AnyAction, config: Config): boolean {
-  return config.consequential[action.name] ?? action.consequential;
+  return config.consequential[action.name] ?? actionEffects(action).consequential;
 }
 
 export function serverUrl(config: Config, localUrl: string): string {
