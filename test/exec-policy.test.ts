@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { makeHome, startServer, tempDir, type TestServer } from "./helpers.js";
@@ -106,8 +106,10 @@ test("every run, block and kill is in the audit log with the command text", asyn
   assert.equal((kill.detail as Record<string, unknown>).job_id, started.json.job_id);
 });
 
-test("bypass classes are refused through the real server, and the canary outside survives", async () => {
-  const outside = tempDir("cgc-canary-");
+test("bypass classes are refused through the real server, and the canary outside survives", async (t) => {
+  // Not under /tmp: under bubblewrap that is the sandbox's own tmpfs, where these deletes are allowed (and touch nothing here).
+  const outside = realpathSync(mkdtempSync("/var/tmp/cgc-canary-"));
+  t.after(() => rmSync(outside, { recursive: true, force: true }));
   const canary = join(outside, "keep");
   mkdirSync(canary);
   const globbed = `${server.home.slice(0, -1)}?`;

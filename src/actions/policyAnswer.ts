@@ -2,10 +2,23 @@ import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import type { ActionContext } from "../core/context.js";
 import { ActionError } from "../core/errors.js";
-import type { PolicyOptions } from "../policy/checkCommand.js";
+import type { PolicyOptions, SandboxView } from "../policy/checkCommand.js";
+import { cacheFolder } from "../sandbox/box/boxes.js";
+import { sandboxAvailability, type Availability } from "../sandbox/detect.js";
+import { layoutForCommand } from "../sandbox/facts/record.js";
+import type { SandboxMode } from "../sandbox/types.js";
 
-/** What the command policy is told about a command of this request (exec_command, and the input of a shell it started). */
-export function commandPolicyOptions(ctx: ActionContext, workspaceRoot: string, cwd: string, env: Record<string, string>): PolicyOptions {
+/**
+ * What the command policy is told about a command of this request (exec_command, and the input of a shell it started).
+ * `sandbox`: how the sandbox shows the file system (see policySandboxView); by default what is known now without waiting.
+ */
+export function commandPolicyOptions(
+  ctx: ActionContext,
+  workspaceRoot: string,
+  cwd: string,
+  env: Record<string, string>,
+  sandbox: SandboxView | null = policySandboxViewNow(ctx, workspaceRoot),
+): PolicyOptions {
   return {
     workspaceRoot,
     cwd,
@@ -13,7 +26,68 @@ export function commandPolicyOptions(ctx: ActionContext, workspaceRoot: string, 
     configHome: realOrSame(ctx.store.home),
     env,
     policy: ctx.config.policy,
+    ...(sandbox ? { sandbox } : {}),
   };
+}
+
+/** The folders bubblewrap gives every sandbox of its own: empty tmpfs mounts (src/sandbox/bwrap.ts). Seatbelt has none. */
+export const BUBBLEWRAP_PRIVATE_ROOTS: readonly string[] = ["/tmp", "/dev/shm"];
+
+/**
+ * Will a command run in bubblewrap, with a private /tmp and /dev/shm? Not with sandbox.mode
+ * "off", not on macOS (Seatbelt: the host's /tmp is the real one), not where no sandbox
+ * works. `availability` null: not found out yet; then only "required" on Linux is certain
+ * (bubblewrap, or the command is refused before it runs).
+ */
+export function runsWithPrivateTmp(mode: SandboxMode, availability: Availability | null, platform: NodeJS.Platform = process.platform): boolean {
+  if (mode === "off" || platform !== "linux") return false;
+  if (availability === null) return mode === "required";
+  return availability.available && availability.kind === "bubblewrap";
+}
+
+/**
+ * The sandbox as the policy sees it: null when the command runs on this computer's file
+ * system as written; else the private folders and what the sandbox mounts in them from this
+ * computer: the workspace, the git folders outside it the recorded layout lets it write or
+ * see, the box's cache folder. Read-only mounts the box adds for itself (node, its agent, the
+ * proxy's socket folder) are left out: nothing can be deleted or changed through them.
+ */
+export function sandboxViewOf(ctx: ActionContext, workspaceRoot: string, availability: Availability | null): SandboxView | null {
+  const settings = ctx.config.sandbox;
+  if (!runsWithPrivateTmp(settings.mode, availability)) return null;
+  const layout = layoutForCommand(ctx.resources, realOrSame(ctx.store.home), workspaceRoot, ctx.config, process.env);
+  const cache = settings.box ? cacheFolder(workspaceRoot, process.env) : null;
+  const mounted = [workspaceRoot, ...layout.writable, ...layout.visible, ...(cache ? [cache, realOrSame(cache)] : [])];
+  return { privateRoots: BUBBLEWRAP_PRIVATE_ROOTS, mounted: [...new Set(mounted)] };
+}
+
+/** Availability found so far, by the detection's (cached) promise: a promise cannot be read without waiting. */
+const settled = new WeakMap<Promise<Availability>, Availability>();
+
+function availabilityKnownNow(): Availability | null {
+  const pending = sandboxAvailability();
+  const known = settled.get(pending);
+  if (known) return known;
+  pending.then((found) => settled.set(pending, found), () => undefined);
+  return null;
+}
+
+/** The sandbox view for exact answers from the first command on: waits for the (cached) sandbox detection. */
+export async function policySandboxView(ctx: ActionContext, workspaceRoot: string): Promise<SandboxView | null> {
+  if (ctx.config.sandbox.mode === "off" || process.platform !== "linux") return null;
+  const pending = sandboxAvailability();
+  const found = await pending;
+  settled.set(pending, found);
+  return sandboxViewOf(ctx, workspaceRoot, found);
+}
+
+/**
+ * The sandbox view without waiting: the detection's answer once a command of this process
+ * has seen it come (the first one may not have); until then only what is certain.
+ */
+export function policySandboxViewNow(ctx: ActionContext, workspaceRoot: string): SandboxView | null {
+  if (ctx.config.sandbox.mode === "off" || process.platform !== "linux") return null;
+  return sandboxViewOf(ctx, workspaceRoot, availabilityKnownNow());
 }
 
 export const DO_NOT_GET_AROUND =

@@ -1,9 +1,11 @@
+import { resolve } from "node:path";
 import { Analyzer } from "./analyzer.js";
 import { handlerFor } from "./handlers/index.js";
 import { parseShell } from "./parser.js";
 import { Refusal, type RuleName } from "./rules.js";
 import { ShellSyntaxError } from "./shellAst.js";
 import { ShellState } from "./state.js";
+import type { Places } from "./targets.js";
 
 /**
  * The command policy: a guardrail against the destructive commands a model
@@ -24,6 +26,24 @@ export interface PolicyOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The config file's `policy`: extra deny rules and exact-text allows. */
   policy?: { deny: ReadonlyArray<{ name: string; pattern: string }>; allow: readonly string[] };
+  /**
+   * How the sandbox the command will run in shows the file system. Absent (no sandbox,
+   * or one without folders of its own, as Seatbelt on macOS): this computer's, as written.
+   */
+  sandbox?: SandboxView;
+}
+
+/**
+ * Folders a sandbox makes its own: bubblewrap mounts an empty tmpfs on /tmp and
+ * /dev/shm, so `rm -rf /tmp/x` there deletes the sandbox's file, not this
+ * computer's. What the sandbox mounts inside them from this computer stays this
+ * computer's, and so does every folder holding such a mount.
+ */
+export interface SandboxView {
+  /** The sandbox's own folders (absolute, normalised): `/tmp`, `/dev/shm`. */
+  privateRoots: readonly string[];
+  /** This computer's folders (real paths) the sandbox mounts inside them, read-write or read-only. */
+  mounted: readonly string[];
 }
 
 export type PolicyVerdict =
@@ -61,8 +81,7 @@ export function checkCommand(command: string, options: PolicyOptions): PolicyVer
     throw error;
   }
 
-  const places = { workspaceRoot: options.workspaceRoot, home: options.home, configHome: options.configHome ?? null };
-  const analyzer = new Analyzer(places, handlerFor, markers);
+  const analyzer = new Analyzer(placesOf(options), handlerFor, markers);
   const state = new ShellState(options.cwd ?? options.workspaceRoot, options.home, options.env ?? {});
   try {
     analyzer.script(statements, state);
@@ -78,6 +97,16 @@ export function checkCommand(command: string, options: PolicyOptions): PolicyVer
     if (hit) return hit;
   }
   return { allowed: true, explicitlyAllowed: false };
+}
+
+/** What the target checks compare paths with. */
+export function placesOf(options: PolicyOptions): Places {
+  return {
+    workspaceRoot: options.workspaceRoot,
+    home: options.home,
+    configHome: options.configHome ?? null,
+    ...(options.sandbox ? { privateRoots: options.sandbox.privateRoots.map((p) => resolve(p)), mounted: options.sandbox.mounted.map((p) => resolve(p)) } : {}),
+  };
 }
 
 const TOO_DEEP = new Refusal("nesting-limit", "the command line is nested too deeply to inspect");

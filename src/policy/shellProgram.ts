@@ -1,5 +1,5 @@
 import { Analyzer, NO_STDIN, type Descriptors, type Handler, type Stdin } from "./analyzer.js";
-import { checkCommand, CONFIG_FOLDER_NAME, userDenyRule, type PolicyOptions, type PolicyVerdict } from "./checkCommand.js";
+import { checkCommand, CONFIG_FOLDER_NAME, placesOf, userDenyRule, type PolicyOptions, type PolicyVerdict } from "./checkCommand.js";
 import type { Field } from "./expand.js";
 import { handlerFor } from "./handlers/index.js";
 import { historyRerun } from "./handlers/shellCode.js";
@@ -107,10 +107,6 @@ function inputHandlerFor(name: string): Handler | undefined {
 
 function markersOf(options: PolicyOptions): string[] {
   return [CONFIG_FOLDER_NAME, ...(options.configHome ? [options.configHome] : [])];
-}
-
-function placesOf(options: PolicyOptions) {
-  return { workspaceRoot: options.workspaceRoot, home: options.home, configHome: options.configHome ?? null };
 }
 
 function freshState(options: PolicyOptions, cwd: string | null = options.cwd ?? options.workspaceRoot): ShellState {

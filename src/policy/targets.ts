@@ -8,6 +8,12 @@ import type { ShellState } from "./state.js";
  * "chmod -R outside the workspace". Paths are compared lexically (the cwd
  * and workspace root are real paths already); a symlink inside the
  * workspace that points out is not followed (a documented gap).
+ *
+ * When the command runs in a sandbox with folders of its own (bubblewrap's
+ * private tmpfs /tmp and /dev/shm), a path in one of them is the sandbox's,
+ * not this computer's, and is not "outside the workspace" — unless it is, or
+ * holds, a folder the sandbox mounts there from this computer (the workspace
+ * when it lives under /tmp, git folders, the box's cache): see `privateVerdict`.
  */
 
 export interface Places {
@@ -17,6 +23,13 @@ export interface Places {
   home: string;
   /** This tool's config folder (holds the token), if known. */
   configHome: string | null;
+  /**
+   * Folders that are the sandbox's own, not this computer's (bubblewrap: its private /tmp and
+   * /dev/shm); empty or absent when the command runs on the host's file system.
+   */
+  privateRoots?: readonly string[];
+  /** This computer's folders the sandbox mounts inside a private root (the workspace, git folders, the box's cache). */
+  mounted?: readonly string[];
 }
 
 export interface Verdict {
@@ -66,13 +79,60 @@ function judgePath(absolute: string, places: Places, purpose: Purpose, shown: st
   if (configHome && (within(configHome, absolute) || within(absolute, configHome))) {
     return { rule: "tool-config", reason: `${shown} is (or holds) this tool's config folder` };
   }
-  if (!within(workspaceRoot, absolute)) return { rule: null, reason: `${shown} is outside the workspace` };
+  if (!within(workspaceRoot, absolute)) {
+    const own = privateVerdict(absolute, places, purpose, shown);
+    return own === undefined ? { rule: null, reason: `${shown} is outside the workspace` } : own;
+  }
   if (purpose === "permissions") return null;
   if (absolute === workspaceRoot) return { rule: null, reason: `${shown} is the workspace root itself` };
   if (basename(absolute) === ".git" && dirname(absolute) === workspaceRoot) {
     return { rule: null, reason: `${shown} is the repository's history (.git)` };
   }
   return null;
+}
+
+/** The private root (of the sandbox) that holds `absolute`, or null. */
+function privateRootOf(absolute: string, places: Places): string | null {
+  return places.privateRoots?.find((root) => within(root, absolute)) ?? null;
+}
+
+/**
+ * A path outside the workspace, judged as the sandbox sees it: undefined when it is
+ * not in a private root (or is this computer's there), so the caller refuses it as
+ * outside; null when it is the sandbox's own; a verdict for the careful cases.
+ *
+ * - `/tmp/x` (and below): the sandbox's own tmpfs, allowed.
+ * - `/tmp` itself: refused for a delete. It is a mount point, so `rm -rf /tmp`
+ *   cannot succeed (it empties it and then fails), and written on a host that line
+ *   is a disaster; `/tmp/*` says "empty it" and is judged as a glob.
+ * - A folder that holds a mounted one (`/tmp/<the workspace's parent>`): refused, the
+ *   delete would go through the mount into this computer's files.
+ * - Inside a mounted folder other than the workspace (a git folder, the box's cache):
+ *   this computer's files, undefined (outside the workspace).
+ */
+function privateVerdict(absolute: string, places: Places, purpose: Purpose, shown: string): Verdict | null | undefined {
+  const root = privateRootOf(absolute, places);
+  if (root === null) return undefined;
+  const mounted = places.mounted ?? [];
+  if (mounted.some((folder) => within(folder, absolute))) return undefined;
+  const held = mounted.find((folder) => within(absolute, folder));
+  if (held !== undefined) return { rule: null, reason: `${shown} holds ${mountedName(held, places)}, which the sandbox mounts from this computer into its private ${root}` };
+  if (absolute === root && purpose === "delete") {
+    return { rule: null, reason: `${shown} is the sandbox's private ${root} itself (a mount point: name what is inside, \`${root}/*\` or \`${root}/name\`)` };
+  }
+  return null;
+}
+
+/** A mounted folder inside the sandbox's own folders that `base` (there) holds, or null. */
+function mountHeldBy(base: string, places: Places): string | null {
+  if (privateRootOf(base, places) === null || within(places.workspaceRoot, base)) return null;
+  const mounted = places.mounted ?? [];
+  if (mounted.some((folder) => within(folder, base))) return null;
+  return mounted.find((folder) => within(base, folder)) ?? null;
+}
+
+function mountedName(folder: string, places: Places): string {
+  return folder === places.workspaceRoot ? "the workspace" : `\`${folder}\``;
 }
 
 /**
@@ -157,11 +217,15 @@ function judgeGlob(field: Field, state: ShellState, places: Places, purpose: Pur
   const last = index === parts.length - 1;
   // The folder the wildcard searches must itself be a fine place to work in.
   const baseVerdict = judgePath(base, places, "permissions", shown);
-  if (baseVerdict) return { rule: baseVerdict.rule, reason: `${shown} matches entries outside the workspace` };
+  if (baseVerdict) {
+    const held = mountHeldBy(base, places);
+    if (held !== null) return { rule: null, reason: `${shown} searches \`${base}\`, which holds ${mountedName(held, places)} (mounted from this computer into the sandbox)` };
+    return { rule: baseVerdict.rule, reason: `${shown} matches entries outside the workspace` };
+  }
   if (purpose === "permissions") return null;
   if (mayMatchParent(component)) {
     const parent = dirname(base);
-    if (!within(places.workspaceRoot, parent) || parent === places.workspaceRoot) {
+    if ((!within(places.workspaceRoot, parent) && judgePath(parent, places, "delete", shown) !== null) || parent === places.workspaceRoot) {
       return { rule: null, reason: `${shown} may match \`..\` and reach above the workspace` };
     }
   }
