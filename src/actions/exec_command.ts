@@ -23,7 +23,7 @@ import { checkCommand } from "../policy/checkCommand.js";
 import { layoutForCommand } from "../sandbox/facts/record.js";
 import { ShellInput } from "../policy/shellProgram.js";
 import { rememberShellInput } from "../exec/stdinGuard.js";
-import { blockedByPolicy, commandPolicyOptions, OPEN_STDIN_SHELL_RULE, openStdinShellRefusal, realOrSame } from "./policyAnswer.js";
+import { blockedByPolicy, commandPolicyOptions, OPEN_STDIN_SHELL_RULE, openStdinShellRefusal, policySandboxView, realOrSame } from "./policyAnswer.js";
 import { planCommand } from "../sandbox/plan.js";
 import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
@@ -74,7 +74,8 @@ export default defineAction({
       throw new ActionError("NOT_FOUND", `cwd "${cwd.relative}" is not a folder in the workspace`, { hint: "Use a folder that exists (see list_files), or omit cwd for the workspace root." });
     }
     const env = commandEnvironment([ctx.config.token]);
-    const policyOptions = commandPolicyOptions(ctx, workspace.root, cwd.real, env);
+    // The policy sees the sandbox's view: its private /tmp is not "outside the workspace".
+    const policyOptions = commandPolicyOptions(ctx, workspace.root, cwd.real, env, await policySandboxView(ctx, workspace.root));
     const verdict = checkCommand(input.command, policyOptions);
     if (!verdict.allowed) {
       ctx.audit.detail = { ...ctx.audit.detail, rule: verdict.rule };
