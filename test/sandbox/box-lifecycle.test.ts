@@ -14,7 +14,7 @@ import { guardedPaths, buildPolicy } from "../../src/sandbox/policy.js";
 import { DEFAULT_SANDBOX_SETTINGS } from "../../src/sandbox/types.js";
 import { runCliAsync, makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
 import { BWRAP, requires } from "../preconditions.js";
-import { makeWorld, noneRunning, startCliServer, uniqueSleep } from "./harness.js";
+import { makeWorld, noneRunning, someRunning, startCliServer, uniqueSleep } from "./harness.js";
 
 const NEEDS = requires(BWRAP);
 
@@ -169,5 +169,47 @@ describe("sandbox status and reset through the real CLI", NEEDS, () => {
     const reset = await runCliAsync(["sandbox", "reset"], world.configHome, { HOME: world.home, LANG: "C.UTF-8" });
     assert.equal(reset.code, 0);
     assert.match(reset.stdout, /No server is running/);
+  });
+});
+
+describe("a hostile command against its own box", NEEDS, () => {
+  /** Each process whose first argument is the agent's file (not this shell, whose command line only mentions it). */
+  const EACH_AGENT = (action: string) => `for p in /proc/[0-9]*; do a=$(tr '\\0' '\\n' < $p/cmdline 2>/dev/null | sed -n 2p); case "$a" in */box/agent.js) ${action};; esac; done`;
+  const KILL_AGENT = `${EACH_AGENT("kill -9 ${p#/proc/}")}; sleep 5`;
+  const FORGE_FRAME = `${EACH_AGENT("printf '\\377\\377\\377\\377garbage' > $p/fd/1; printf '\\377\\377\\377\\377' > $p/fd/0")}; echo tried`;
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(makeHome({ change: (config) => void config.policy.allow.push(KILL_AGENT, FORGE_FRAME) }));
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("a command that kills the box's agent ends only its own box; the server stays up and the next command gets a new one, saying why", async () => {
+    const s = uniqueSleep();
+    const before = await server.post("exec_command", { command: `sleep ${s} & echo ok` });
+    assert.equal(before.json.background?.length, 1, before.text);
+    const attack = await server.post("exec_command", { command: KILL_AGENT, wait_seconds: 20 });
+    assert.equal(attack.status, 200, attack.text);
+    assert.notEqual(attack.json.status, "running", "the command ended with its box");
+    assert.ok(await noneRunning(["sleep", s]), "the box's processes ended with it");
+    const next = await server.post("exec_command", { command: "echo alive" });
+    assert.equal(next.json.stdout, "alive\n", next.text);
+    assert.notEqual(next.json.box.id, before.json.box.id);
+    assert.match(next.json.message ?? "", /ended unexpectedly/);
+    assert.equal((await server.post("workspace_status", {})).status, 200);
+  });
+
+  test("a command cannot write into the agent's channel (its stdio are sockets, not reopenable through /proc)", async () => {
+    const s = uniqueSleep();
+    const before = await server.post("exec_command", { command: `sleep ${s} & echo ok` });
+    const attack = await server.post("exec_command", { command: FORGE_FRAME });
+    assert.equal(attack.json.stdout, "tried\n", attack.text);
+    assert.match(attack.json.stderr, /No such device or address/);
+    const next = await server.post("exec_command", { command: "echo alive" });
+    assert.equal(next.json.box.id, before.json.box.id, "the same box goes on");
+    assert.ok(await someRunning(["sleep", s]));
+    await server.post("kill_command", { job_id: before.json.job_id });
+    assert.ok(await noneRunning(["sleep", s]));
   });
 });
