@@ -15,6 +15,8 @@ export interface CheckpointView {
   skipped?: SkippedEntry[];
   skipped_total?: number;
   failed?: boolean;
+  /** Its action was answered (and not run) while this checkpoint was still being taken. */
+  not_run?: boolean;
 }
 
 /** Newest first, `limit` per page; the cursor is the seq to continue below. */
@@ -47,6 +49,7 @@ function view(record: CheckpointRecord, filesChanged: number | null): Checkpoint
     files_changed: filesChanged,
     ...(record.skipped_total > 0 ? { skipped: record.skipped.slice(0, 20), skipped_total: record.skipped_total } : {}),
     ...(record.failed ? { failed: true } : {}),
+    ...(record.not_run ? { not_run: true } : {}),
   };
 }
 

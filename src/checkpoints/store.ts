@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ActionError } from "../core/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
+import { entriesToDrop, findUserRepository, parseIndex, pinObjects, readUserIndex } from "./seed.js";
 import { ensureShadowRepo, repairPinnedFiles, shadowGit, type ShadowPaths } from "./shadowGit.js";
 
 /** What the config says about checkpoints (config key `checkpoints`). */
@@ -56,6 +57,8 @@ export interface CheckpointRecord {
   skipped_total: number;
   /** The action failed with an internal error after the checkpoint (it may have changed files). */
   failed?: boolean;
+  /** The checkpoint took longer than an action may wait: the action was answered without running. */
+  not_run?: boolean;
 }
 
 interface StoreState {
@@ -71,12 +74,20 @@ interface StoreState {
   /** The tree of the last write-tree and the index file's stat then. */
   last_tree?: string;
   index_stamp?: string;
+  /** The shadow index was started from the user's index once (or that was tried). */
+  seeded?: boolean;
+  /** The tree of the commit the shadow's HEAD points at (none: HEAD has no commit yet). */
+  head_tree?: string;
+  /** Objects the checkpoints use are still read from the user's repository (through `borrow/`): copy them before reading any. */
+  borrowing?: boolean;
 }
 
 const MAX_SKIPPED = 200;
 const MAX_SUMMARY = 300;
 const REPACK_AFTER = 1_000;
 const REFRESH_EVERY = 20;
+/** Paths by which the index may differ from HEAD's tree before HEAD is moved (each snapshot's status lists them). */
+const HEAD_LAG = 200;
 
 export interface Snapshot {
   tree: string;
@@ -97,6 +108,9 @@ function storeKey(root: string): string {
   return createHash("sha256").update(root).digest("hex").slice(0, 16);
 }
 
+/** Test-only: a slow step injected into every snapshot (e.g. to take a checkpoint past the wait limit). */
+export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void> } = {};
+
 const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
 
 /**
@@ -110,6 +124,8 @@ export class CheckpointStore {
   private readonly stateFile: string;
   /** Folders inside the workspace that are never stored or restored (the tool's config folder), workspace-relative. */
   readonly forbidden: string[];
+  /** Start the first snapshot of a git workspace from the user's index (false: hash every file, as a workspace without git). */
+  seedFromUserIndex = true;
 
   constructor(
     home: string,
@@ -223,20 +239,13 @@ export class CheckpointStore {
 
   private async snapshotOnce(): Promise<SnapshotTaken> {
     const p = this.paths;
-    const listed = await shadowGit(p, ["ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard"]);
-    const inIndex = new Set<string>();
-    const candidates: string[] = [];
-    const seen = new Set<string>();
-    for (const item of listed.stdout.toString("utf8").split("\0")) {
-      if (item.length < 3) continue;
-      const tag = item[0];
-      const path = item.slice(2);
-      if (tag !== "?") inIndex.add(path);
-      if (!seen.has(path)) {
-        seen.add(path);
-        candidates.push(path);
-      }
-    }
+    if (this.seedFromUserIndex && !existsSync(p.indexFile) && !this.state().seeded) await this.seedFromUser();
+    await checkpointTestHooks.beforeSnapshot?.(this);
+    const stampBefore = indexStamp(p.indexFile);
+    // `git status` (the shadow's own): stats the files on several threads, walks the folders for new ones, and keeps
+    // the index's stat data fresh. Its HEAD is a commit of a recent snapshot, so the staged part stays short.
+    const listed = await shadowGit(p, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all"]);
+    const { candidates, inIndex, staged } = parseStatus(listed.stdout.toString("utf8"));
     // Removals first, so a file replaced by a folder (or the reverse) never clashes in the index.
     const removals: string[] = [];
     const update: string[] = [];
@@ -306,17 +315,26 @@ export class CheckpointStore {
     }
     const state = this.state();
     const base = state.last_tree ?? null;
-    const stamp = indexStamp(p.indexFile);
+    const changed = forceRemove.length + removals.length + update.length;
     let tree: string;
-    if (forceRemove.length + removals.length + update.length === 0 && state.last_tree && state.index_stamp === stamp) {
-      tree = state.last_tree; // nothing listed and the index is as we left it: the same tree, without running write-tree
+    if (changed === 0 && state.last_tree && state.index_stamp === stampBefore) {
+      // Nothing listed and the index was as we left it (status may have refreshed its stat data since): the same tree.
+      tree = state.last_tree;
+      const stamp = indexStamp(p.indexFile);
+      if (stamp !== state.index_stamp) {
+        state.index_stamp = stamp;
+        this.saveState(state);
+      }
     } else {
-      tree = (await shadowGit(p, ["write-tree"])).stdout.toString("utf8").trim();
+      // While objects are borrowed, the entries taken over from the user's index name objects this store has not copied yet.
+      tree = (await shadowGit(p, ["write-tree", ...(state.borrowing ? ["--missing-ok"] : [])])).stdout.toString("utf8").trim();
       state.last_tree = tree;
       state.index_stamp = indexStamp(p.indexFile);
       this.saveState(state);
     }
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new ActionError("INTERNAL", "checkpoint store: git write-tree gave no tree id");
+    // HEAD follows the snapshots loosely: moved when status would otherwise list many staged paths (or it has none yet).
+    if (state.head_tree !== tree && (state.head_tree === undefined || staged + changed > HEAD_LAG)) await this.moveHead(tree);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return {
       tree,
@@ -324,8 +342,133 @@ export class CheckpointStore {
       skipped_total: skipped.length,
       added: update.length,
       base,
-      changed: forceRemove.length + removals.length + update.length,
+      changed,
     };
+  }
+
+  // ---- starting from the user's repository ---------------------------------------
+
+  /** The folder of the read-only helper repository that reads the user's objects (and ours) while they are borrowed. */
+  private get borrowDir(): string {
+    return join(this.paths.dir, "borrow");
+  }
+
+  private borrowGit(args: string[], options: { input?: string; timeoutMs?: number } = {}) {
+    return shadowGit({ ...this.paths, gitDir: this.borrowDir }, args, options);
+  }
+
+  /**
+   * The first snapshot of a git workspace starts from a copy of the user's
+   * index (its stat data spares hashing every tracked file again) and reads the
+   * objects it names from the user's repository until `ownObjects` has copied
+   * them. The result is the tree a fresh store would make: entries a fresh
+   * store would not take (ignored, too large, unreadable, submodules, beyond a
+   * symlink, unmerged or hidden from git) are dropped first and found again by
+   * the usual walk. Anything unexpected: the index is removed and the snapshot
+   * starts from nothing, as before.
+   */
+  private async seedFromUser(): Promise<void> {
+    const state = this.state();
+    state.seeded = true;
+    this.saveState(state);
+    const repo = findUserRepository(this.root);
+    if (!repo) return;
+    const read = readUserIndex(repo.indexFile);
+    const parsed = read ? parseIndex(read.bytes) : null;
+    if (!read || !parsed || parsed.entries.length === 0) return;
+    const p = this.paths;
+    const ours = join(p.gitDir, "objects");
+    try {
+      const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden, hasGitPart));
+      // A helper repository that only reads: the user's objects (linked, so a gc there cannot take them) and ours.
+      rmSync(this.borrowDir, { recursive: true, force: true });
+      mkdirSync(join(this.borrowDir, "objects", "info"), { recursive: true, mode: 0o700 });
+      mkdirSync(join(this.borrowDir, "refs"), { recursive: true, mode: 0o700 });
+      writeFileSync(join(this.borrowDir, "HEAD"), "ref: refs/heads/none\n", { mode: 0o600 });
+      writeFileSync(join(this.borrowDir, "config"), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n", { mode: 0o600 });
+      writeFileSync(join(this.borrowDir, "objects", "info", "alternates"), `${ours}\n${repo.objectsDir}\n`, { mode: 0o600 });
+      const pinned = pinObjects(repo.objectsDir, join(this.borrowDir, "objects"));
+      if (repo.mayConvert) {
+        // Something may have converted bytes on their way into the user's index: an entry whose object size is not the file's size is hashed again.
+        const files = parsed.entries.filter((e) => (e.mode & 0o170000) === 0o100000 && !drop.has(e.path));
+        const out = await this.borrowGit(["cat-file", "--batch-check=%(objectname) %(objectsize)"], { input: files.map((e) => `${e.oid}\n`).join("") });
+        const sizes = out.stdout.toString("utf8").split("\n");
+        files.forEach((e, i) => {
+          const [oid, size] = (sizes[i] ?? "").split(" ");
+          if (oid !== e.oid || Number(size) !== e.size) drop.add(e.path);
+        });
+      }
+      // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one.
+      if (parsed.trees.length > 0) {
+        await this.borrowGit(["pack-objects", "-q", "--window=0", join(ours, "pack", "pack")], { input: `${parsed.trees.join("\n")}\n` });
+      }
+      // The copy looks older than the user's index, so git re-checks every file that changed close to when that was written.
+      const temp = `${p.indexFile}.seed`;
+      writeFileSync(temp, read.bytes, { mode: 0o600 });
+      const when = (read.mtimeMs - 2_000) / 1000;
+      utimesSync(temp, when, when);
+      renameSync(temp, p.indexFile);
+      const ignored = await shadowGit(p, ["ls-files", "-z", "-c", "-i", "--exclude-standard"]);
+      for (const path of ignored.stdout.toString("utf8").split("\0")) if (path) drop.add(path);
+      if (drop.size > 0) await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList([...drop]) });
+      // HEAD at the user's index tree: the first status then lists only what differs from it.
+      await this.moveHead(parsed.rootTree ?? (await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
+      const after = this.state();
+      after.borrowing = true;
+      this.saveState(after);
+      if (!pinned) await this.ownObjects(); // the user's objects could not be linked here: copy them before the action goes ahead
+    } catch (error) {
+      if (process.env.CGC_CP_TRACE) process.stderr.write(`[checkpoints] starting from the user's index failed: ${(error as Error).message}\n`);
+      rmSync(p.indexFile, { force: true });
+      writeFileAtomicSync(join(p.gitDir, "HEAD"), "ref: refs/heads/none\n");
+      const after = this.state();
+      after.borrowing = false;
+      delete after.head_tree;
+      this.saveState(after);
+      rmSync(this.borrowDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Make the store self-contained: copy every object that the checkpoints (and
+   * the shadow index) use out of the user's repository, then forget it. Under
+   * the lock; runs right after the first checkpoint (housekeeping) and before
+   * anything reads a stored tree (restore, diff, packing).
+   */
+  async ownObjects(): Promise<boolean> {
+    if (!this.state().borrowing) return false;
+    const p = this.paths;
+    const trees = new Set(this.records().map((r) => r.tree));
+    const state = this.state();
+    if (state.last_tree) trees.add(state.last_tree);
+    if (state.head_tree) trees.add(state.head_tree);
+    trees.add((await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
+    await this.borrowGit(["pack-objects", "--revs", "-q", "--window=0", join(p.gitDir, "objects", "pack", "pack")], {
+      input: `${[...trees].join("\n")}\n`,
+      timeoutMs: 600_000,
+    });
+    await shadowGit(p, ["prune-packed", "-q"]);
+    const after = this.state();
+    after.borrowing = false;
+    this.saveState(after);
+    rmSync(this.borrowDir, { recursive: true, force: true });
+    return true;
+  }
+
+  /** Point the shadow's HEAD (detached) at a parentless commit of `tree`, so its status compares the index with a recent state. */
+  private async moveHead(tree: string): Promise<void> {
+    const commit = (
+      await shadowGit(this.paths, ["-c", "user.name=chatgpt-codex", "-c", "user.email=checkpoints@localhost", "commit-tree", tree], {
+        input: "checkpoint\n",
+      })
+    ).stdout
+      .toString("utf8")
+      .trim();
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new ActionError("INTERNAL", "checkpoint store: git commit-tree gave no commit id");
+    writeFileAtomicSync(join(this.paths.gitDir, "HEAD"), `${commit}\n`);
+    const state = this.state();
+    state.head_tree = tree;
+    this.saveState(state);
   }
 
   /**
@@ -341,13 +484,22 @@ export class CheckpointStore {
    * Take a checkpoint: snapshot + history record. Must run under `locked`.
    * The same tree as the previous record costs one JSON line (no new objects).
    */
-  async checkpoint(action: string, summary: string): Promise<CheckpointRecord> {
+  async checkpoint(action: string, summary: string, seq?: number): Promise<CheckpointRecord> {
     const snap = await this.snapshot();
-    return this.record(action, summary, snap);
+    return this.record(action, summary, snap, seq);
   }
 
-  /** Append a record for a snapshot already taken. Must run under `locked`. */
-  async record(action: string, summary: string, snap: SnapshotTaken): Promise<CheckpointRecord> {
+  /** The id the next checkpoint will have, taken now (so an answer can name a checkpoint that is still being taken). Under `locked`. */
+  reserve(): { seq: number; id: string } {
+    const state = this.state();
+    const seq = state.next_seq;
+    state.next_seq = seq + 1;
+    this.saveState(state);
+    return { seq, id: `cp-${seq}-${state.salt}` };
+  }
+
+  /** Append a record for a snapshot already taken (with the seq `reserve` gave, if any). Must run under `locked`. */
+  async record(action: string, summary: string, snap: SnapshotTaken, reserved?: number): Promise<CheckpointRecord> {
     const records = this.records().slice();
     const state = this.state();
     const previous = records.at(-1);
@@ -359,7 +511,7 @@ export class CheckpointStore {
       else delta = (await this.changedPaths(previous.tree, snap.tree)).length;
     }
     // Refs that keep the trees' objects are written by maintain() before it packs or prunes; until then nothing deletes objects.
-    const seq = state.next_seq;
+    const seq = reserved ?? state.next_seq;
     const record: CheckpointRecord = {
       id: `cp-${seq}-${state.salt}`,
       seq,
@@ -372,7 +524,7 @@ export class CheckpointStore {
       skipped_total: snap.skipped_total,
     };
     records.push(record);
-    state.next_seq = seq + 1;
+    if (reserved === undefined) state.next_seq = seq + 1;
     state.unpacked += snap.added;
     state.since_refresh = (state.since_refresh ?? 0) + 1;
     this.writeRecords(records);
@@ -399,6 +551,12 @@ export class CheckpointStore {
   /** Mark a record as taken before an action that failed unexpectedly. */
   markFailed(id: string): void {
     const records = this.records().map((r) => (r.id === id ? { ...r, failed: true } : r));
+    this.writeRecords(records);
+  }
+
+  /** Mark a record whose action was answered (not run) while its checkpoint was still being taken. */
+  markNotRun(id: string): void {
+    const records = this.records().map((r) => (r.id === id ? { ...r, not_run: true } : r));
     this.writeRecords(records);
   }
 
@@ -443,6 +601,7 @@ export class CheckpointStore {
    */
   async maintain(): Promise<string[]> {
     const done: string[] = [];
+    if (await this.ownObjects()) done.push("own objects");
     const state = this.state();
     if (state.needs_prune || state.unpacked >= REPACK_AFTER) await this.syncRefs();
     if (state.needs_prune) {
@@ -485,12 +644,13 @@ export class CheckpointStore {
   /** Whether housekeeping has work (cheap; checked after each checkpoint). */
   needsMaintenance(): boolean {
     const state = this.state();
-    return state.needs_prune || state.unpacked >= REPACK_AFTER || (state.since_refresh ?? 0) >= REFRESH_EVERY;
+    return state.borrowing === true || state.needs_prune || state.unpacked >= REPACK_AFTER || (state.since_refresh ?? 0) >= REFRESH_EVERY;
   }
 
   /** Paths that differ between two trees. */
   async changedPaths(from: string, to: string): Promise<string[]> {
     if (from === to) return [];
+    await this.ownObjects();
     const out = await shadowGit(this.paths, ["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-ext-diff", from, to]);
     return out.stdout.toString("utf8").split("\0").filter((s) => s.length > 0);
   }
@@ -525,6 +685,42 @@ function realFolderChain(root: string, path: string, cache: Map<string, boolean>
   }
   cache.set(parent, ok);
   return ok;
+}
+
+/**
+ * The paths `git status --porcelain=v2 -z` lists as different in the work tree
+ * (changed, deleted, new; folders of nested repositories end in "/"), which of
+ * them the index holds, and how many entries differ between HEAD and the index.
+ */
+function parseStatus(text: string): { candidates: string[]; inIndex: Set<string>; staged: number } {
+  const candidates: string[] = [];
+  const inIndex = new Set<string>();
+  let staged = 0;
+  const items = text.split("\0");
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const kind = item[0];
+    if (kind === "?") {
+      if (item.length > 2) candidates.push(item.slice(2));
+      continue;
+    }
+    if (kind !== "1" && kind !== "2" && kind !== "u") continue;
+    // "1 XY sub mH mI mW hH hI path"; "2 …" (a rename: never asked for) has 9 fields and the old path as the next item; "u …" has 10.
+    const fields = kind === "1" ? 8 : kind === "2" ? 9 : 10;
+    let at = -1;
+    for (let f = 0; f < fields && (at = item.indexOf(" ", at + 1)) >= 0; f++);
+    if (kind === "2") i++;
+    if (at < 0) continue;
+    const path = item.slice(at + 1);
+    const x = item[2];
+    const y = item[3];
+    if (x !== ".") staged++;
+    if (kind === "u" || y !== ".") {
+      candidates.push(path);
+      if (x !== "D") inIndex.add(path);
+    }
+  }
+  return { candidates, inIndex, staged };
 }
 
 function indexStamp(file: string): string {
