@@ -158,7 +158,8 @@ function scheduleMaintenance(store: CheckpointStore): void {
   maintaining.add(store.paths.dir);
   setImmediate(() => {
     store
-      .locked(() => store.maintain())
+      .ownObjectsInBackground()
+      .then(() => store.locked(() => store.maintain()))
       .catch((error) => process.stderr.write(`[checkpoints] housekeeping failed: ${String((error as Error)?.message ?? error)}\n`))
       .finally(() => maintaining.delete(store.paths.dir));
   });

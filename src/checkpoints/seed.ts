@@ -83,13 +83,15 @@ export interface IndexEntry {
   mode: number;
   /** The file's size when git last looked (modulo 2^32). */
   size: number;
-  oid: string;
+  /** Where the entry's object id sits in the index (see oidAt). */
+  oidOffset: number;
   stage: number;
   /** assume-unchanged, skip-worktree or intent-to-add: git would not look at the file. */
   special: boolean;
 }
 
 export interface ParsedIndex {
+  bytes: Buffer;
   version: number;
   entries: IndexEntry[];
   /** Tree ids of the index's cache-tree (valid folders only). */
@@ -112,7 +114,7 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
     if (at + 62 > end) return null;
     const mode = buf.readUInt32BE(at + 24);
     const size = buf.readUInt32BE(at + 36);
-    const oid = buf.toString("hex", at + 40, at + 60);
+    const oidOffset = at + 40;
     const flags = buf.readUInt16BE(at + 60);
     let p = at + 62;
     let extended = 0;
@@ -121,7 +123,7 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
       extended = buf.readUInt16BE(p);
       p += 2;
     }
-    let name: Buffer;
+    let path: string;
     if (version === 4) {
       let c = buf[p++]!;
       let strip = c & 127;
@@ -131,20 +133,20 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
       }
       const nul = buf.indexOf(0, p);
       if (nul < 0 || nul >= end || strip > previous.length) return null;
-      name = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(p, nul)]);
+      previous = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(p, nul)]);
+      path = previous.toString("utf8");
       at = nul + 1;
     } else {
       const nul = buf.indexOf(0, p);
       if (nul < 0 || nul >= end) return null;
-      name = buf.subarray(p, nul);
-      at = at + ((p - at + name.length + 8) & ~7);
+      path = buf.toString("utf8", p, nul);
+      at = at + ((p - at + (nul - p) + 8) & ~7);
     }
-    previous = name;
     entries.push({
-      path: name.toString("utf8"),
+      path,
       mode,
       size,
-      oid,
+      oidOffset,
       stage: (flags >> 12) & 3,
       special: (flags & 0x8000) !== 0 || (extended & 0x6000) !== 0,
     });
@@ -159,7 +161,12 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
     if (signature === "TREE") rootTree = readCacheTree(data, trees);
     at += 8 + size;
   }
-  return { version, entries, trees, rootTree };
+  return { bytes: buf, version, entries, trees, rootTree };
+}
+
+/** The object id of an entry, as hex. */
+export function oidOf(index: ParsedIndex, entry: IndexEntry): string {
+  return index.bytes.toString("hex", entry.oidOffset, entry.oidOffset + 20);
 }
 
 /** Collect the valid trees of a TREE extension into `trees`; returns the root's (the first record), if valid. */
@@ -219,7 +226,7 @@ export type DropReason = "too_large" | "unreadable" | "not_a_file" | "outside";
  * assume-unchanged, skip-worktree, intent-to-add). Dropped entries are found
  * again by the snapshot's own walk and handled as for a new file.
  */
-export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: number, forbidden: readonly string[], hasGitPart: (p: string) => boolean): string[] {
+export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: number, forbidden: readonly string[]): string[] {
   const drop = new Set<string>();
   const folders = new Map<string, boolean>();
   const folderOk = (folder: string): boolean => {
@@ -228,26 +235,21 @@ export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: nu
     if (hit !== undefined) return hit;
     const at = folder.lastIndexOf("/");
     let ok = folderOk(at < 0 ? "" : folder.slice(0, at));
-    if (ok) {
-      try {
-        ok = lstatSync(join(root, folder)).isDirectory() && !isRepository(join(root, folder));
-      } catch {
-        ok = false;
-      }
-    }
+    if (ok) ok = lstatSync(join(root, folder), { throwIfNoEntry: false })?.isDirectory() === true && !isRepository(join(root, folder));
     folders.set(folder, ok);
     return ok;
   };
   for (const e of index.entries) {
     const type = e.mode & 0o170000;
     const p = e.path;
-    const folder = p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "";
+    const slash = p.lastIndexOf("/");
+    const folder = slash < 0 ? "" : p.slice(0, slash);
     if (
       e.stage !== 0 ||
       e.special ||
       (type !== 0o100000 && type !== 0o120000) ||
-      hasGitPart(p) ||
-      forbidden.some((f) => p === f || p.startsWith(`${f}/`)) ||
+      GIT_PART.test(p) ||
+      (forbidden.length > 0 && forbidden.some((f) => p === f || p.startsWith(`${f}/`))) ||
       !folderOk(folder)
     ) {
       drop.add(p);
@@ -271,6 +273,9 @@ export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: nu
   return [...drop];
 }
 
+/** A path component named `.git` in any letter case. */
+const GIT_PART = /(^|\/)\.git(\/|$)/i;
+
 const runningAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
 function canRead(path: string): boolean {
@@ -286,13 +291,10 @@ function canRead(path: string): boolean {
 /** A folder with its own repository (a `.git` folder with a HEAD, or a `.git` file pointing at one), as git's untracked walk sees it. */
 function isRepository(folder: string): boolean {
   const dotGit = join(folder, ".git");
-  try {
-    const st = lstatSync(dotGit);
-    if (st.isDirectory()) return existsSync(join(dotGit, "HEAD"));
-    return st.isFile() && readText(dotGit).startsWith("gitdir:");
-  } catch {
-    return false;
-  }
+  const st = lstatSync(dotGit, { throwIfNoEntry: false });
+  if (!st) return false;
+  if (st.isDirectory()) return existsSync(join(dotGit, "HEAD"));
+  return st.isFile() && readText(dotGit).startsWith("gitdir:");
 }
 
 /**

@@ -5,7 +5,7 @@ import { ActionError } from "../core/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
-import { entriesToDrop, findUserRepository, parseIndex, pinObjects, readUserIndex } from "./seed.js";
+import { entriesToDrop, findUserRepository, oidOf, parseIndex, pinObjects, readUserIndex } from "./seed.js";
 import { ensureShadowRepo, repairPinnedFiles, shadowGit, type ShadowPaths } from "./shadowGit.js";
 
 /** What the config says about checkpoints (config key `checkpoints`). */
@@ -245,11 +245,29 @@ export class CheckpointStore {
     // `git status` (the shadow's own): stats the files on several threads, walks the folders for new ones, and keeps
     // the index's stat data fresh. Its HEAD is a commit of a recent snapshot, so the staged part stays short.
     const listed = await shadowGit(p, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all"]);
-    const { candidates, inIndex, staged } = parseStatus(listed.stdout.toString("utf8"));
+    const parsedStatus = parseStatus(listed.stdout.toString("utf8"));
+    const { inIndex, staged } = parsedStatus;
+    let candidates = parsedStatus.candidates;
+    const forceRemove: string[] = [];
+    if (this.ignoredTracked) {
+      const pendingIgnored = this.ignoredTracked;
+      this.ignoredTracked = null;
+      let ignored: string[];
+      try {
+        ignored = await pendingIgnored;
+      } catch (error) {
+        this.dropSeed(error);
+        throw error; // snapshot() tries again, from nothing
+      }
+      if (ignored.length > 0) {
+        const set = new Set(ignored);
+        forceRemove.push(...ignored);
+        candidates = candidates.filter((path) => !set.has(path));
+      }
+    }
     // Removals first, so a file replaced by a folder (or the reverse) never clashes in the index.
     const removals: string[] = [];
     const update: string[] = [];
-    const forceRemove: string[] = [];
     const skipped: SkippedEntry[] = [];
     const folderCache = new Map<string, boolean>();
     for (const path of candidates) {
@@ -371,6 +389,8 @@ export class CheckpointStore {
     const state = this.state();
     state.seeded = true;
     this.saveState(state);
+    const t0 = performance.now();
+    const trace = (what: string) => process.env.CGC_CP_TRACE && process.stderr.write(`[seed ${what}] ${Math.round(performance.now() - t0)}ms\n`);
     const repo = findUserRepository(this.root);
     if (!repo) return;
     const read = readUserIndex(repo.indexFile);
@@ -379,7 +399,7 @@ export class CheckpointStore {
     const p = this.paths;
     const ours = join(p.gitDir, "objects");
     try {
-      const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden, hasGitPart));
+      trace("index read");
       // A helper repository that only reads: the user's objects (linked, so a gc there cannot take them) and ours.
       rmSync(this.borrowDir, { recursive: true, force: true });
       mkdirSync(join(this.borrowDir, "objects", "info"), { recursive: true, mode: 0o700 });
@@ -388,71 +408,122 @@ export class CheckpointStore {
       writeFileSync(join(this.borrowDir, "config"), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n", { mode: 0o600 });
       writeFileSync(join(this.borrowDir, "objects", "info", "alternates"), `${ours}\n${repo.objectsDir}\n`, { mode: 0o600 });
       const pinned = pinObjects(repo.objectsDir, join(this.borrowDir, "objects"));
+      trace("objects linked");
+      // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one
+      // (copied while the entries are checked here).
+      const treesCopied =
+        parsed.trees.length > 0
+          ? this.borrowGit(["pack-objects", "-q", "--window=0", join(ours, "pack", "pack")], { input: `${parsed.trees.join("\n")}\n` })
+          : Promise.resolve(null);
+      treesCopied.catch(() => undefined);
+      const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden));
+      trace("entries checked");
       if (repo.mayConvert) {
         // Something may have converted bytes on their way into the user's index: an entry whose object size is not the file's size is hashed again.
         const files = parsed.entries.filter((e) => (e.mode & 0o170000) === 0o100000 && !drop.has(e.path));
-        const out = await this.borrowGit(["cat-file", "--batch-check=%(objectname) %(objectsize)"], { input: files.map((e) => `${e.oid}\n`).join("") });
+        const out = await this.borrowGit(["cat-file", "--batch-check=%(objectname) %(objectsize)"], { input: files.map((e) => `${oidOf(parsed, e)}\n`).join("") });
         const sizes = out.stdout.toString("utf8").split("\n");
         files.forEach((e, i) => {
           const [oid, size] = (sizes[i] ?? "").split(" ");
-          if (oid !== e.oid || Number(size) !== e.size) drop.add(e.path);
+          if (oid !== oidOf(parsed, e) || Number(size) !== e.size) drop.add(e.path);
         });
       }
-      // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one.
-      if (parsed.trees.length > 0) {
-        await this.borrowGit(["pack-objects", "-q", "--window=0", join(ours, "pack", "pack")], { input: `${parsed.trees.join("\n")}\n` });
-      }
+      await treesCopied;
+      trace("trees copied");
       // The copy looks older than the user's index, so git re-checks every file that changed close to when that was written.
       const temp = `${p.indexFile}.seed`;
       writeFileSync(temp, read.bytes, { mode: 0o600 });
       const when = (read.mtimeMs - 2_000) / 1000;
       utimesSync(temp, when, when);
       renameSync(temp, p.indexFile);
-      const ignored = await shadowGit(p, ["ls-files", "-z", "-c", "-i", "--exclude-standard"]);
-      for (const path of ignored.stdout.toString("utf8").split("\0")) if (path) drop.add(path);
       if (drop.size > 0) await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList([...drop]) });
       // HEAD at the user's index tree: the first status then lists only what differs from it.
       await this.moveHead(parsed.rootTree ?? (await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
+      // Tracked files that .gitignore covers (a fresh store never takes them): listed while the first status runs, dropped after it.
+      const ignored = shadowGit(p, ["ls-files", "-z", "-c", "-i", "--exclude-standard"]).then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0));
+      ignored.catch(() => undefined);
+      this.ignoredTracked = ignored;
       const after = this.state();
       after.borrowing = true;
       this.saveState(after);
       if (!pinned) await this.ownObjects(); // the user's objects could not be linked here: copy them before the action goes ahead
     } catch (error) {
-      if (process.env.CGC_CP_TRACE) process.stderr.write(`[checkpoints] starting from the user's index failed: ${(error as Error).message}\n`);
-      rmSync(p.indexFile, { force: true });
-      writeFileAtomicSync(join(p.gitDir, "HEAD"), "ref: refs/heads/none\n");
-      const after = this.state();
-      after.borrowing = false;
-      delete after.head_tree;
-      this.saveState(after);
-      rmSync(this.borrowDir, { recursive: true, force: true });
+      this.dropSeed(error);
     }
+  }
+
+  /** Tracked-but-ignored paths of a seeded index, still being listed (see seedFromUser). */
+  private ignoredTracked: Promise<string[]> | null = null;
+
+  /** Give up the seeded index: the next snapshot starts from nothing (hashes every file), as a store without git. */
+  private dropSeed(error: unknown): void {
+    if (process.env.CGC_CP_TRACE) process.stderr.write(`[checkpoints] starting from the user's index failed: ${(error as Error)?.message}\n`);
+    this.ignoredTracked = null;
+    rmSync(this.paths.indexFile, { force: true });
+    writeFileAtomicSync(join(this.paths.gitDir, "HEAD"), "ref: refs/heads/none\n");
+    const after = this.state();
+    after.borrowing = false;
+    delete after.head_tree;
+    this.saveState(after);
+    rmSync(this.borrowDir, { recursive: true, force: true });
   }
 
   /**
    * Make the store self-contained: copy every object that the checkpoints (and
    * the shadow index) use out of the user's repository, then forget it. Under
-   * the lock; runs right after the first checkpoint (housekeeping) and before
-   * anything reads a stored tree (restore, diff, packing).
+   * the lock; runs before anything reads a stored tree (restore, diff, packing)
+   * while the background copy (ownObjectsInBackground) has not finished.
    */
   async ownObjects(): Promise<boolean> {
     if (!this.state().borrowing) return false;
-    const p = this.paths;
+    await this.copyBorrowed(await this.borrowedTrees());
+    await this.stopBorrowing();
+    return true;
+  }
+
+  /**
+   * The same right after the first checkpoint, without holding the lock for
+   * the copy itself (actions go on meanwhile; what they add is either in the
+   * trees listed first or written here by this store).
+   */
+  async ownObjectsInBackground(): Promise<void> {
+    const trees = await this.locked(async () => (this.state().borrowing ? this.borrowedTrees() : null));
+    if (!trees) return;
+    try {
+      await this.copyBorrowed(trees);
+    } catch (error) {
+      if (!this.state().borrowing) return; // a restore made the copy meanwhile
+      throw error;
+    }
+    await this.locked(async () => {
+      if (this.state().borrowing) await this.stopBorrowing();
+    });
+  }
+
+  /** The trees whose objects may be borrowed: every record's, HEAD's, the last snapshot's and the index's. Under the lock. */
+  private async borrowedTrees(): Promise<string[]> {
     const trees = new Set(this.records().map((r) => r.tree));
     const state = this.state();
     if (state.last_tree) trees.add(state.last_tree);
     if (state.head_tree) trees.add(state.head_tree);
-    trees.add((await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
-    await this.borrowGit(["pack-objects", "--revs", "-q", "--window=0", join(p.gitDir, "objects", "pack", "pack")], {
-      input: `${[...trees].join("\n")}\n`,
+    trees.add((await shadowGit(this.paths, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
+    return [...trees];
+  }
+
+  /** One pack in this store with everything the trees reach (read through the helper repository: the links, ours, the user's). */
+  private async copyBorrowed(trees: string[]): Promise<void> {
+    await this.borrowGit(["pack-objects", "--revs", "-q", "--window=0", join(this.paths.gitDir, "objects", "pack", "pack")], {
+      input: `${trees.join("\n")}\n`,
       timeoutMs: 600_000,
     });
-    await shadowGit(p, ["prune-packed", "-q"]);
+  }
+
+  private async stopBorrowing(): Promise<void> {
+    await shadowGit(this.paths, ["prune-packed", "-q"]);
     const after = this.state();
     after.borrowing = false;
     this.saveState(after);
     rmSync(this.borrowDir, { recursive: true, force: true });
-    return true;
   }
 
   /** Point the shadow's HEAD (detached) at a parentless commit of `tree`, so its status compares the index with a recent state. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, utimesSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { maintenanceIdle } from "../../src/checkpoints/hook.js";
@@ -78,6 +78,35 @@ function trickyRepo(ws: string): void {
 async function fileList(store: CheckpointStore, tree: string): Promise<string> {
   return (await shadowGit(store.paths, ["ls-tree", "-r", "--full-tree", tree])).stdout.toString("utf8");
 }
+
+describe("checkpoints: the shadow index is the stat cache between snapshots", () => {
+  it("without git: an unchanged tree lists nothing and keeps its tree; a touched file is looked at once, then not again", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    mkdirSync(ws);
+    makeTree(ws, { "a.txt": "a\n", "b/c.txt": "c\n", "b/d.txt": "d\n" });
+    const store = new CheckpointStore(join(root, "home"), ws, SETTINGS);
+    const first = await store.locked(() => store.snapshot());
+    assert.equal(first.added, 3);
+    const index = join(store.paths.dir, "index");
+    for (let i = 0; i < 3; i++) {
+      const again = await store.locked(() => store.snapshot());
+      assert.equal(again.tree, first.tree);
+      assert.equal(again.changed, 0, "nothing is hashed again");
+      assert.ok(existsSync(index), "the index (the stat cache) is kept");
+    }
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(ws, "b/c.txt"), later, later); // touched, same bytes
+    const touched = await store.locked(() => store.snapshot());
+    assert.equal(touched.tree, first.tree);
+    const settled = await store.locked(() => store.snapshot());
+    assert.equal(settled.changed, 0);
+    writeFileSync(join(ws, "b/d.txt"), "d changed\n");
+    const changed = await store.locked(() => store.snapshot());
+    assert.equal(changed.changed, 1, "only the changed file is hashed");
+    assert.notEqual(changed.tree, first.tree);
+  });
+});
 
 describe("checkpoints: the first snapshot of a git workspace starts from the user's index", () => {
   it("stores the same tree as a snapshot from nothing, and the user's .git stays byte for byte as it was", async () => {
