@@ -69,7 +69,7 @@ interface StoreState {
   /** New objects since the last repack (loose objects waiting). */
   unpacked: number;
   needs_prune: boolean;
-  /** Checkpoints since the last stat refresh of the shadow index. */
+  /** (Older stores: checkpoints since the last stat refresh; the shadow's status now refreshes as it goes.) */
   since_refresh?: number;
   /** The tree of the last write-tree and the index file's stat then. */
   last_tree?: string;
@@ -85,7 +85,6 @@ interface StoreState {
 const MAX_SKIPPED = 200;
 const MAX_SUMMARY = 300;
 const REPACK_AFTER = 1_000;
-const REFRESH_EVERY = 20;
 /** Paths by which the index may differ from HEAD's tree before HEAD is moved (each snapshot's status lists them). */
 const HEAD_LAG = 200;
 
@@ -437,6 +436,13 @@ export class CheckpointStore {
       utimesSync(temp, when, when);
       renameSync(temp, p.indexFile);
       if (drop.size > 0) await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList([...drop]) });
+      else if (parsed.rootTree) {
+        // Nothing dropped: the index's tree is the cache-tree's root, so an unchanged work tree needs no write-tree.
+        const seeded = this.state();
+        seeded.last_tree = parsed.rootTree;
+        seeded.index_stamp = indexStamp(p.indexFile);
+        this.saveState(seeded);
+      }
       // HEAD at the user's index tree: the first status then lists only what differs from it.
       await this.moveHead(parsed.rootTree ?? (await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
       // Tracked files that .gitignore covers (a fresh store never takes them): listed while the first status runs, dropped after it.
@@ -543,15 +549,6 @@ export class CheckpointStore {
   }
 
   /**
-   * Refresh the stat data of the shadow index (files touched but not changed
-   * would otherwise be hashed again on every snapshot). Housekeeping, off the
-   * answer's path.
-   */
-  async refresh(): Promise<void> {
-    await shadowGit(this.paths, ["update-index", "-q", "--refresh", "--ignore-submodules"], { okCodes: [1] });
-  }
-
-  /**
    * Take a checkpoint: snapshot + history record. Must run under `locked`.
    * The same tree as the previous record costs one JSON line (no new objects).
    */
@@ -597,7 +594,6 @@ export class CheckpointStore {
     records.push(record);
     if (reserved === undefined) state.next_seq = seq + 1;
     state.unpacked += snap.added;
-    state.since_refresh = (state.since_refresh ?? 0) + 1;
     this.writeRecords(records);
     this.saveState(state);
     return record;
@@ -691,11 +687,6 @@ export class CheckpointStore {
         done.push("full repack");
       }
     }
-    if ((state.since_refresh ?? 0) >= REFRESH_EVERY) {
-      await this.refresh();
-      state.since_refresh = 0;
-      done.push("refresh");
-    }
     if (done.length > 0) this.saveState(state);
     return done;
   }
@@ -715,7 +706,7 @@ export class CheckpointStore {
   /** Whether housekeeping has work (cheap; checked after each checkpoint). */
   needsMaintenance(): boolean {
     const state = this.state();
-    return state.borrowing === true || state.needs_prune || state.unpacked >= REPACK_AFTER || (state.since_refresh ?? 0) >= REFRESH_EVERY;
+    return state.borrowing === true || state.needs_prune || state.unpacked >= REPACK_AFTER;
   }
 
   /** Paths that differ between two trees. */
