@@ -238,7 +238,22 @@ export class CheckpointStore {
 
   private async snapshotOnce(): Promise<SnapshotTaken> {
     const p = this.paths;
-    if (this.seedFromUserIndex && !existsSync(p.indexFile) && !this.state().seeded) await this.seedFromUser();
+    if (this.seedFromUserIndex && !existsSync(p.indexFile) && !this.state().seeded) {
+      await this.seedFromUser();
+      if (existsSync(p.indexFile)) {
+        try {
+          return await this.snapshotFrom(p);
+        } catch (error) {
+          // An index git cannot work with after all: the next try starts from nothing.
+          this.dropSeed(error);
+          throw error;
+        }
+      }
+    }
+    return this.snapshotFrom(p);
+  }
+
+  private async snapshotFrom(p: ShadowPaths): Promise<SnapshotTaken> {
     await checkpointTestHooks.beforeSnapshot?.(this);
     const stampBefore = indexStamp(p.indexFile);
     // `git status` (the shadow's own): stats the files on several threads, walks the folders for new ones, and keeps
