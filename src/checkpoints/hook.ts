@@ -82,6 +82,22 @@ export async function runWithCheckpoint<I>(
     if (decided.verdict === "late") return undefined; // answered while waiting for the lock: take nothing
     const slot = store.reserve();
     reserved = slot.id;
+    const isLate = () => (decided.verdict as string | null) === "late";
+    if (spec.lock === "snapshot") {
+      // The command may start as soon as the files are read into the index: the tree and the record are
+      // written meanwhile (they read only the index), still under the lock, so nothing sees them half done.
+      const listed = await store.checkpointListed(actionName, summary, slot.seq);
+      if (isLate()) {
+        store.markNotRun((await listed.done).id);
+        return undefined;
+      }
+      decided.verdict = "run";
+      checkpointTaken();
+      ctx.audit.detail = { ...ctx.audit.detail, checkpoint: slot.id };
+      record = await listed.done;
+      taken.set(ctx, record);
+      return undefined;
+    }
     record = await store.checkpoint(actionName, summary, slot.seq);
     if ((decided.verdict as string | null) === "late") {
       store.markNotRun(record.id);
@@ -91,7 +107,6 @@ export async function runWithCheckpoint<I>(
     checkpointTaken();
     taken.set(ctx, record);
     ctx.audit.detail = { ...ctx.audit.detail, checkpoint: record.id };
-    if (spec.lock === "snapshot") return undefined;
     const result = await handler();
     store.enforceRetention();
     return result;
@@ -123,10 +138,25 @@ export async function runWithCheckpoint<I>(
         },
       );
     }
-    output = await work;
-    if (spec.lock === "snapshot") {
-      output = await handler();
+    if (spec.lock === "snapshot" && first === "taken") {
+      const [ran, finished] = await Promise.allSettled([handler(), work]);
+      if (finished.status === "rejected") {
+        // The files were read, but the tree or the record could not be written: the action ran without a checkpoint.
+        process.stderr.write(`[checkpoints] a checkpoint could not be completed: ${String((finished.reason as Error)?.message ?? finished.reason)}\n`);
+        if (ctx.audit.detail?.checkpoint === reserved) {
+          const { checkpoint: _lost, ...rest } = ctx.audit.detail;
+          ctx.audit.detail = { ...rest, checkpoint_failed: true };
+        }
+      }
+      if (ran.status === "rejected") throw ran.reason;
+      output = ran.value;
       if (store.overRetention()) await store.locked(async () => store.enforceRetention());
+    } else {
+      output = await work;
+      if (spec.lock === "snapshot") {
+        output = await handler();
+        if (store.overRetention()) await store.locked(async () => store.enforceRetention());
+      }
     }
   } catch (error) {
     if (record && decided.verdict === "run") {
@@ -144,8 +174,9 @@ export async function runWithCheckpoint<I>(
     throw error;
   }
   scheduleMaintenance(store);
-  if (output && typeof output === "object" && !Array.isArray(output) && record) {
-    return { ...(output as Record<string, unknown>), checkpoint: record.id };
+  if (output && typeof output === "object" && !Array.isArray(output)) {
+    if (record) return { ...(output as Record<string, unknown>), checkpoint: record.id };
+    if (decided.verdict === "run") return { ...(output as Record<string, unknown>), checkpoint: null };
   }
   return output;
 }

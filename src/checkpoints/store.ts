@@ -229,6 +229,24 @@ export class CheckpointStore {
     // A path can change type between the listing and update-index (a folder swapped for a symlink): list again, a few times.
     for (let attempt = 1; ; attempt++) {
       try {
+        const finish = await this.snapshotOnce();
+        return await finish();
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+  }
+
+  /**
+   * A snapshot in two steps: this reads the work tree into the shadow index
+   * (status, update-index); the function it returns writes the index's tree
+   * (write-tree), which reads nothing but the index, so the work tree may
+   * change meanwhile. Both under `locked`, the second before anything else
+   * uses the index.
+   */
+  async snapshotListed(): Promise<() => Promise<SnapshotTaken>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
         return await this.snapshotOnce();
       } catch (error) {
         if (attempt >= 4) throw error;
@@ -236,24 +254,24 @@ export class CheckpointStore {
     }
   }
 
-  private async snapshotOnce(): Promise<SnapshotTaken> {
+  private async snapshotOnce(): Promise<() => Promise<SnapshotTaken>> {
     const p = this.paths;
     if (this.seedFromUserIndex && !existsSync(p.indexFile) && !this.state().seeded) {
       await this.seedFromUser();
       if (existsSync(p.indexFile)) {
-        try {
-          return await this.snapshotFrom(p);
-        } catch (error) {
-          // An index git cannot work with after all: the next try starts from nothing.
+        // An index git cannot work with after all: the next try starts from nothing.
+        const giveUp = (error: unknown): never => {
           this.dropSeed(error);
           throw error;
-        }
+        };
+        const finish = await this.snapshotFrom(p).catch(giveUp);
+        return () => finish().catch(giveUp);
       }
     }
     return this.snapshotFrom(p);
   }
 
-  private async snapshotFrom(p: ShadowPaths): Promise<SnapshotTaken> {
+  private async snapshotFrom(p: ShadowPaths): Promise<() => Promise<SnapshotTaken>> {
     await checkpointTestHooks.beforeSnapshot?.(this);
     const stampBefore = indexStamp(p.indexFile);
     // `git status` (the shadow's own): stats the files on several threads, walks the folders for new ones, and keeps
@@ -345,9 +363,14 @@ export class CheckpointStore {
         }
       }
     }
+    return () => this.writeTree(p, { stampBefore, staged, skipped, added: update.length, changed: forceRemove.length + removals.length + update.length });
+  }
+
+  /** The second step of a snapshot: the index's tree (or the last one, when nothing changed), HEAD moved along when due. */
+  private async writeTree(p: ShadowPaths, listed: { stampBefore: string; staged: number; skipped: SkippedEntry[]; added: number; changed: number }): Promise<SnapshotTaken> {
+    const { stampBefore, staged, skipped, changed } = listed;
     const state = this.state();
     const base = state.last_tree ?? null;
-    const changed = forceRemove.length + removals.length + update.length;
     let tree: string;
     if (changed === 0 && state.last_tree && state.index_stamp === stampBefore) {
       // Nothing listed and the index was as we left it (status may have refreshed its stat data since): the same tree.
@@ -372,7 +395,7 @@ export class CheckpointStore {
       tree,
       skipped: skipped.slice(0, MAX_SKIPPED),
       skipped_total: skipped.length,
-      added: update.length,
+      added: listed.added,
       base,
       changed,
     };
@@ -570,6 +593,18 @@ export class CheckpointStore {
   async checkpoint(action: string, summary: string, seq?: number): Promise<CheckpointRecord> {
     const snap = await this.snapshot();
     return this.record(action, summary, snap, seq);
+  }
+
+  /**
+   * The same in two steps: resolves once the files are read into the index
+   * (the action may start then), with `done` for the record, which is written
+   * after the tree. Must run under `locked` until `done` settles.
+   */
+  async checkpointListed(action: string, summary: string, seq: number): Promise<{ done: Promise<CheckpointRecord> }> {
+    const finish = await this.snapshotListed();
+    const done = finish().then((snap) => this.record(action, summary, snap, seq));
+    done.catch(() => undefined);
+    return { done };
   }
 
   /** The id the next checkpoint will have, taken now (so an answer can name a checkpoint that is still being taken). Under `locked`. */
