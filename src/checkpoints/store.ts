@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { deflateSync } from "node:zlib";
 import { join } from "node:path";
 import { ActionError } from "../core/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
@@ -85,6 +86,9 @@ interface StoreState {
 const MAX_SKIPPED = 200;
 const MAX_SUMMARY = 300;
 const REPACK_AFTER = 1_000;
+/** Changed files up to which a snapshot reads them itself (the short way) instead of running update-index before the action. */
+const FAST_PATHS = 64;
+
 /** Paths by which the index may differ from HEAD's tree before HEAD is moved (each snapshot's status lists them). */
 const HEAD_LAG = 200;
 
@@ -108,7 +112,7 @@ function storeKey(root: string): string {
 }
 
 /** Test-only: a slow step injected into every snapshot (e.g. to take a checkpoint past the wait limit). */
-export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void> } = {};
+export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void>; fastPaths?: number } = {};
 
 const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
 
@@ -338,6 +342,23 @@ export class CheckpointStore {
       skipped.push({ path, reason, ...(reason === "too_large" ? { size: st.size } : {}) });
       if (inIndex.has(path)) forceRemove.push(path);
     }
+    const counts = { added: update.length, changed: forceRemove.length + removals.length + update.length };
+    // A few changed files: their bytes are read and stored here, so the action may start now; the index learns them
+    // (update-index --index-info, no stat data: the next status looks at those files once more) with the tree, after.
+    const entries = this.fastPathOff || update.length > (checkpointTestHooks.fastPaths ?? FAST_PATHS) ? null : readEntries(this.root, update, this.settings.max_file_bytes, join(p.gitDir, "objects"));
+    if (entries) {
+      const zero = "0".repeat(40);
+      const lines = [...forceRemove, ...removals].map((path) => `0 ${zero}\t${path}\0`).concat(entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`));
+      return async () => {
+        try {
+          if (lines.length > 0) await shadowGit(p, ["update-index", "-z", "--add", "--replace", "--index-info"], { input: Buffer.from(lines.join(""), "utf8") });
+        } catch (error) {
+          this.fastPathOff = true; // the next try goes the long way
+          throw error;
+        }
+        return this.writeTree(p, { stampBefore, staged, skipped, ...counts });
+      };
+    }
     if (forceRemove.length > 0) {
       await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList(forceRemove) });
     }
@@ -363,7 +384,8 @@ export class CheckpointStore {
         }
       }
     }
-    return () => this.writeTree(p, { stampBefore, staged, skipped, added: update.length, changed: forceRemove.length + removals.length + update.length });
+    this.fastPathOff = false;
+    return () => this.writeTree(p, { stampBefore, staged, skipped, ...counts });
   }
 
   /** The second step of a snapshot: the index's tree (or the last one, when nothing changed), HEAD moved along when due. */
@@ -495,6 +517,9 @@ export class CheckpointStore {
       this.dropSeed(error);
     }
   }
+
+  /** The last short-way snapshot failed to update the index: take the long way once. */
+  private fastPathOff = false;
 
   /** Tracked-but-ignored paths of a seeded index, still being listed (see seedFromUser). */
   private ignoredTracked: Promise<string[]> | null = null;
@@ -833,6 +858,58 @@ function parseStatus(text: string): { candidates: string[]; inIndex: Set<string>
     }
   }
   return { candidates, inIndex, staged };
+}
+
+/**
+ * Store the current bytes of `paths` (files up to maxBytes, symlinks) as loose
+ * objects in `objectsDir`, as git would: null when one of them is not what the
+ * listing said any more (gone, a folder, too large now), so the caller takes
+ * the long way. Opened without following a symlink and without blocking on a
+ * FIFO swapped in.
+ */
+function readEntries(root: string, paths: readonly string[], maxBytes: number, objectsDir: string): { path: string; mode: string; oid: string }[] | null {
+  const out: { path: string; mode: string; oid: string }[] = [];
+  for (const path of paths) {
+    const abs = join(root, path);
+    let content: Buffer;
+    let mode: string;
+    try {
+      const st = lstatSync(abs);
+      if (st.isSymbolicLink()) {
+        content = readlinkSync(abs, { encoding: "buffer" });
+        mode = "120000";
+      } else if (st.isFile()) {
+        const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        try {
+          const now = fstatSync(fd);
+          if (!now.isFile() || now.size > maxBytes) return null;
+          content = readFileSync(fd);
+          if (content.length > maxBytes) return null;
+          mode = now.mode & 0o100 ? "100755" : "100644";
+        } finally {
+          closeSync(fd);
+        }
+      } else return null;
+    } catch {
+      return null;
+    }
+    out.push({ path, mode, oid: writeLooseBlob(objectsDir, content) });
+  }
+  return out;
+}
+
+/** Write a blob as a loose object (zlib of "blob <size>\0" + bytes, named by its SHA-1), unless it is there; its id. */
+function writeLooseBlob(objectsDir: string, content: Buffer): string {
+  const header = Buffer.from(`blob ${content.length}\0`, "latin1");
+  const oid = createHash("sha1").update(header).update(content).digest("hex");
+  const dir = join(objectsDir, oid.slice(0, 2));
+  const file = join(dir, oid.slice(2));
+  if (existsSync(file)) return oid;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `tmp_${randomBytes(6).toString("hex")}`);
+  writeFileSync(temp, deflateSync(Buffer.concat([header, content])), { mode: 0o444 });
+  renameSync(temp, file);
+  return oid;
 }
 
 function indexStamp(file: string): string {
