@@ -42,6 +42,9 @@ export function checkpointWaitMs(): number {
   return Number.isFinite(value) && value > 0 ? value : 5_000;
 }
 
+/** Trees and records still being written after their command was answered. */
+const finishingSet = new Set<Promise<unknown>>();
+
 /** Checkpoints still being taken after their action was answered, by store folder. */
 const pending = new Map<string, { id: string | null; done: Promise<unknown> }>();
 
@@ -139,18 +142,24 @@ export async function runWithCheckpoint<I>(
       );
     }
     if (spec.lock === "snapshot" && first === "taken") {
-      const [ran, finished] = await Promise.allSettled([handler(), work]);
-      if (finished.status === "rejected") {
-        // The files were read, but the tree or the record could not be written: the action ran without a checkpoint.
-        process.stderr.write(`[checkpoints] a checkpoint could not be completed: ${String((finished.reason as Error)?.message ?? finished.reason)}\n`);
-        if (ctx.audit.detail?.checkpoint === reserved) {
-          const { checkpoint: _lost, ...rest } = ctx.audit.detail;
-          ctx.audit.detail = { ...rest, checkpoint_failed: true };
-        }
+      try {
+        output = await handler();
+      } catch (error) {
+        await work.catch(() => undefined); // the record exists once the tree is written: then it is dropped or marked below
+        throw error;
       }
-      if (ran.status === "rejected") throw ran.reason;
-      output = ran.value;
-      if (store.overRetention()) await store.locked(async () => store.enforceRetention());
+      // The tree and the record are finished under the lock (a list or restore waits for them); the answer does not wait.
+      const id = reserved;
+      const finishing = work
+        .then(async () => {
+          if (store.overRetention()) await store.locked(async () => store.enforceRetention());
+        })
+        .catch((error: unknown) => {
+          process.stderr.write(`[checkpoints] checkpoint ${id} could not be completed: ${String((error as Error)?.message ?? error)}\n`);
+          ctx.auditLater({ outcome: "checkpoint_failed", duration_ms: 0, detail: { checkpoint: id ?? "" } });
+        })
+        .finally(() => finishingSet.delete(finishing));
+      finishingSet.add(finishing);
     } else {
       output = await work;
       if (spec.lock === "snapshot") {
@@ -175,8 +184,8 @@ export async function runWithCheckpoint<I>(
   }
   scheduleMaintenance(store);
   if (output && typeof output === "object" && !Array.isArray(output)) {
-    if (record) return { ...(output as Record<string, unknown>), checkpoint: record.id };
-    if (decided.verdict === "run") return { ...(output as Record<string, unknown>), checkpoint: null };
+    const id = record?.id ?? (decided.verdict === "run" ? reserved : null);
+    if (id) return { ...(output as Record<string, unknown>), checkpoint: id };
   }
   return output;
 }
@@ -199,5 +208,5 @@ function scheduleMaintenance(store: CheckpointStore): void {
 /** Wait for housekeeping to finish (tests and the CLI, which exits right after). */
 export async function maintenanceIdle(timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while ((maintaining.size > 0 || pending.size > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  while ((maintaining.size > 0 || pending.size > 0 || finishingSet.size > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
