@@ -11,7 +11,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { actionEffects } from "../src/actions/define.js";
 import { ACTIONS } from "../src/actions/registry.js";
 import { updateConfig } from "../src/config/store.js";
-import { LIMITS } from "../src/core/limits.js";
+import { LIMITS } from "../src/ground/limits.js";
 import { hostAllowed } from "../src/mcp/host.js";
 import { toOpenApiSchema } from "../src/server/openapi.js";
 import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";

@@ -1,6 +1,6 @@
 import type { ActionContext } from "../core/context.js";
-import { ActionError } from "../core/errors.js";
-import type { ResourceBag } from "../core/resources.js";
+import { ActionError } from "../ground/errors.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { JobOutput } from "../exec/jobView.js";
 import { ApprovalQueue, NoApprover, TooManyPending, type HeldCommand, type HoldRequest } from "./queue.js";
 

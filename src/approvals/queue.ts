@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Closable } from "../core/resources.js";
+import type { Closable } from "../ground/resources.js";
 
 /**
  * Local approvals (`approvals.commands: "local"`): a command that passed the

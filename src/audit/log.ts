@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
-import { BatchedLines } from "../core/batchedLines.js";
+import { BatchedLines } from "../ground/batchedLines.js";
 
 /** Where a call came in: the Actions, /mcp, the stdio face, or the owner's dashboard. */
 export type AuditFace = "http" | "mcp" | "stdio" | "dashboard";

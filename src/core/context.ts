@@ -1,8 +1,8 @@
 import { realpathSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
-import { ActionError } from "./errors.js";
-import type { ResourceBag } from "./resources.js";
+import { ActionError } from "../ground/errors.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
 
 export interface ActiveWorkspace {

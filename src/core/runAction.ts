@@ -1,13 +1,13 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
 import type { AuditFace, AuditLog, AuditRecord } from "../audit/log.js";
-import { REDACTED, redactError, redactRecord, redactable } from "./redact.js";
+import { REDACTED, redactError, redactRecord, redactable } from "../ground/redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type AuditNote } from "./context.js";
-import { ActionError, isActionError } from "./errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import { checkRequest } from "./inputCheck.js";
-import { LIMITS } from "./limits.js";
-import type { ResourceBag } from "./resources.js";
+import { LIMITS } from "../ground/limits.js";
+import type { ResourceBag } from "../ground/resources.js";
 import { refuseGitInternals } from "../workspace/gitInternals.js";
 import { resolveInside } from "../workspace/resolveInside.js";
 import { forgetGitSummaries } from "../git/run.js";

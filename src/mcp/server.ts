@@ -1,9 +1,9 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { runAction, type RunEnvironment } from "../core/runAction.js";
 import { scopeOf } from "../oauth/scopes.js";
-import { NAME, VERSION } from "../core/version.js";
+import { NAME, VERSION } from "../ground/version.js";
 import type { McpCaller, McpFace } from "./face.js";
 import { toolResult } from "./tools.js";
 

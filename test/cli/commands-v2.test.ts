@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { commandName, groupsFor, COMMAND_GROUPS } from "../../src/cli/commands/index.js";
-import { launcherPrefix } from "../../src/core/launcher.js";
+import { launcherPrefix } from "../../src/ground/launcher.js";
 import { colourEnabled } from "../../src/cli/style.js";
 import { runCli } from "../helpers.js";
 
