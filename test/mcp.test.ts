@@ -191,7 +191,7 @@ describe("MCP face: tools from the registry", () => {
     const lines = await auditLines(s.home);
     const mcp = lines.filter((line) => line.face === "mcp");
     assert.ok(mcp.some((line) => line.action === "workspace_status" && line.outcome === "ok"), JSON.stringify(lines.slice(-5)));
-    assert.ok(mcp.some((line) => line.action === "switch_workspace" && line.outcome === "NOT_FOUND"));
+    assert.ok(mcp.some((line) => line.action === "switch_workspace" && line.outcome === "error" && line.error_code === "NOT_FOUND"));
     assert.ok(!readFileSync(join(s.home, "audit.log"), "utf8").includes(s.token), "audit log never holds the token");
   });
 });
@@ -295,7 +295,7 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
   it("audits writes and refusals with face \"mcp\"", async () => {
     const lines = (await auditLines(s.home)).filter((line) => line.face === "mcp");
     assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "ok" && line.paths?.includes("patched.txt")));
-    assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "OUTSIDE_WORKSPACE"));
+    assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "refused" && line.error_code === "OUTSIDE_WORKSPACE"));
   });
 });
 
