@@ -114,7 +114,7 @@ function row(name: string, ours: number, baseline: number, baselineName: string,
 function readInChild(home: string): { ms: number; rssMb: number; loadedMb: number; totalLines: number } {
   const script = `
     const { ConfigStore } = await import(${JSON.stringify(join(ROOT_DIST, "src/config/store.js"))});
-    const { ResourceBag } = await import(${JSON.stringify(join(ROOT_DIST, "src/core/resources.js"))});
+    const { ResourceBag } = await import(${JSON.stringify(join(ROOT_DIST, "src/ground/resources.js"))});
     const { AuditLog } = await import(${JSON.stringify(join(ROOT_DIST, "src/audit/log.js"))});
     const { runAction } = await import(${JSON.stringify(join(ROOT_DIST, "src/core/runAction.js"))});
     const { findAction } = await import(${JSON.stringify(join(ROOT_DIST, "src/actions/registry.js"))});

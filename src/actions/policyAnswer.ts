@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import type { ActionContext } from "../core/context.js";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import type { PolicyOptions, SandboxView } from "../policy/checkCommand.js";
 import { cacheFolder } from "../sandbox/box/boxes.js";
 import { sandboxAvailability, type Availability } from "../sandbox/detect.js";

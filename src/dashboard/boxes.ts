@@ -6,7 +6,7 @@
 import { realpathSync } from "node:fs";
 import type { AuditLog } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
-import type { ResourceBag } from "../core/resources.js";
+import type { ResourceBag } from "../ground/resources.js";
 import { BOXES, type Boxes } from "../sandbox/box/boxes.js";
 import { folderSize, type FolderSize } from "../sandbox/box/cacheSize.js";
 import type { BoxesProvider, BoxView } from "./sources.js";

@@ -2,10 +2,11 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { approvalQueue } from "../approvals/held.js";
 import { followAuditFile } from "../audit/follow.js";
-import type { AuditLog, AuditRecord } from "../audit/log.js";
+import { readAuditLine, type AuditLog, type AuditRecord } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
-import { cliCommand } from "../core/launcher.js";
-import type { ResourceBag } from "../core/resources.js";
+import { cliCommand } from "../ground/launcher.js";
+import type { Outcome } from "../ground/outcome.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
@@ -38,7 +39,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
   const stopFollowing = followAuditFile(audit.file, (record) => record.face === "stdio", (record) => audit.relay(record));
-  const note = (action: string, outcome: string, extra: Partial<AuditRecord> = {}) =>
+  const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) =>
     audit.write({ time: new Date().toISOString(), action, workspace: store.current().active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra });
   const access = () => {
     const s = accessState(store.current());
@@ -161,7 +162,9 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     const held = approvals.get(id);
     const result = approve ? approvals.approve(id, "dashboard") : approvals.deny(id, "dashboard");
     if (held && (result.ok || result.held?.status === "denied")) {
-      note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "START_FAILED", {
+      // An approval whose command could not start is an error of the click (the command's own line says why).
+      note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "error", {
+        ...(result.ok ? {} : { error_code: "START_FAILED" }),
         workspace: held.workspace,
         command: held.command.slice(0, 2000),
         detail: { job_id: id },
@@ -232,12 +235,9 @@ function readAuditTail(file: string, count: number): AuditRecord[] {
     const lines = buffer.toString("utf8").split("\n").slice(length < size ? 1 : 0);
     const records: AuditRecord[] = [];
     for (const line of lines) {
-      if (line.trim() === "") continue;
-      try {
-        records.push(JSON.parse(line) as AuditRecord);
-      } catch {
-        // a torn line: skip
-      }
+      // Older lines read in today's vocabulary; a torn line is skipped.
+      const record = line.trim() === "" ? null : readAuditLine(line);
+      if (record) records.push(record);
     }
     return records.slice(-count);
   } catch {

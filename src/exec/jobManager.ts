@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
-import type { Closable } from "../core/resources.js";
+import { ActionError } from "../ground/errors.js";
+import { outcomeOf, type Outcome } from "../ground/outcome.js";
+import type { Closable } from "../ground/resources.js";
 import { Job, type BoxLaunch, type StdinMode } from "./job.js";
 import type { SpawnArgv } from "./shell.js";
 import { DEFAULT_LOG_LIMITS, type LogLimits } from "./outputLog.js";
@@ -167,15 +168,18 @@ export function describeJob(job: Job): {
   job_id: string;
   command: string;
   status: Job["status"];
+  outcome?: Outcome;
   started_at: string;
   duration_ms: number;
   exit_code?: number;
   background?: { pid: number; command: string }[];
 } {
+  const outcome = outcomeOf({ status: job.status, exitCode: job.exitCode });
   const row: ReturnType<typeof describeJob> = {
     job_id: job.id,
     command: job.command.length > LISTED_COMMAND_CHARS ? `${job.command.slice(0, LISTED_COMMAND_CHARS - 1)}…` : job.command,
     status: job.status,
+    ...(outcome !== null ? { outcome } : {}),
     started_at: new Date(job.startedAt).toISOString(),
     duration_ms: job.durationMs(),
   };

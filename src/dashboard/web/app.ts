@@ -4,12 +4,13 @@
  * changed, and every value goes into the page as text (never as HTML).
  */
 import type { HeldCommand } from "../../approvals/queue.js";
+import type { Outcome } from "../../ground/outcome.js";
 import type { BoxView, ConfigProblemView, JobSummary, NetworkView, SandboxView } from "../sources.js";
 import { t, WORDS, type Key, type Lang } from "./i18n.js";
 
 // The shapes the server sends: one declaration, shared with the server (type imports vanish from the built page).
 type Job = JobSummary;
-type Held = Omit<HeldCommand, "status" | "reason" | "decided_by">;
+type Held = Omit<HeldCommand, "status" | "reason" | "error_code" | "decided_by">;
 interface State {
   workspaces: { active: string | null; workspaces: { name: string; path: string; active: boolean }[] };
   access: { state: "active" | "expired" | "revoked" | "suspended"; active: boolean; expires_at: string | null; reason: string | null };
@@ -25,7 +26,9 @@ interface AuditRecord {
   time: string;
   action: string;
   workspace: string | null;
-  outcome: string;
+  outcome: Outcome;
+  exit_code?: number;
+  error_code?: string;
   duration_ms: number;
   face: string;
   client?: string;
@@ -414,18 +417,25 @@ function feedDetail(record: AuditRecord): string {
   return record.workspace ?? "";
 }
 
+/** How an outcome looks in the feed: ok green; stopped by the owner or a guard amber; failures red. */
+const TONE: Record<Outcome, "ok" | "run" | "bad"> = { ok: "ok", failed: "bad", timed_out: "bad", error: "bad", killed: "run", refused: "run", denied: "run" };
+
 function feedItem(record: AuditRecord): HTMLLIElement {
-  // A held command answered "ok" to the model, but for the owner it is waiting.
-  const outcome = record.detail?.approval === "awaiting" ? "awaiting_approval" : record.outcome;
-  const ok = outcome === "ok" || (outcome === "exited" && (record.detail?.exit_code ?? 0) === 0);
+  // A command still running, or held for the owner, when the call answered: the call was ok, the command has
+  // not ended (its end comes as a line of its own). Older lines say a held command with approval: "awaiting".
+  const pending = record.detail?.job_status ?? (record.detail?.approval === "awaiting" ? "awaiting_approval" : undefined);
+  const word = typeof pending === "string" ? pending : record.outcome;
+  const tone = typeof pending === "string" ? "run" : (TONE[record.outcome] ?? "bad");
   const time = new Date(record.time);
   return el(
     "li",
-    { class: "entry" },
+    { class: "entry", "data-outcome": record.outcome },
     el("time", { datetime: record.time }, time.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en", { hour12: false })),
     el("span", { class: "face" }, record.face),
     el("strong", { class: "action" }, record.action),
-    el("span", { class: `badge ${ok ? "ok" : outcome === "awaiting_approval" ? "run" : "bad"}` }, outcome),
+    el("span", { class: `badge ${tone}` }, word),
+    record.outcome === "failed" && record.exit_code !== undefined ? el("span", { class: "exit" }, w("exit_code", { n: record.exit_code })) : null,
+    record.error_code && record.outcome !== "ok" ? el("span", { class: "muted code" }, record.error_code) : null,
     el("span", { class: "muted" }, seconds(record.duration_ms)),
     el("code", { class: "detail" }, feedDetail(record)),
     record.client ? el("span", { class: "muted client" }, record.client) : null,

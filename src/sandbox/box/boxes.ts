@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type { Closable, ResourceBag } from "../../core/resources.js";
+import type { Closable, ResourceBag } from "../../ground/resources.js";
 import type { BwrapFeatures } from "../bwrap.js";
 import { defaultRegistryHosts } from "../egress/registries.js";
 import { hostMatches, normalizeHost } from "../egress/hosts.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
-import type { Closable, ResourceBag } from "../../core/resources.js";
+import type { Closable, ResourceBag } from "../../ground/resources.js";
 import { writeFileAtomicSync } from "../../fs/atomic.js";
 import { runningServer } from "../../server/instanceLock.js";
 import { boxes, type BoxSummary } from "./boxes.js";
