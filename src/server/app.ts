@@ -1,4 +1,3 @@
-import { realpathSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { accessRefusal, accessState, publicAccess } from "../access/state.js";
 import { redactToken, verifyBearer } from "../access/token.js";
@@ -24,6 +23,7 @@ import { privacyText } from "./privacy.js";
 import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
 import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
 import { serveOwnerRequests } from "../sandbox/box/ownerRequests.js";
+import { realOr as realOrSelf } from "../ground/realPath.js";
 
 export interface ServerOptions {
   home: string;
@@ -283,10 +283,3 @@ export function buildServer(options: ServerOptions): CodexServer {
   };
 }
 
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { realpathSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { cacheFolder } from "../../sandbox/box/boxes.js";
 import { askServer, type BoxStatus } from "../../sandbox/box/ownerRequests.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
@@ -8,6 +8,7 @@ import { sandboxStatus } from "../../sandbox/status.js";
 import { t } from "../i18n/index.js";
 import { home, print, printJson } from "../io.js";
 import { sandboxStatusLines } from "../sandboxText.js";
+import { realOr } from "../../ground/realPath.js";
 
 export function register(program: Command): void {
   const sandbox = program.command("sandbox").description(t("sandbox.desc"));
@@ -77,13 +78,6 @@ function formatBytes(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 /** The config's sandbox settings; the defaults before any config exists. */
 function settings(): SandboxSettings {
