@@ -31,8 +31,9 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   const { store, resources, audit } = parts;
   const jobs = () => resources.get("jobs", () => new JobManager());
   const approvals = approvalQueue(resources);
-  const feed: AuditRecord[] = readAuditTail(audit.file, FEED_KEEP);
+  const feed: AuditRecord[] = readAuditTail(audit.file, FEED_KEEP).filter(shownInFeed);
   const unsubscribe = audit.subscribe((record) => {
+    if (!shownInFeed(record)) return;
     feed.push(record);
     if (feed.length > FEED_KEEP) feed.splice(0, feed.length - FEED_KEEP);
   });
@@ -106,7 +107,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     },
     feed: {
       recent: (limit) => feed.slice(-limit),
-      subscribe: (listener) => audit.subscribe(listener),
+      subscribe: (listener) => audit.subscribe((record) => shownInFeed(record) && listener(record)),
     },
     approvals: {
       mode: () => store.current().approvals.commands,
@@ -174,6 +175,15 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   }
 }
 
+/**
+ * The owner's own reads from the page (the checkpoint list every page load fetched, a Diff)
+ * are not activity: older audit files have such lines, the feed leaves them out.
+ */
+const OWNER_READS = new Set(["list_checkpoints", "checkpoint_diff"]);
+export function shownInFeed(record: AuditRecord): boolean {
+  return !(record.face === "dashboard" && OWNER_READS.has(record.action));
+}
+
 function summarize(job: Job): JobSummary {
   // The last lines of the job's one numbered log (both streams), as much as fits the tail.
   const lines = [...job.log.read(Math.max(1, job.log.lines - TAIL_LINES + 1), job.log.lines), ...job.log.partials()];
@@ -186,6 +196,7 @@ function summarize(job: Job): JobSummary {
     duration_ms: job.durationMs(),
     exit_code: job.exitCode,
     tail: { stdout: tail("stdout"), stderr: tail("stderr") },
+    output: lines.map((line) => line.text).join("\n").slice(-TAIL_CHARS),
     box: job.box ? { id: job.box.id, started_at: new Date(job.box.startedAt).toISOString() } : null,
     background: job.background.map(({ pid, command }) => ({ pid, command })),
     network: networkView(job.egress()),
