@@ -87,11 +87,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
     const path = request.url.split("?")[0]!;
     if (path === "/login" && request.method === "GET") return;
+    // The stylesheet holds nothing of the owner's: the login pages use it before any session.
+    if (path === "/assets/app.css" && request.method === "GET") return;
     const sessionId = readCookie(request.headers.cookie, cookieName(port));
     const session = sessions.get(sessionId);
     if (!session) {
       if (path === "/" && request.method === "GET") {
-        return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(null, request.headers["accept-language"]), "login"));
+        // A cookie this server no longer knows: the login ended (expired, logged out, server restarted).
+        const why = sessionId ? "expired" : "login";
+        return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(null, request.headers["accept-language"]), why));
       }
       return fail(reply, 401, "UNAUTHORIZED", "log in first: run `chatgpt-codex dashboard` on this computer");
     }
