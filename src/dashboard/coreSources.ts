@@ -11,7 +11,8 @@ import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { LEDGER_PER_JOB, type EgressReport } from "../sandbox/box/boxes.js";
-import type { DashboardSources, JobSummary, NetworkView } from "./sources.js";
+import type { TunnelHandle } from "../tunnel/types.js";
+import type { DashboardSources, JobSummary, NetworkView, PublicFields } from "./sources.js";
 
 export interface CoreParts {
   store: ConfigStore;
@@ -19,6 +20,8 @@ export interface CoreParts {
   audit: AuditLog;
   /** The Actions server's own address (for the fields before a public URL is set). */
   localUrl: () => string;
+  /** The tunnel this process runs, if any (`up` starts it after the dashboard). */
+  route?: () => TunnelHandle | undefined;
 }
 
 const FEED_KEEP = 300;
@@ -130,6 +133,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
           // up without a tunnel) runs without one: "run up" would name the thing already running.
           tunnel_command: cliCommand(`tunnel --port ${new URL(parts.localUrl()).port}`),
           restart_command: cliCommand("up --tunnel cloudflared"),
+          tunnel: tunnelView(parts.route?.()),
         };
       },
       token: () => store.current().token,
@@ -232,6 +236,22 @@ export function networkView(report: EgressReport | undefined): NetworkView | nul
     // The proxy keeps LEDGER_PER_JOB records per job: a list that long may have lost its oldest, so the sums say "at least".
     partial: report.connections.length >= LEDGER_PER_JOB || report.denied.length >= LEDGER_PER_JOB,
   };
+}
+
+/** The tunnel's kind and whether its program still runs (a supervisor restarting it shows not alive meanwhile). */
+export function tunnelView(route: TunnelHandle | undefined): PublicFields["tunnel"] {
+  if (!route) return null;
+  const pid = route.pid();
+  let alive: boolean | null = null;
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+  return { kind: route.kind, url: route.url, alive };
 }
 
 /** The last records of the audit file (the feed's history when the page opens). */

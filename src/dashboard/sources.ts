@@ -121,6 +121,8 @@ export interface PublicFields {
   auth: string;
   /** Runnable as printed: a tunnel beside this running server, or a restart with one. */
   tunnel_command: string;
+  /** The tunnel this process runs (`up --tunnel …`): its kind and whether its program is alive now (null: no process to watch); null without one. */
+  tunnel: { kind: string; url: string; alive: boolean | null } | null;
   restart_command: string;
 }
 

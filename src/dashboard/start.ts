@@ -1,3 +1,4 @@
+import type { TunnelHandle } from "../tunnel/types.js";
 import type { AuditLog } from "../audit/log.js";
 import type { CodexServer } from "../server/app.js";
 import { approvalQueue } from "../approvals/held.js";
@@ -83,8 +84,8 @@ export function loginUrl(base: string, ticket: string, lang?: "en" | "zh"): stri
  * port (never the server's: a tunnel forwards that one, and tunnel traffic
  * arrives from loopback too). Records where it listens for `chatgpt-codex dashboard`.
  */
-export async function startOwnerDashboard(home: string, server: CodexServer, port: number): Promise<OwnerDashboard> {
-  const core = coreSources({ store: server.store, resources: server.resources, audit: server.app.codex.audit, localUrl: server.localUrl });
+export async function startOwnerDashboard(home: string, server: CodexServer, port: number, route?: () => TunnelHandle | undefined): Promise<OwnerDashboard> {
+  const core = coreSources({ store: server.store, resources: server.resources, audit: server.app.codex.audit, localUrl: server.localUrl, ...(route ? { route } : {}) });
   let dashboard: DashboardServer;
   try {
     dashboard = await startDashboard({ home, port, sources: { ...core, ...optionalSources(server) } });

@@ -108,6 +108,7 @@ export function register(program: Command): void {
       ttlMinutes,
       dashboardPort,
       publicUrlNote: opensRoute ? `(starting ${choice.route}…)` : undefined,
+      route: () => route,
       onClose: async () => {
         await route?.stop();
       },

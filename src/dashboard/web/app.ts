@@ -18,7 +18,16 @@ interface State {
   /** null: not available in this build. */
   boxes: BoxView[] | null;
   approvals: { mode: "chatgpt" | "local"; pending: Held[] };
-  public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string; tunnel_command: string; restart_command: string };
+  public: {
+    public_base_url: string | null;
+    schema_url: string;
+    privacy_url: string;
+    mcp_url: string;
+    auth: string;
+    tunnel_command: string;
+    restart_command: string;
+    tunnel: { kind: string; url: string; alive: boolean | null } | null;
+  };
   panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
   config_problem: ConfigProblemView | null;
 }
@@ -174,13 +183,18 @@ function drawAccess(s: State): void {
 /** Where ChatGPT reaches this server: the public URL, or none yet (and the command that makes one). */
 function drawRoute(s: State): void {
   const p = s.public;
-  tone("route", p.public_base_url ? "ok" : "run");
-  panel("route", [p.public_base_url, p.tunnel_command], (target) => {
+  const down = p.tunnel?.alive === false;
+  tone("route", p.public_base_url ? (down ? "bad" : "ok") : "run");
+  panel("route", [p.public_base_url, p.tunnel_command, p.tunnel?.kind ?? null, String(p.tunnel?.alive ?? "-")], (target) => {
     if (p.public_base_url) {
       target.append(
         el("div", { class: "line" }, el("span", { class: "badge ok", "data-route": "public" }, w("route_public"))),
         el("code", { class: "clip", title: p.public_base_url }, p.public_base_url),
       );
+      if (p.tunnel) {
+        const state = p.tunnel.alive === null ? "" : p.tunnel.alive ? w("tunnel_alive") : w("tunnel_down");
+        target.append(el("div", { class: "line" }, el("span", { class: `badge ${down ? "bad" : "ok"}`, "data-tunnel": p.tunnel.alive === false ? "down" : "alive" }, state || p.tunnel.kind), state ? el("span", { class: "muted" }, p.tunnel.kind) : ""));
+      }
       return;
     }
     target.append(
