@@ -137,6 +137,8 @@ describe("the dashboard's face in a real browser", { skip }, () => {
       const [add, del] = await Promise.all([card.locator("pre.diff .add").first(), card.locator("pre.diff .del").first()].map((l) => l.evaluate((node) => getComputedStyle(node).color)));
       assert.notEqual(add, del, "added and removed lines in different colours");
       await page.locator("#lang-toggle").click();
+      // The checkpoints are fetched again in the new language: wait for the redrawn card.
+      await card.locator("[data-files]", { hasText: "1 个文件" }).waitFor();
       assert.equal(await card.locator("[data-files]").textContent(), "1 个文件");
     });
   });
