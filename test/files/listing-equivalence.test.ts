@@ -223,6 +223,48 @@ describe("the walk answers exactly as before", () => {
   });
 });
 
+describe("globs answer as before", () => {
+  it("the same verdict for every glob and path (literal globs take a faster path)", () => {
+    const names = ["file00.ts", "xfile00.ts", "file00.tsx", "file00", ".file00.ts", "x.txt", "a-b.txt", "with space", "é.txt", "A.txt", "a.txt", "b", "c.txt", "only-here.txt"];
+    const folders = ["", "a/", "a/b/", ".a/", "a/.b/", "with space/", "x.txt/", "file00.ts/", "sub/deep/more/", "é/"];
+    const paths = folders.flatMap((folder) => names.map((name) => `${folder}${name}`));
+    const globs = [
+      ...GLOBS.filter((glob): glob is string => glob !== null),
+      "file00.ts",
+      "**/file00.ts",
+      "/file00.ts",
+      "a/file00.ts",
+      "a/b/file00.ts",
+      "**/a/file00.ts",
+      "a/**/file00.ts",
+      "file00.ts/",
+      "!file00.ts",
+      "!**/file00.ts",
+      "file00",
+      ".file00.ts",
+      "with space",
+      "a-b.txt",
+      "file00.ts.",
+      "x.txt/c.txt",
+      "a/b",
+      "b",
+    ];
+    let compared = 0;
+    for (const glob of globs) {
+      const fast = compileGlob(glob);
+      const old = oldCompileGlob(glob);
+      assert.equal(fast.negated, old.negated, glob);
+      for (const path of paths) {
+        for (const isDir of [false, true]) {
+          assert.equal(fast.matches(path, isDir), old.matches(path, isDir), `${glob} on ${path}${isDir ? "/" : ""}`);
+          compared++;
+        }
+      }
+    }
+    assert.ok(compared > 5000);
+  });
+});
+
 describe("list_files pages, put together, are the old walk", () => {
   let s: TestServer;
   before(async () => {
