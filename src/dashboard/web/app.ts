@@ -5,7 +5,7 @@
  */
 import type { HeldCommand } from "../../approvals/queue.js";
 import type { Outcome } from "../../ground/outcome.js";
-import type { BoxView, ConfigProblemView, JobSummary, NetworkView, SandboxView } from "../sources.js";
+import type { BoxView, ConfigProblemView, JobSummary, NetworkView, PublicFields, SandboxView } from "../sources.js";
 import { count, t, WORDS, type Counted, type Key, type Lang } from "./i18n.js";
 
 // The shapes the server sends: one declaration, shared with the server (type imports vanish from the built page).
@@ -18,16 +18,7 @@ interface State {
   /** null: not available in this build. */
   boxes: BoxView[] | null;
   approvals: { mode: "chatgpt" | "local"; pending: Held[] };
-  public: {
-    public_base_url: string | null;
-    schema_url: string;
-    privacy_url: string;
-    mcp_url: string;
-    auth: string;
-    tunnel_command: string;
-    restart_command: string;
-    tunnel: { kind: string; url: string; alive: boolean | null } | null;
-  };
+  public: PublicFields;
   panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
   config_problem: ConfigProblemView | null;
 }
