@@ -31,7 +31,7 @@ export default defineAction({
           background: z
             .array(z.object({ pid: answerInt(1), command: z.string() }))
             .optional()
-            .describe("Processes the command left running in the workspace's box (kill_command with this job_id stops them)."),
+            .describe("Processes the command left running in the workspace's box, the first 3 (command_output with this job_id lists up to 20; kill_command stops them all)."),
         }),
       )
       .describe("Running first (newest first), then finished commands that left processes running, then the other finished ones (most recent first)."),

@@ -49,6 +49,12 @@ export interface StartOptions {
   box?: BoxLaunch;
 }
 
+/**
+ * Background processes a listing row shows (50 rows must stay far below ChatGPT's 100,000
+ * characters); command_output of that job lists up to 20.
+ */
+const LISTED_BACKGROUND = 3;
+
 /** The longest command text a listing shows. */
 const LISTED_COMMAND_CHARS = 200;
 
@@ -110,10 +116,6 @@ export class JobManager implements Closable {
     return [...running, ...lingering, ...finished].slice(0, limit);
   }
 
-  /** Every job still known (for the box's bookkeeping). */
-  all(): Job[] {
-    return [...this.jobs.values()];
-  }
 
   /** Drop finished jobs past their time, then the oldest finished ones beyond the count or the disk budget. */
   private prune(): void {
@@ -184,7 +186,7 @@ export function describeJob(job: Job): {
     duration_ms: job.durationMs(),
   };
   if (job.status === "exited" && job.exitCode !== null) row.exit_code = job.exitCode;
-  if (job.background.length > 0) row.background = job.background.map(({ pid, command }) => ({ pid, command }));
+  if (job.background.length > 0) row.background = job.background.slice(0, LISTED_BACKGROUND).map(({ pid, command }) => ({ pid, command }));
   return row;
 }
 

@@ -94,6 +94,16 @@ describe("the workspace box", NEEDS, () => {
     assert.match(after.json.stdout, /ERR:ECONNREFUSED/, "the server is gone");
   });
 
+  test("list_commands shows the first 3 background processes of a command; its own answer lists them all (up to 20)", async () => {
+    const s = `${500 + Math.floor(Math.random() * 400)}.${Date.now() % 100000}`;
+    const started = await server.post("exec_command", { command: `for i in 1 2 3 4 5; do sleep ${s} & done; echo ok` });
+    assert.equal(started.json.background?.length, 5, started.text);
+    const row = (await server.post("list_commands", {})).json.commands.find((c: { job_id: string }) => c.job_id === started.json.job_id);
+    assert.equal(row.background.length, 3);
+    await server.post("kill_command", { job_id: started.json.job_id });
+    assert.ok(await noneRunning(["sleep", s]));
+  });
+
   test("/tmp lasts between commands of the box", async () => {
     const wrote = await server.post("exec_command", { command: `echo kept-${RUN} > /tmp/keep-${RUN}` });
     assert.equal(wrote.json.exit_code, 0, wrote.text);

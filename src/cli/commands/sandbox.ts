@@ -46,11 +46,11 @@ export function register(program: Command): void {
         }
         root = realOr(found.path);
       }
-      const answer = await askServer(home(), { action: "reset", ...(root ? { workspace: root } : {}), ...(opts.caches ? { caches: true } : {}) });
+      const answer = await askServer(home(), { action: "reset", ...(root ? { workspace: root } : {}) });
       let ended: string[] = [];
       if (answer && "ended" in answer) ended = answer.ended;
-      // With no server running there is no box; the caches can still be emptied.
-      if (opts.caches && !answer) for (const w of loadConfig(home()).workspaces) if (!root || realOr(w.path) === root) rmSync(cacheFolder(realOr(w.path)), { recursive: true, force: true });
+      // The boxes have ended (or none ran): their cache folders are emptied here, for the named or every registered workspace.
+      if (opts.caches) for (const w of loadConfig(home()).workspaces) if (!root || realOr(w.path) === root) rmSync(cacheFolder(realOr(w.path)), { recursive: true, force: true });
       if (opts.json) return printJson({ server_running: answer !== null, ended, caches_cleared: opts.caches === true });
       if (!answer) print(t("sandbox.reset.noServer"));
       else if (answer && "error" in answer) {

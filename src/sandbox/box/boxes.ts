@@ -236,19 +236,14 @@ export class Boxes implements Closable {
     return box?.alive ? box : undefined;
   }
 
-  /** Ends the box of one workspace (all when none is named); `caches` also empties their cache homes. */
-  async reset(workspace?: string, caches = false): Promise<string[]> {
+  /** Ends the box of one workspace (all when none is named); returns the ids of the boxes ended. */
+  async reset(workspace?: string): Promise<string[]> {
     const ended: string[] = [];
     for (const [root, box] of [...this.boxes]) {
       if (workspace && root !== workspace) continue;
       await box.end("reset");
       this.boxes.delete(root);
       ended.push(box.id);
-    }
-    if (caches) {
-      for (const root of workspace ? [workspace] : []) {
-        rmSync(cacheFolder(root, this.options.env), { recursive: true, force: true });
-      }
     }
     return ended;
   }
