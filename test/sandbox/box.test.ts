@@ -126,6 +126,27 @@ describe("the workspace box", NEEDS, () => {
     }
   });
 
+  test("proxy credentials: a job's end ends them; a wrong secret gets nothing; neither is put on another job's record", async () => {
+    // A command given network prints its own credentials; once it is gone, a later command without network tries them.
+    const granted = await server.post("exec_command", { command: 'printf %s "$HTTP_PROXY"', network: true });
+    assert.match(granted.json.stdout, /^http:\/\/job_[0-9a-f]+:[^@]+@127\.0\.0\.1:\d+$/, granted.text);
+    const stolen = new URL(granted.json.stdout);
+    const reuse = `HTTP_PROXY='http://${stolen.username}:${stolen.password}@${stolen.host}' node probe.cjs proxy example.invalid:80`;
+    let reused = await server.post("exec_command", { command: reuse });
+    // The job's end reaches the server a moment after its answer (the box reports it gone): bounded retries.
+    for (let i = 0; i < 50 && !/no valid proxy credentials/.test(reused.json.stdout); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reused = await server.post("exec_command", { command: reuse });
+    }
+    assert.match(reused.json.stdout, /^PROXY:HTTP\/1\.1 403 .*\|chatgpt-codex: no valid proxy credentials/s, reused.text);
+    assert.equal(reused.json.network_denied, undefined, "the refusal is not put on the command that tried");
+    const wrong = await server.post("exec_command", { command: `HTTP_PROXY="$(echo "$HTTP_PROXY" | sed 's/:[^:@]*@/:wrong-secret@/')" node probe.cjs proxy example.invalid:80` });
+    assert.match(wrong.json.stdout, /^PROXY:HTTP\/1\.1 403 .*\|chatgpt-codex: wrong proxy credentials/s, wrong.text);
+    assert.equal(wrong.json.network_denied, undefined);
+    const after = await server.post("command_output", { job_id: granted.json.job_id });
+    assert.equal(after.json.network_denied, undefined, "the stolen name's own job shows no refusal it did not cause");
+  });
+
   test("tool caches live in the box's own home, never in the user's", async () => {
     const reply = await server.post("exec_command", { command: `echo "$npm_config_cache"; echo "$XDG_CACHE_HOME"; mkdir -p "$npm_config_cache" && touch "$npm_config_cache/probe-${RUN}" && echo wrote` });
     assert.equal(reply.json.exit_code, 0, reply.text);
