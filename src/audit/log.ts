@@ -1,7 +1,8 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
-import { BatchedLines } from "../core/batchedLines.js";
+import { BatchedLines } from "../ground/batchedLines.js";
+import { isOutcome, outcomeOf, type Outcome } from "../ground/outcome.js";
 
 /** Where a call came in: the Actions, /mcp, the stdio face, or the owner's dashboard. */
 export type AuditFace = "http" | "mcp" | "stdio" | "dashboard";
@@ -10,8 +11,17 @@ export interface AuditRecord {
   time: string;
   action: string;
   workspace: string | null;
-  /** "ok" or the error code; for a later event (a job ending) its outcome. */
-  outcome: string;
+  /**
+   * One word of the outcome vocabulary (ground/outcome.ts): ok | failed | timed_out | killed |
+   * refused | denied | error. An exec_command whose command ended within the call carries the
+   * command's outcome (a command that exited 3 is `failed`, not `ok`); a later event (the job
+   * ending) has a line of its own.
+   */
+  outcome: Outcome;
+  /** The command's exit code when it exited (with `failed`, and 0 with `ok`). */
+  exit_code?: number;
+  /** The error code the call was answered with (NOT_FOUND, BLOCKED_BY_POLICY, …): with `refused` and `error`. */
+  error_code?: string;
   /** HTTP status of the call; absent for events after the answer (a job ending). */
   status?: number;
   duration_ms: number;
@@ -22,6 +32,32 @@ export interface AuditRecord {
   paths?: string[];
   command?: string;
   detail?: Record<string, string | number | boolean>;
+}
+
+/**
+ * One line of the audit file as a record of today's vocabulary. Lines written before it
+ * named a job's status ("exited", with detail.exit_code) or an error code as the outcome:
+ * those read as the word they mean now, the code kept in error_code. null: not a record.
+ */
+export function readAuditLine(line: string): AuditRecord | null {
+  let record: AuditRecord;
+  try {
+    record = JSON.parse(line) as AuditRecord;
+  } catch {
+    return null;
+  }
+  if (record === null || typeof record !== "object" || typeof record.action !== "string") return null;
+  return isOutcome(record.outcome) ? record : upgraded(record);
+}
+
+function upgraded(record: AuditRecord): AuditRecord {
+  const old = String(record.outcome);
+  const { exit_code: oldExit, ...detail } = record.detail ?? {};
+  const exitCode = typeof oldExit === "number" ? oldExit : undefined;
+  if (old === "exited") return { ...record, outcome: outcomeOf({ status: "exited", exitCode }) ?? "error", ...(exitCode !== undefined ? { exit_code: exitCode } : {}), detail };
+  if (old === "removed_planted_git_file") return { ...record, outcome: "ok", detail: { ...detail, event: old } };
+  if (/^[A-Z][A-Z_]*$/.test(old)) return { ...record, outcome: outcomeOf({ errorCode: old }) ?? "error", error_code: old };
+  return { ...record, outcome: "error", detail: { ...record.detail, old_outcome: old } };
 }
 
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { ActionContext } from "../core/context.js";
-import { ActionError, isActionError } from "../core/errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import { CheckpointStore, DEFAULT_SETTINGS, type CheckpointRecord, type CheckpointSettings } from "./store.js";
 
 /**
@@ -156,7 +156,7 @@ export async function runWithCheckpoint<I>(
         })
         .catch((error: unknown) => {
           process.stderr.write(`[checkpoints] checkpoint ${id} could not be completed: ${String((error as Error)?.message ?? error)}\n`);
-          ctx.auditLater({ outcome: "checkpoint_failed", duration_ms: 0, detail: { checkpoint: id ?? "" } });
+          ctx.auditLater({ outcome: "error", duration_ms: 0, detail: { event: "checkpoint_failed", checkpoint: id ?? "" } });
         })
         .finally(() => finishingSet.delete(finishing));
       finishingSet.add(finishing);

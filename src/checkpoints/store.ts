@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
