@@ -1,31 +1,41 @@
 /**
- * Checkpoints, against git itself on the same tree:
- * - the checkpoint taken before `exec_command true` on a 20,000-file tree when
- *   nothing changed, and when one file changed, vs `git status --porcelain`;
- * - exec_command `true` over HTTP on that tree (the whole call, checkpoint included);
+ * Checkpoints, against git itself on the same tree (CGC_BENCH_CP_FILES files,
+ * default 100,000; 20000 for a quick run):
+ * - the first checkpoint of a committed, clean git repository (and of the same
+ *   tree without git), vs `git status --porcelain`;
+ * - a checkpoint when nothing changed, and right after a one-file write;
+ * - restore of one file (with the checkpoint the restore takes first);
+ * - exec_command `true` over HTTP right after a one-file write (the whole call:
+ *   checkpoint and sandbox) vs `git status` + bare `bwrap … true`;
  * - the store's size on disk after 1,000 small edits (one checkpoint each).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { restoreFromTree } from "../src/checkpoints/service.js";
 import { CheckpointStore } from "../src/checkpoints/store.js";
+import { saveConfig } from "../src/config/store.js";
+import { isolationArgs } from "../src/sandbox/bwrap.js";
+import { sandboxAvailability } from "../src/sandbox/detect.js";
 import { benchConfig, median, startServe, stopChild } from "./util.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
 const RUNS = 7;
 const EDITS = 1_000;
+const FILES = Math.max(1_000, Number(process.env.CGC_BENCH_CP_FILES) || 100_000);
+const PER_DIR = 40;
 
-function makeTree(root: string, dirs: number, perDir: number): void {
+function makeTree(root: string, files: number): void {
   writeFileSync(join(root, ".gitignore"), "node_modules/\n*.log\n");
-  for (let a = 0; a < dirs; a++) {
-    const dir = join(root, `pkg${a}`);
+  for (let a = 0; a < Math.ceil(files / PER_DIR); a++) {
+    const dir = join(root, `pkg${a % 50}`, `m${a}`);
     mkdirSync(dir, { recursive: true });
-    for (let c = 0; c < perDir; c++) writeFileSync(join(dir, `f${c}.ts`), `export const value${c} = ${a * perDir + c};\n// ${"x".repeat(40)}\n`);
+    for (let c = 0; c < PER_DIR; c++) writeFileSync(join(dir, `f${c}.ts`), `export const value${c} = ${a * PER_DIR + c};\n// ${"x".repeat(40)}\n`);
   }
 }
 
 function gitIn(cwd: string, ...args: string[]): void {
-  execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.com", "-c", "commit.gpgsign=false", ...args], {
+  execFileSync("git", ["-c", "user.name=b", "-c", "user.email=b@example.com", "-c", "commit.gpgsign=false", "-c", "gc.auto=0", ...args], {
     cwd,
     stdio: "ignore",
     env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
@@ -54,69 +64,185 @@ async function timed(runs: number, before: (i: number) => void, once: () => Prom
   return median(times);
 }
 
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}`))));
+  });
+}
+
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 const mb = (v: number) => `${(v / 1024 / 1024).toFixed(1)} MB`;
+const k = `${Math.round(FILES / 1000)}k`;
 
 export default async function checkpointBench(ctx: BenchContext): Promise<BenchRow[]> {
   const ws = join(ctx.tmp, "ws");
   const home = join(ctx.tmp, "home");
   mkdirSync(ws, { recursive: true });
-  ctx.progress("making a 20,000-file git repository");
-  makeTree(ws, 500, 40);
+  ctx.progress(`making a committed ${FILES}-file git repository`);
+  makeTree(ws, FILES);
+  const plain = join(ctx.tmp, "plain");
+  cpSync(ws, plain, { recursive: true });
   gitIn(ws, "init", "-q");
   gitIn(ws, "add", "-A");
   gitIn(ws, "commit", "-q", "-m", "tree");
+  gitIn(ws, "gc", "-q");
+  const gitStatus = () => spawnSync("git", ["status", "--porcelain"], { cwd: ws, stdio: "ignore", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" } });
+  gitStatus(); // page cache, and the index's stat data as git status leaves it
   const config = benchConfig(home, ws);
   const store = new CheckpointStore(home, ws);
-  ctx.progress("first checkpoint (stores every file)");
+
+  ctx.progress("first checkpoint of the git repository");
+  const statusFirst = await timed(3, () => undefined, gitStatus);
   const firstStart = performance.now();
   await store.locked(() => store.checkpoint("exec_command", "first"));
   const first = performance.now() - firstStart;
+  ctx.progress("housekeeping after it (makes the store self-contained where that applies)");
+  const settleStart = performance.now();
   await store.locked(() => store.maintain());
+  const settle = performance.now() - settleStart;
 
-  const gitStatus = () => spawnSync("git", ["status", "--porcelain"], { cwd: ws, stdio: "ignore" });
-  ctx.progress("git status --porcelain");
-  const status = await timed(RUNS, () => undefined, gitStatus);
+  // Each row times git status and ours in turns, on the same state (the load of a shared machine moves both alike).
+  const paired = async (before: (i: number) => void, ours: () => Promise<number | void>): Promise<{ ours: number; status: number }> => {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      before(i);
+      let start = performance.now();
+      gitStatus();
+      a.push(performance.now() - start);
+      start = performance.now();
+      const own = await ours();
+      b.push(typeof own === "number" ? own - start : performance.now() - start);
+    }
+    return { ours: median(b), status: median(a) };
+  };
   ctx.progress("checkpoint, nothing changed");
-  const same = await timed(RUNS, () => undefined, () => store.locked(() => store.checkpoint("exec_command", "$ true")));
+  const steady = await paired(() => undefined, () => store.locked(() => store.checkpoint("exec_command", "$ true")).then(() => undefined));
+  const same = steady.ours;
+  const status = steady.status;
   ctx.progress("checkpoint, one file changed");
-  const one = await timed(RUNS, (i) => writeFileSync(join(ws, "pkg7", "f3.ts"), `changed ${i}\n`), () => store.locked(() => store.checkpoint("exec_command", "$ true")));
-  const statusOne = await timed(RUNS, (i) => writeFileSync(join(ws, "pkg7", "f4.ts"), `changed ${i}\n`), gitStatus);
+  // What exec_command waits for: the files read into the shadow index (its tree and record follow while the command runs).
+  const fullTimes: number[] = [];
+  const oneRow = await paired(
+    (i) => writeFileSync(join(ws, "pkg7", "m7", "f3.ts"), `changed ${i}\n`),
+    async () => {
+      const start = performance.now();
+      let waited = 0;
+      await store.locked(async () => {
+        const listed = await store.checkpointListed("exec_command", "$ true", store.reserve().seq);
+        waited = performance.now();
+        await listed.done;
+      });
+      fullTimes.push(performance.now() - start);
+      return waited;
+    },
+  );
+  const one = oneRow.ours;
+  const statusOne = oneRow.status;
+  const oneFull = median(fullTimes);
+  ctx.progress("restore of one file");
+  const target = store.records().at(-1)!;
+  const restoreRow = await paired(
+    (i) => writeFileSync(join(ws, "pkg7", "m7", "f3.ts"), `spoiled ${i}\n`),
+    () =>
+      store.locked(async () => {
+        const snap = await store.snapshot();
+        await store.record("restore_checkpoint", "restore one file", snap);
+        const answer = await restoreFromTree(store, target, snap.tree, ["pkg7/m7/f3.ts"], false);
+        if (answer.restored_total !== 1) throw new Error(`restore wrote ${answer.restored_total} files`);
+      }),
+  );
+  const restore = restoreRow.ours;
+  const statusRestore = restoreRow.status;
   const bigStore = duBytes(join(home, "checkpoints"));
 
-  ctx.progress("exec_command true over HTTP on the same tree");
-  const { child, port } = await startServe(home);
-  let http = 0;
-  try {
-    const headers = { authorization: `Bearer ${config.token}`, "content-type": "application/json" };
-    http = await timed(RUNS, () => undefined, async () => {
-      const answer = (await (await fetch(`http://127.0.0.1:${port}/exec_command`, { method: "POST", headers, body: JSON.stringify({ command: "true" }) })).json()) as { checkpoint?: string };
-      if (!answer.checkpoint) throw new Error(`no checkpoint in ${JSON.stringify(answer)}`);
-    });
-  } finally {
-    await stopChild(child);
+  ctx.progress("exec_command true over HTTP right after a one-file write");
+  let http: number | null = null;
+  let bare: number | null = null;
+  const available = await sandboxAvailability();
+  if (available.available && available.kind === "bubblewrap") {
+    const bwrapTrue = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "true"];
+    bare = await timed(RUNS, () => undefined, () => run(available.program!, [...isolationArgs(available.features!, false), ...bwrapTrue]));
+    saveConfig(home, config);
+    const { child, port } = await startServe(home);
+    try {
+      const headers = { authorization: `Bearer ${config.token}`, "content-type": "application/json" };
+      const call = async () => {
+        const answer = (await (await fetch(`http://127.0.0.1:${port}/exec_command`, { method: "POST", headers, body: JSON.stringify({ command: "true" }) })).json()) as { checkpoint?: string };
+        if (!answer.checkpoint) throw new Error(`no checkpoint in ${JSON.stringify(answer)}`);
+      };
+      await call(); // the box starts once per workspace
+      // A pause before each call, as between two calls of a GPT: the previous checkpoint's tree and record (written
+      // after its answer) are done by then. Not timed.
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        writeFileSync(join(ws, "pkg9", "m9", "f1.ts"), `http ${i}\n`);
+        await settle();
+        const start = performance.now();
+        await call();
+        times.push(performance.now() - start);
+      }
+      http = median(times);
+    } finally {
+      await stopChild(child);
+    }
   }
+
+  ctx.progress(`first checkpoint of the same ${FILES} files without git`);
+  const plainStore = new CheckpointStore(join(ctx.tmp, "plain-home"), plain);
+  const plainStart = performance.now();
+  await plainStore.locked(() => plainStore.checkpoint("exec_command", "first"));
+  const plainFirst = performance.now() - plainStart;
 
   ctx.progress(`${EDITS} small edits, one checkpoint each (200-file workspace)`);
   const small = join(ctx.tmp, "small");
   const smallHome = join(ctx.tmp, "small-home");
   mkdirSync(small, { recursive: true });
-  makeTree(small, 10, 20);
+  makeTree(small, 200);
   const smallStore = new CheckpointStore(smallHome, small);
   for (let i = 0; i < EDITS; i++) {
-    writeFileSync(join(small, `pkg${i % 10}`, `f${i % 20}.ts`), `export const edited = ${i};\n// ${"y".repeat(40)}\n`);
+    writeFileSync(join(small, `pkg${i % 5}`, `m${i % 5}`, `f${i % 20}.ts`), `export const edited = ${i};\n// ${"y".repeat(40)}\n`);
     await smallStore.locked(() => smallStore.checkpoint("write_file", `edit ${i}`));
     if (smallStore.needsMaintenance()) await smallStore.locked(() => smallStore.maintain());
   }
   const editsStore = duBytes(join(smallHome, "checkpoints"));
 
+  const ratioFirst = first / statusFirst;
   const ratioSame = same / status;
   const ratioOne = one / statusOne;
-  return [
-    { name: "checkpoint, nothing changed (20k files) vs git status --porcelain", ours: ms(same), baseline: ms(status), ratio: ratioSame, goal: "≤ 2×", met: ratioSame <= 2 },
-    { name: "checkpoint, one file changed (20k files) vs git status --porcelain", ours: ms(one), baseline: ms(statusOne), ratio: ratioOne, goal: "≤ 2×", met: ratioOne <= 2 },
-    { name: "exec_command true over HTTP, 20k-file tree (checkpoint included)", ours: ms(http), baseline: "-", ratio: null, goal: "-", met: null },
-    { name: "first checkpoint of the 20k-file tree; store size after it", ours: ms(first), baseline: mb(bigStore), ratio: null, goal: "-", met: null, note: "the first checkpoint stores every file once (one pack); later ones cost stats" },
-    { name: `store size after ${EDITS} small edits (one checkpoint each)`, ours: mb(editsStore), baseline: "-", ratio: null, goal: "a few MB", met: editsStore <= 8 * 1024 * 1024 },
+  const ratioRestore = restore / statusRestore;
+  const rows: BenchRow[] = [
+    {
+      name: `first checkpoint, committed clean ${k}-file repository vs git status`,
+      ours: ms(first),
+      baseline: ms(statusFirst),
+      ratio: ratioFirst,
+      goal: "≈ 1× (< 5 s)",
+      met: first < 5_000,
+      note: `then housekeeping (background, after the answer) ${ms(settle)}; store ${mb(bigStore)} after the runs below`,
+    },
+    { name: `checkpoint, nothing changed (${k} files) vs git status`, ours: ms(same), baseline: ms(status), ratio: ratioSame, goal: "≤ 1.5×", met: ratioSame <= 1.5 },
+    {
+      name: `checkpoint after a one-file write (${k} files), until the command may start, vs git status`,
+      ours: ms(one),
+      baseline: ms(statusOne),
+      ratio: ratioOne,
+      goal: "≤ 1.5×",
+      met: ratioOne <= 1.5,
+      note: `with its tree and record (written while the command runs) ${ms(oneFull)}`,
+    },
+    { name: `restore of one file, its checkpoint included (${k} files) vs git status`, ours: ms(restore), baseline: ms(statusRestore), ratio: ratioRestore, goal: "≤ 2×", met: ratioRestore <= 2 },
   ];
+  if (http !== null && bare !== null) {
+    const ratio = http / (statusOne + bare);
+    rows.push({ name: `exec_command true over HTTP after a one-file write (${k}) vs git status + bare bwrap`, ours: ms(http), baseline: `${ms(statusOne)} + ${ms(bare)}`, ratio, goal: "≤ 1.5×", met: ratio <= 1.5 });
+  }
+  rows.push(
+    { name: `first checkpoint, the same ${k} files without git`, ours: ms(plainFirst), baseline: "-", ratio: null, goal: "-", met: null, note: "no index to start from: every file is read once; an action waits at most 5 s for it" },
+    { name: `store size after ${EDITS} small edits (one checkpoint each)`, ours: mb(editsStore), baseline: "-", ratio: null, goal: "a few MB", met: editsStore <= 8 * 1024 * 1024 },
+  );
+  return rows;
 }

@@ -28,6 +28,7 @@ export default defineAction({
         skipped: z.array(z.object({ path: z.string(), reason: z.string(), size: z.number().int().min(0).optional() })).optional().describe("Files this checkpoint did not store (too large, nested repository, unreadable)."),
         skipped_total: z.number().int().min(0).optional(),
         failed: z.boolean().optional().describe("The action failed unexpectedly after the checkpoint."),
+        not_run: z.boolean().optional().describe("The action was not run: its checkpoint took too long (the call was answered checkpoint_pending)."),
       }),
     ),
     next_cursor: z.string().optional(),

@@ -36,6 +36,7 @@ export interface RestoreResult {
 /** Changes that turn tree `from` into tree `to`, limited to `paths` (folders or files; all when empty). */
 export async function treeChanges(store: CheckpointStore, from: string, to: string, paths: readonly string[] = []): Promise<TreeChange[]> {
   const specs = paths.filter((p) => p !== ".").map((p) => `:(literal)${p}`);
+  await store.ownObjects(); // a tree taken while the user's objects were borrowed: copy them first
   const out = await shadowGit(store.paths, ["diff-tree", "-r", "-z", "--no-renames", "--no-ext-diff", "--raw", from, to, "--", ...specs]);
   const fields = out.stdout.toString("utf8").split("\0");
   const changes: TreeChange[] = [];

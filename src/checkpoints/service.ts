@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { ActionError } from "../ground/errors.js";
 import { LIMITS } from "../ground/limits.js";
 import { restoreTree, treeChanges, type KeptEntry } from "./restore.js";
@@ -15,21 +16,25 @@ export interface CheckpointView {
   skipped?: SkippedEntry[];
   skipped_total?: number;
   failed?: boolean;
+  /** Its action was answered (and not run) while this checkpoint was still being taken. */
+  not_run?: boolean;
 }
 
 /** Newest first, `limit` per page; the cursor is the seq to continue below. */
 export async function listCheckpoints(store: CheckpointStore, limit: number, cursor: string | undefined): Promise<{ checkpoints: CheckpointView[]; next_cursor?: string }> {
   if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new ActionError("BAD_REQUEST", "cursor is not valid; pass the next_cursor of a previous answer");
-  if (!store.exists()) return { checkpoints: [] };
-  const records = store.records();
+  if (!existsSync(store.paths.dir)) return { checkpoints: [] };
+  // Under the lock: a command's checkpoint may still be writing its record just after the command was answered.
+  const { records, nowChanged } = await store.locked(async () => {
+    const all = store.records();
+    const last = all.at(-1);
+    const onFirstPage = last !== undefined && (cursor === undefined || last.seq < Number(cursor));
+    const changed = onFirstPage ? (await store.changedPaths(last.tree, (await store.snapshot()).tree)).length : null;
+    return { records: all, nowChanged: changed };
+  });
   const below = cursor === undefined ? Infinity : Number(cursor);
   const newestFirst = records.filter((r) => r.seq < below).reverse();
   const page = newestFirst.slice(0, limit);
-  const newest = records.at(-1);
-  let nowChanged: number | null = null;
-  if (newest && page[0] === newest) {
-    nowChanged = await store.locked(async () => store.changedPaths(newest.tree, (await store.snapshot()).tree)).then((p) => p.length);
-  }
   const views = page.map((record) => {
     const next = records[records.indexOf(record) + 1];
     return view(record, next ? next.delta : nowChanged);
@@ -47,6 +52,7 @@ function view(record: CheckpointRecord, filesChanged: number | null): Checkpoint
     files_changed: filesChanged,
     ...(record.skipped_total > 0 ? { skipped: record.skipped.slice(0, 20), skipped_total: record.skipped_total } : {}),
     ...(record.failed ? { failed: true } : {}),
+    ...(record.not_run ? { not_run: true } : {}),
   };
 }
 
@@ -78,10 +84,10 @@ export interface CheckpointDiff {
  * (the file list takes at most a third).
  */
 export async function diffCheckpoint(store: CheckpointStore, id: string, to: string | undefined, path: string | undefined, page: DiffPage): Promise<CheckpointDiff> {
-  if (!store.exists()) store.find(id); // 404 with the right message
-  const from = store.find(id);
-  const target = to !== undefined ? store.find(to) : null;
+  if (!existsSync(store.paths.dir)) store.find(id); // 404 with the right message
   return store.locked(async () => {
+    const from = store.find(id);
+    const target = to !== undefined ? store.find(to) : null;
     const toTree = target ? target.tree : (await store.snapshot()).tree;
     if (page.after && page.after.tree !== toTree) {
       throw new ActionError("BAD_REQUEST", "invalid cursor: the files changed since the previous page, so its diff is not this one", {

@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { deflateSync } from "node:zlib";
 import { join } from "node:path";
 import { ActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
+import { entriesToDrop, findUserRepository, oidOf, parseIndex, pinObjects, readUserIndex } from "./seed.js";
 import { ensureShadowRepo, repairPinnedFiles, shadowGit, type ShadowPaths } from "./shadowGit.js";
 
 /** What the config says about checkpoints (config key `checkpoints`). */
@@ -56,6 +58,8 @@ export interface CheckpointRecord {
   skipped_total: number;
   /** The action failed with an internal error after the checkpoint (it may have changed files). */
   failed?: boolean;
+  /** The checkpoint took longer than an action may wait: the action was answered without running. */
+  not_run?: boolean;
 }
 
 interface StoreState {
@@ -66,17 +70,27 @@ interface StoreState {
   /** New objects since the last repack (loose objects waiting). */
   unpacked: number;
   needs_prune: boolean;
-  /** Checkpoints since the last stat refresh of the shadow index. */
+  /** (Older stores: checkpoints since the last stat refresh; the shadow's status now refreshes as it goes.) */
   since_refresh?: number;
   /** The tree of the last write-tree and the index file's stat then. */
   last_tree?: string;
   index_stamp?: string;
+  /** The shadow index was started from the user's index once (or that was tried). */
+  seeded?: boolean;
+  /** The tree of the commit the shadow's HEAD points at (none: HEAD has no commit yet). */
+  head_tree?: string;
+  /** Objects the checkpoints use are still read from the user's repository (through `borrow/`): copy them before reading any. */
+  borrowing?: boolean;
 }
 
 const MAX_SKIPPED = 200;
 const MAX_SUMMARY = 300;
 const REPACK_AFTER = 1_000;
-const REFRESH_EVERY = 20;
+/** Changed files up to which a snapshot reads them itself (the short way) instead of running update-index before the action. */
+const FAST_PATHS = 64;
+
+/** Paths by which the index may differ from HEAD's tree before HEAD is moved (each snapshot's status lists them). */
+const HEAD_LAG = 200;
 
 export interface Snapshot {
   tree: string;
@@ -97,6 +111,9 @@ function storeKey(root: string): string {
   return createHash("sha256").update(root).digest("hex").slice(0, 16);
 }
 
+/** Test-only: a slow step injected into every snapshot (e.g. to take a checkpoint past the wait limit). */
+export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void>; fastPaths?: number } = {};
+
 const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
 
 /**
@@ -110,6 +127,8 @@ export class CheckpointStore {
   private readonly stateFile: string;
   /** Folders inside the workspace that are never stored or restored (the tool's config folder), workspace-relative. */
   readonly forbidden: string[];
+  /** Start the first snapshot of a git workspace from the user's index (false: hash every file, as a workspace without git). */
+  seedFromUserIndex = true;
 
   constructor(
     home: string,
@@ -214,6 +233,24 @@ export class CheckpointStore {
     // A path can change type between the listing and update-index (a folder swapped for a symlink): list again, a few times.
     for (let attempt = 1; ; attempt++) {
       try {
+        const finish = await this.snapshotOnce();
+        return await finish();
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+  }
+
+  /**
+   * A snapshot in two steps: this reads the work tree into the shadow index
+   * (status, update-index); the function it returns writes the index's tree
+   * (write-tree), which reads nothing but the index, so the work tree may
+   * change meanwhile. Both under `locked`, the second before anything else
+   * uses the index.
+   */
+  async snapshotListed(): Promise<() => Promise<SnapshotTaken>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
         return await this.snapshotOnce();
       } catch (error) {
         if (attempt >= 4) throw error;
@@ -221,26 +258,52 @@ export class CheckpointStore {
     }
   }
 
-  private async snapshotOnce(): Promise<SnapshotTaken> {
+  private async snapshotOnce(): Promise<() => Promise<SnapshotTaken>> {
     const p = this.paths;
-    const listed = await shadowGit(p, ["ls-files", "-z", "-t", "-m", "-d", "-o", "--exclude-standard"]);
-    const inIndex = new Set<string>();
-    const candidates: string[] = [];
-    const seen = new Set<string>();
-    for (const item of listed.stdout.toString("utf8").split("\0")) {
-      if (item.length < 3) continue;
-      const tag = item[0];
-      const path = item.slice(2);
-      if (tag !== "?") inIndex.add(path);
-      if (!seen.has(path)) {
-        seen.add(path);
-        candidates.push(path);
+    if (this.seedFromUserIndex && !existsSync(p.indexFile) && !this.state().seeded) {
+      await this.seedFromUser();
+      if (existsSync(p.indexFile)) {
+        // An index git cannot work with after all: the next try starts from nothing.
+        const giveUp = (error: unknown): never => {
+          this.dropSeed(error);
+          throw error;
+        };
+        const finish = await this.snapshotFrom(p).catch(giveUp);
+        return () => finish().catch(giveUp);
+      }
+    }
+    return this.snapshotFrom(p);
+  }
+
+  private async snapshotFrom(p: ShadowPaths): Promise<() => Promise<SnapshotTaken>> {
+    await checkpointTestHooks.beforeSnapshot?.(this);
+    const stampBefore = indexStamp(p.indexFile);
+    // `git status` (the shadow's own): stats the files on several threads, walks the folders for new ones, and keeps
+    // the index's stat data fresh. Its HEAD is a commit of a recent snapshot, so the staged part stays short.
+    const listed = await shadowGit(p, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all"]);
+    const parsedStatus = parseStatus(listed.stdout.toString("utf8"));
+    const { inIndex, staged } = parsedStatus;
+    let candidates = parsedStatus.candidates;
+    const forceRemove: string[] = [];
+    if (this.ignoredTracked) {
+      const pendingIgnored = this.ignoredTracked;
+      this.ignoredTracked = null;
+      let ignored: string[];
+      try {
+        ignored = await pendingIgnored;
+      } catch (error) {
+        this.dropSeed(error);
+        throw error; // snapshot() tries again, from nothing
+      }
+      if (ignored.length > 0) {
+        const set = new Set(ignored);
+        forceRemove.push(...ignored);
+        candidates = candidates.filter((path) => !set.has(path));
       }
     }
     // Removals first, so a file replaced by a folder (or the reverse) never clashes in the index.
     const removals: string[] = [];
     const update: string[] = [];
-    const forceRemove: string[] = [];
     const skipped: SkippedEntry[] = [];
     const folderCache = new Map<string, boolean>();
     for (const path of candidates) {
@@ -279,6 +342,23 @@ export class CheckpointStore {
       skipped.push({ path, reason, ...(reason === "too_large" ? { size: st.size } : {}) });
       if (inIndex.has(path)) forceRemove.push(path);
     }
+    const counts = { added: update.length, changed: forceRemove.length + removals.length + update.length };
+    // A few changed files: their bytes are read and stored here, so the action may start now; the index learns them
+    // (update-index --index-info, no stat data: the next status looks at those files once more) with the tree, after.
+    const entries = this.fastPathOff || update.length > (checkpointTestHooks.fastPaths ?? FAST_PATHS) ? null : readEntries(this.root, update, this.settings.max_file_bytes, join(p.gitDir, "objects"));
+    if (entries) {
+      const zero = "0".repeat(40);
+      const lines = [...forceRemove, ...removals].map((path) => `0 ${zero}\t${path}\0`).concat(entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`));
+      return async () => {
+        try {
+          if (lines.length > 0) await shadowGit(p, ["update-index", "-z", "--add", "--replace", "--index-info"], { input: Buffer.from(lines.join(""), "utf8") });
+        } catch (error) {
+          this.fastPathOff = true; // the next try goes the long way
+          throw error;
+        }
+        return this.writeTree(p, { stampBefore, staged, skipped, ...counts });
+      };
+    }
     if (forceRemove.length > 0) {
       await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList(forceRemove) });
     }
@@ -304,50 +384,265 @@ export class CheckpointStore {
         }
       }
     }
+    this.fastPathOff = false;
+    return () => this.writeTree(p, { stampBefore, staged, skipped, ...counts });
+  }
+
+  /** The second step of a snapshot: the index's tree (or the last one, when nothing changed), HEAD moved along when due. */
+  private async writeTree(p: ShadowPaths, listed: { stampBefore: string; staged: number; skipped: SkippedEntry[]; added: number; changed: number }): Promise<SnapshotTaken> {
+    const { stampBefore, staged, skipped, changed } = listed;
     const state = this.state();
     const base = state.last_tree ?? null;
-    const stamp = indexStamp(p.indexFile);
     let tree: string;
-    if (forceRemove.length + removals.length + update.length === 0 && state.last_tree && state.index_stamp === stamp) {
-      tree = state.last_tree; // nothing listed and the index is as we left it: the same tree, without running write-tree
+    if (changed === 0 && state.last_tree && state.index_stamp === stampBefore) {
+      // Nothing listed and the index was as we left it (status may have refreshed its stat data since): the same tree.
+      tree = state.last_tree;
+      const stamp = indexStamp(p.indexFile);
+      if (stamp !== state.index_stamp) {
+        state.index_stamp = stamp;
+        this.saveState(state);
+      }
     } else {
-      tree = (await shadowGit(p, ["write-tree"])).stdout.toString("utf8").trim();
+      // While objects are borrowed, the entries taken over from the user's index name objects this store has not copied yet.
+      tree = (await shadowGit(p, ["write-tree", ...(state.borrowing ? ["--missing-ok"] : [])])).stdout.toString("utf8").trim();
       state.last_tree = tree;
       state.index_stamp = indexStamp(p.indexFile);
       this.saveState(state);
     }
     if (!/^[0-9a-f]{40,64}$/.test(tree)) throw new ActionError("INTERNAL", "checkpoint store: git write-tree gave no tree id");
+    // HEAD follows the snapshots loosely: moved when status would otherwise list many staged paths (or it has none yet).
+    if (state.head_tree !== tree && (state.head_tree === undefined || staged + changed > HEAD_LAG)) await this.moveHead(tree);
     skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return {
       tree,
       skipped: skipped.slice(0, MAX_SKIPPED),
       skipped_total: skipped.length,
-      added: update.length,
+      added: listed.added,
       base,
-      changed: forceRemove.length + removals.length + update.length,
+      changed,
     };
   }
 
+  // ---- starting from the user's repository ---------------------------------------
+
+  /** The folder of the read-only helper repository that reads the user's objects (and ours) while they are borrowed. */
+  private get borrowDir(): string {
+    return join(this.paths.dir, "borrow");
+  }
+
+  private borrowGit(args: string[], options: { input?: string; timeoutMs?: number } = {}) {
+    return shadowGit({ ...this.paths, gitDir: this.borrowDir }, args, options);
+  }
+
   /**
-   * Refresh the stat data of the shadow index (files touched but not changed
-   * would otherwise be hashed again on every snapshot). Housekeeping, off the
-   * answer's path.
+   * The first snapshot of a git workspace starts from a copy of the user's
+   * index (its stat data spares hashing every tracked file again) and reads the
+   * objects it names from the user's repository until `ownObjects` has copied
+   * them. The result is the tree a fresh store would make: entries a fresh
+   * store would not take (ignored, too large, unreadable, submodules, beyond a
+   * symlink, unmerged or hidden from git) are dropped first and found again by
+   * the usual walk. Anything unexpected: the index is removed and the snapshot
+   * starts from nothing, as before.
    */
-  async refresh(): Promise<void> {
-    await shadowGit(this.paths, ["update-index", "-q", "--refresh", "--ignore-submodules"], { okCodes: [1] });
+  private async seedFromUser(): Promise<void> {
+    const state = this.state();
+    state.seeded = true;
+    this.saveState(state);
+    const t0 = performance.now();
+    const trace = (what: string) => process.env.CGC_CP_TRACE && process.stderr.write(`[seed ${what}] ${Math.round(performance.now() - t0)}ms\n`);
+    const repo = findUserRepository(this.root);
+    if (!repo) return;
+    const read = readUserIndex(repo.indexFile);
+    const parsed = read ? parseIndex(read.bytes) : null;
+    if (!read || !parsed || parsed.entries.length === 0) return;
+    const p = this.paths;
+    const ours = join(p.gitDir, "objects");
+    try {
+      trace("index read");
+      // A helper repository that only reads: the user's objects (linked, so a gc there cannot take them) and ours.
+      rmSync(this.borrowDir, { recursive: true, force: true });
+      mkdirSync(join(this.borrowDir, "objects", "info"), { recursive: true, mode: 0o700 });
+      mkdirSync(join(this.borrowDir, "refs"), { recursive: true, mode: 0o700 });
+      writeFileSync(join(this.borrowDir, "HEAD"), "ref: refs/heads/none\n", { mode: 0o600 });
+      writeFileSync(join(this.borrowDir, "config"), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n", { mode: 0o600 });
+      writeFileSync(join(this.borrowDir, "objects", "info", "alternates"), `${ours}\n${repo.objectsDir}\n`, { mode: 0o600 });
+      const pinned = pinObjects(repo.objectsDir, join(this.borrowDir, "objects"));
+      trace("objects linked");
+      // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one
+      // (copied while the entries are checked here).
+      const treesCopied =
+        parsed.trees.length > 0
+          ? this.borrowGit(["pack-objects", "-q", "--window=0", join(ours, "pack", "pack")], { input: `${parsed.trees.join("\n")}\n` })
+          : Promise.resolve(null);
+      treesCopied.catch(() => undefined);
+      const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden));
+      trace("entries checked");
+      if (repo.mayConvert) {
+        // Something may have converted bytes on their way into the user's index: an entry whose object size is not the file's size is hashed again.
+        const files = parsed.entries.filter((e) => (e.mode & 0o170000) === 0o100000 && !drop.has(e.path));
+        const out = await this.borrowGit(["cat-file", "--batch-check=%(objectname) %(objectsize)"], { input: files.map((e) => `${oidOf(parsed, e)}\n`).join("") });
+        const sizes = out.stdout.toString("utf8").split("\n");
+        files.forEach((e, i) => {
+          const [oid, size] = (sizes[i] ?? "").split(" ");
+          if (oid !== oidOf(parsed, e) || Number(size) !== e.size) drop.add(e.path);
+        });
+      }
+      await treesCopied;
+      trace("trees copied");
+      // The copy looks older than the user's index, so git re-checks every file that changed close to when that was written.
+      const temp = `${p.indexFile}.seed`;
+      writeFileSync(temp, read.bytes, { mode: 0o600 });
+      const when = (read.mtimeMs - 2_000) / 1000;
+      utimesSync(temp, when, when);
+      renameSync(temp, p.indexFile);
+      if (drop.size > 0) await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList([...drop]) });
+      else if (parsed.rootTree) {
+        // Nothing dropped: the index's tree is the cache-tree's root, so an unchanged work tree needs no write-tree.
+        const seeded = this.state();
+        seeded.last_tree = parsed.rootTree;
+        seeded.index_stamp = indexStamp(p.indexFile);
+        this.saveState(seeded);
+      }
+      // HEAD at the user's index tree: the first status then lists only what differs from it.
+      await this.moveHead(parsed.rootTree ?? (await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
+      // Tracked files that .gitignore covers (a fresh store never takes them): listed while the first status runs, dropped after it.
+      const ignored = shadowGit(p, ["ls-files", "-z", "-c", "-i", "--exclude-standard"]).then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0));
+      ignored.catch(() => undefined);
+      this.ignoredTracked = ignored;
+      const after = this.state();
+      after.borrowing = true;
+      this.saveState(after);
+      if (!pinned) await this.ownObjects(); // the user's objects could not be linked here: copy them before the action goes ahead
+    } catch (error) {
+      this.dropSeed(error);
+    }
+  }
+
+  /** The last short-way snapshot failed to update the index: take the long way once. */
+  private fastPathOff = false;
+
+  /** Tracked-but-ignored paths of a seeded index, still being listed (see seedFromUser). */
+  private ignoredTracked: Promise<string[]> | null = null;
+
+  /** Give up the seeded index: the next snapshot starts from nothing (hashes every file), as a store without git. */
+  private dropSeed(error: unknown): void {
+    if (process.env.CGC_CP_TRACE) process.stderr.write(`[checkpoints] starting from the user's index failed: ${(error as Error)?.message}\n`);
+    this.ignoredTracked = null;
+    rmSync(this.paths.indexFile, { force: true });
+    writeFileAtomicSync(join(this.paths.gitDir, "HEAD"), "ref: refs/heads/none\n");
+    const after = this.state();
+    after.borrowing = false;
+    delete after.head_tree;
+    this.saveState(after);
+    rmSync(this.borrowDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Make the store self-contained: copy every object that the checkpoints (and
+   * the shadow index) use out of the user's repository, then forget it. Under
+   * the lock; runs before anything reads a stored tree (restore, diff, packing)
+   * while the background copy (ownObjectsInBackground) has not finished.
+   */
+  async ownObjects(): Promise<boolean> {
+    if (!this.state().borrowing) return false;
+    await this.copyBorrowed(await this.borrowedTrees());
+    await this.stopBorrowing();
+    return true;
+  }
+
+  /**
+   * The same right after the first checkpoint, without holding the lock for
+   * the copy itself (actions go on meanwhile; what they add is either in the
+   * trees listed first or written here by this store).
+   */
+  async ownObjectsInBackground(): Promise<void> {
+    const trees = await this.locked(async () => (this.state().borrowing ? this.borrowedTrees() : null));
+    if (!trees) return;
+    try {
+      await this.copyBorrowed(trees);
+    } catch (error) {
+      if (!this.state().borrowing) return; // a restore made the copy meanwhile
+      throw error;
+    }
+    await this.locked(async () => {
+      if (this.state().borrowing) await this.stopBorrowing();
+    });
+  }
+
+  /** The trees whose objects may be borrowed: every record's, HEAD's, the last snapshot's and the index's. Under the lock. */
+  private async borrowedTrees(): Promise<string[]> {
+    const trees = new Set(this.records().map((r) => r.tree));
+    const state = this.state();
+    if (state.last_tree) trees.add(state.last_tree);
+    if (state.head_tree) trees.add(state.head_tree);
+    trees.add((await shadowGit(this.paths, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
+    return [...trees];
+  }
+
+  /** One pack in this store with everything the trees reach (read through the helper repository: the links, ours, the user's). */
+  private async copyBorrowed(trees: string[]): Promise<void> {
+    await this.borrowGit(["pack-objects", "--revs", "-q", "--window=0", join(this.paths.gitDir, "objects", "pack", "pack")], {
+      input: `${trees.join("\n")}\n`,
+      timeoutMs: 600_000,
+    });
+  }
+
+  private async stopBorrowing(): Promise<void> {
+    await shadowGit(this.paths, ["prune-packed", "-q"]);
+    const after = this.state();
+    after.borrowing = false;
+    this.saveState(after);
+    rmSync(this.borrowDir, { recursive: true, force: true });
+  }
+
+  /** Point the shadow's HEAD (detached) at a parentless commit of `tree`, so its status compares the index with a recent state. */
+  private async moveHead(tree: string): Promise<void> {
+    const commit = (
+      await shadowGit(this.paths, ["-c", "user.name=chatgpt-codex", "-c", "user.email=checkpoints@localhost", "commit-tree", tree], {
+        input: "checkpoint\n",
+      })
+    ).stdout
+      .toString("utf8")
+      .trim();
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new ActionError("INTERNAL", "checkpoint store: git commit-tree gave no commit id");
+    writeFileAtomicSync(join(this.paths.gitDir, "HEAD"), `${commit}\n`);
+    const state = this.state();
+    state.head_tree = tree;
+    this.saveState(state);
   }
 
   /**
    * Take a checkpoint: snapshot + history record. Must run under `locked`.
    * The same tree as the previous record costs one JSON line (no new objects).
    */
-  async checkpoint(action: string, summary: string): Promise<CheckpointRecord> {
+  async checkpoint(action: string, summary: string, seq?: number): Promise<CheckpointRecord> {
     const snap = await this.snapshot();
-    return this.record(action, summary, snap);
+    return this.record(action, summary, snap, seq);
   }
 
-  /** Append a record for a snapshot already taken. Must run under `locked`. */
-  async record(action: string, summary: string, snap: SnapshotTaken): Promise<CheckpointRecord> {
+  /**
+   * The same in two steps: resolves once the files are read into the index
+   * (the action may start then), with `done` for the record, which is written
+   * after the tree. Must run under `locked` until `done` settles.
+   */
+  async checkpointListed(action: string, summary: string, seq: number): Promise<{ done: Promise<CheckpointRecord> }> {
+    const finish = await this.snapshotListed();
+    const done = finish().then((snap) => this.record(action, summary, snap, seq));
+    done.catch(() => undefined);
+    return { done };
+  }
+
+  /** The id the next checkpoint will have, taken now (so an answer can name a checkpoint that is still being taken). Under `locked`. */
+  reserve(): { seq: number; id: string } {
+    const state = this.state();
+    const seq = state.next_seq;
+    state.next_seq = seq + 1;
+    this.saveState(state);
+    return { seq, id: `cp-${seq}-${state.salt}` };
+  }
+
+  /** Append a record for a snapshot already taken (with the seq `reserve` gave, if any). Must run under `locked`. */
+  async record(action: string, summary: string, snap: SnapshotTaken, reserved?: number): Promise<CheckpointRecord> {
     const records = this.records().slice();
     const state = this.state();
     const previous = records.at(-1);
@@ -359,7 +654,7 @@ export class CheckpointStore {
       else delta = (await this.changedPaths(previous.tree, snap.tree)).length;
     }
     // Refs that keep the trees' objects are written by maintain() before it packs or prunes; until then nothing deletes objects.
-    const seq = state.next_seq;
+    const seq = reserved ?? state.next_seq;
     const record: CheckpointRecord = {
       id: `cp-${seq}-${state.salt}`,
       seq,
@@ -372,9 +667,8 @@ export class CheckpointStore {
       skipped_total: snap.skipped_total,
     };
     records.push(record);
-    state.next_seq = seq + 1;
+    if (reserved === undefined) state.next_seq = seq + 1;
     state.unpacked += snap.added;
-    state.since_refresh = (state.since_refresh ?? 0) + 1;
     this.writeRecords(records);
     this.saveState(state);
     return record;
@@ -399,6 +693,12 @@ export class CheckpointStore {
   /** Mark a record as taken before an action that failed unexpectedly. */
   markFailed(id: string): void {
     const records = this.records().map((r) => (r.id === id ? { ...r, failed: true } : r));
+    this.writeRecords(records);
+  }
+
+  /** Mark a record whose action was answered (not run) while its checkpoint was still being taken. */
+  markNotRun(id: string): void {
+    const records = this.records().map((r) => (r.id === id ? { ...r, not_run: true } : r));
     this.writeRecords(records);
   }
 
@@ -443,6 +743,7 @@ export class CheckpointStore {
    */
   async maintain(): Promise<string[]> {
     const done: string[] = [];
+    if (await this.ownObjects()) done.push("own objects");
     const state = this.state();
     if (state.needs_prune || state.unpacked >= REPACK_AFTER) await this.syncRefs();
     if (state.needs_prune) {
@@ -460,11 +761,6 @@ export class CheckpointStore {
         await shadowGit(this.paths, ["prune", "--expire=now"], { timeoutMs: 300_000 });
         done.push("full repack");
       }
-    }
-    if ((state.since_refresh ?? 0) >= REFRESH_EVERY) {
-      await this.refresh();
-      state.since_refresh = 0;
-      done.push("refresh");
     }
     if (done.length > 0) this.saveState(state);
     return done;
@@ -485,12 +781,13 @@ export class CheckpointStore {
   /** Whether housekeeping has work (cheap; checked after each checkpoint). */
   needsMaintenance(): boolean {
     const state = this.state();
-    return state.needs_prune || state.unpacked >= REPACK_AFTER || (state.since_refresh ?? 0) >= REFRESH_EVERY;
+    return state.borrowing === true || state.needs_prune || state.unpacked >= REPACK_AFTER;
   }
 
   /** Paths that differ between two trees. */
   async changedPaths(from: string, to: string): Promise<string[]> {
     if (from === to) return [];
+    await this.ownObjects();
     const out = await shadowGit(this.paths, ["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-ext-diff", from, to]);
     return out.stdout.toString("utf8").split("\0").filter((s) => s.length > 0);
   }
@@ -525,6 +822,94 @@ function realFolderChain(root: string, path: string, cache: Map<string, boolean>
   }
   cache.set(parent, ok);
   return ok;
+}
+
+/**
+ * The paths `git status --porcelain=v2 -z` lists as different in the work tree
+ * (changed, deleted, new; folders of nested repositories end in "/"), which of
+ * them the index holds, and how many entries differ between HEAD and the index.
+ */
+function parseStatus(text: string): { candidates: string[]; inIndex: Set<string>; staged: number } {
+  const candidates: string[] = [];
+  const inIndex = new Set<string>();
+  let staged = 0;
+  const items = text.split("\0");
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const kind = item[0];
+    if (kind === "?") {
+      if (item.length > 2) candidates.push(item.slice(2));
+      continue;
+    }
+    if (kind !== "1" && kind !== "2" && kind !== "u") continue;
+    // "1 XY sub mH mI mW hH hI path"; "2 …" (a rename: never asked for) has 9 fields and the old path as the next item; "u …" has 10.
+    const fields = kind === "1" ? 8 : kind === "2" ? 9 : 10;
+    let at = -1;
+    for (let f = 0; f < fields && (at = item.indexOf(" ", at + 1)) >= 0; f++);
+    if (kind === "2") i++;
+    if (at < 0) continue;
+    const path = item.slice(at + 1);
+    const x = item[2];
+    const y = item[3];
+    if (x !== ".") staged++;
+    if (kind === "u" || y !== ".") {
+      candidates.push(path);
+      if (x !== "D") inIndex.add(path);
+    }
+  }
+  return { candidates, inIndex, staged };
+}
+
+/**
+ * Store the current bytes of `paths` (files up to maxBytes, symlinks) as loose
+ * objects in `objectsDir`, as git would: null when one of them is not what the
+ * listing said any more (gone, a folder, too large now), so the caller takes
+ * the long way. Opened without following a symlink and without blocking on a
+ * FIFO swapped in.
+ */
+function readEntries(root: string, paths: readonly string[], maxBytes: number, objectsDir: string): { path: string; mode: string; oid: string }[] | null {
+  const out: { path: string; mode: string; oid: string }[] = [];
+  for (const path of paths) {
+    const abs = join(root, path);
+    let content: Buffer;
+    let mode: string;
+    try {
+      const st = lstatSync(abs);
+      if (st.isSymbolicLink()) {
+        content = readlinkSync(abs, { encoding: "buffer" });
+        mode = "120000";
+      } else if (st.isFile()) {
+        const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        try {
+          const now = fstatSync(fd);
+          if (!now.isFile() || now.size > maxBytes) return null;
+          content = readFileSync(fd);
+          if (content.length > maxBytes) return null;
+          mode = now.mode & 0o100 ? "100755" : "100644";
+        } finally {
+          closeSync(fd);
+        }
+      } else return null;
+    } catch {
+      return null;
+    }
+    out.push({ path, mode, oid: writeLooseBlob(objectsDir, content) });
+  }
+  return out;
+}
+
+/** Write a blob as a loose object (zlib of "blob <size>\0" + bytes, named by its SHA-1), unless it is there; its id. */
+function writeLooseBlob(objectsDir: string, content: Buffer): string {
+  const header = Buffer.from(`blob ${content.length}\0`, "latin1");
+  const oid = createHash("sha1").update(header).update(content).digest("hex");
+  const dir = join(objectsDir, oid.slice(0, 2));
+  const file = join(dir, oid.slice(2));
+  if (existsSync(file)) return oid;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `tmp_${randomBytes(6).toString("hex")}`);
+  writeFileSync(temp, deflateSync(Buffer.concat([header, content])), { mode: 0o444 });
+  renameSync(temp, file);
+  return oid;
 }
 
 function indexStamp(file: string): string {

@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, utimesSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { maintenanceIdle } from "../../src/checkpoints/hook.js";
+import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
+import { shadowGit } from "../../src/checkpoints/shadowGit.js";
+import { makeHome, startServer, tempDir } from "../helpers.js";
+import { git, gitInit, makeTree } from "../files-helpers.js";
+import { gitFingerprint, ok, sh, treeState } from "./cp-helpers.js";
+
+const SETTINGS = { ...DEFAULT_SETTINGS, max_file_bytes: 1_000 };
+
+/** Every file under the user's .git/objects and the index, by content. */
+function objectsAndIndex(ws: string): string {
+  const lines: string[] = [];
+  const visit = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, name.name);
+      if (name.isDirectory()) visit(path, `${rel}/${name.name}`);
+      else lines.push(`${rel}/${name.name} ${createHash("sha256").update(readFileSync(path)).digest("hex")}`);
+    }
+  };
+  visit(join(ws, ".git", "objects"), "objects");
+  lines.push(`index ${createHash("sha256").update(readFileSync(join(ws, ".git", "index"))).digest("hex")}`);
+  return lines.join("\n");
+}
+
+/** A repository whose index disagrees with a fresh snapshot in every way we know of. */
+function trickyRepo(ws: string): void {
+  mkdirSync(ws, { recursive: true });
+  gitInit(ws);
+  makeTree(ws, {
+    ".gitignore": "*.log\nbuild/\n",
+    "a.txt": "a\n",
+    "dir/b.txt": "b\n",
+    "real/c.txt": "c\n",
+    "exec.sh": "#!/bin/sh\necho hi\n",
+    "turns-exec.sh": "#!/bin/sh\n",
+    "loses-exec.sh": "#!/bin/sh\n",
+    "link": { link: "a.txt" },
+    "big.bin": "x".repeat(5_000),
+    "forced.log": "tracked although ignored\n",
+    "deleted.txt": "gone soon\n",
+    "mod.txt": "before\n",
+    "same-size.txt": "1234\n",
+    "hidden.txt": "assume unchanged\n",
+    "staged.txt": "committed\n",
+    "empty.txt": "",
+  });
+  chmodSync(join(ws, "exec.sh"), 0o755);
+  chmodSync(join(ws, "loses-exec.sh"), 0o755);
+  mkdirSync(join(ws, "vendor/lib"), { recursive: true });
+  gitInit(join(ws, "vendor/lib"));
+  makeTree(ws, { "vendor/lib/x.c": "int x;\n" });
+  git(join(ws, "vendor/lib"), "add", "-A");
+  git(join(ws, "vendor/lib"), "commit", "-q", "-m", "lib");
+  git(ws, "-c", "advice.addEmbeddedRepo=false", "add", "-A");
+  git(ws, "add", "-f", "forced.log");
+  git(ws, "commit", "-q", "-m", "first");
+  // Now the work tree drifts from the index.
+  writeFileSync(join(ws, "staged.txt"), "staged, not committed\n");
+  git(ws, "add", "staged.txt");
+  git(ws, "update-index", "--assume-unchanged", "hidden.txt");
+  writeFileSync(join(ws, "hidden.txt"), "changed behind git's back\n");
+  unlinkSync(join(ws, "deleted.txt"));
+  writeFileSync(join(ws, "mod.txt"), "after, longer\n");
+  writeFileSync(join(ws, "same-size.txt"), "5678\n");
+  chmodSync(join(ws, "turns-exec.sh"), 0o755);
+  chmodSync(join(ws, "loses-exec.sh"), 0o644);
+  rmSync(join(ws, "real"), { recursive: true });
+  symlinkSync("dir", join(ws, "real"));
+  writeFileSync(join(ws, "dir", "c.txt"), "c\n"); // real/c.txt still "exists", through the symlink
+  makeTree(ws, { "untracked.txt": "new\n", "x.log": "ignored\n", "build/out.js": "ignored\n", "new/deep/file.txt": "deep\n" });
+}
+
+async function fileList(store: CheckpointStore, tree: string): Promise<string> {
+  return (await shadowGit(store.paths, ["ls-tree", "-r", "--full-tree", tree])).stdout.toString("utf8");
+}
+
+describe("checkpoints: the shadow index is the stat cache between snapshots", () => {
+  it("without git: an unchanged tree lists nothing and keeps its tree; a touched file is looked at once, then not again", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    mkdirSync(ws);
+    makeTree(ws, { "a.txt": "a\n", "b/c.txt": "c\n", "b/d.txt": "d\n" });
+    const store = new CheckpointStore(join(root, "home"), ws, SETTINGS);
+    const first = await store.locked(() => store.snapshot());
+    assert.equal(first.added, 3);
+    const index = join(store.paths.dir, "index");
+    for (let i = 0; i < 3; i++) {
+      const again = await store.locked(() => store.snapshot());
+      assert.equal(again.tree, first.tree);
+      assert.equal(again.changed, 0, "nothing is hashed again");
+      assert.ok(existsSync(index), "the index (the stat cache) is kept");
+    }
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(ws, "b/c.txt"), later, later); // touched, same bytes
+    const touched = await store.locked(() => store.snapshot());
+    assert.equal(touched.tree, first.tree);
+    const settled = await store.locked(() => store.snapshot());
+    assert.equal(settled.changed, 0);
+    writeFileSync(join(ws, "b/d.txt"), "d changed\n");
+    const changed = await store.locked(() => store.snapshot());
+    assert.equal(changed.changed, 1, "only the changed file is hashed");
+    assert.notEqual(changed.tree, first.tree);
+  });
+});
+
+describe("checkpoints: the first snapshot of a git workspace starts from the user's index", () => {
+  it("stores the same tree as a snapshot from nothing, and the user's .git stays byte for byte as it was", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    trickyRepo(ws);
+    const userGit = gitFingerprint(ws);
+    const userObjects = objectsAndIndex(ws);
+    const before = treeState(ws);
+
+    const seeded = new CheckpointStore(join(root, "home-seeded"), ws, SETTINGS);
+    const fromNothing = new CheckpointStore(join(root, "home-plain"), ws, SETTINGS);
+    fromNothing.seedFromUserIndex = false;
+    const a = await seeded.locked(() => seeded.checkpoint("exec_command", "seeded"));
+    // The store from nothing takes the long way (update-index reads the files); the seeded one stores its few changes itself.
+    checkpointTestHooks.fastPaths = 0;
+    const b = await fromNothing.locked(() => fromNothing.checkpoint("exec_command", "plain")).finally(() => (checkpointTestHooks.fastPaths = undefined));
+
+    assert.ok(existsSync(join(seeded.paths.dir, "borrow")), "the seeded store reads the user's objects until it has copied them");
+    assert.equal(await seeded.locked(() => seeded.ownObjects()), true);
+    assert.equal(await fileList(seeded, a.tree), await fileList(fromNothing, b.tree));
+    assert.equal(a.tree, b.tree);
+    assert.deepEqual(a.skipped, b.skipped);
+    assert.deepEqual(
+      a.skipped.map((s) => `${s.path}:${s.reason}`),
+      ["big.bin:too_large", "vendor/lib:nested_repository"],
+    );
+    assert.equal(existsSync(join(seeded.paths.dir, "borrow")), false, "nothing of the user's is referenced after the copy");
+    assert.equal(objectsAndIndex(ws), userObjects, "the user's objects and index are unchanged");
+    assert.equal(gitFingerprint(ws), userGit, "the user's repository is unchanged (HEAD, refs, index, every file's mtime)");
+    assert.equal(treeState(ws), before);
+
+    // The next snapshots go on from the seeded index like any other.
+    writeFileSync(join(ws, "a.txt"), "a changed\n");
+    writeFileSync(join(ws, "big.bin"), "small now\n");
+    chmodSync(join(ws, "exec.sh"), 0o644);
+    symlinkSync("dir/b.txt", join(ws, "link2"));
+    const a2 = await seeded.locked(() => seeded.checkpoint("exec_command", "next"));
+    checkpointTestHooks.fastPaths = 0;
+    const b2 = await fromNothing.locked(() => fromNothing.checkpoint("exec_command", "next")).finally(() => (checkpointTestHooks.fastPaths = undefined));
+    assert.equal(a2.tree, b2.tree);
+    assert.deepEqual(a2.skipped, b2.skipped);
+  });
+
+  it("a restore is byte-exact after the user amends, expires the reflog and prunes (also when the command itself does it)", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      gitInit(ws);
+      git(ws, "config", "user.name", "Test");
+      git(ws, "config", "user.email", "test@example.com");
+      git(ws, "config", "commit.gpgsign", "false");
+      makeTree(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n", "src/c.ts": "export const c = 2;\n", "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
+      git(ws, "add", "-A");
+      git(ws, "commit", "-q", "-m", "one");
+      git(ws, "gc", "-q");
+      const state = treeState(ws);
+      // The first action rewrites history and prunes at once, racing the copy of the borrowed objects.
+      const first = (await sh(server, "printf 'rewritten\\n' > a.txt && rm src/b.ts && git commit -qa --amend -m amended && git reflog expire --expire=now --all && git gc -q --prune=now")).checkpoint;
+      const second = (await sh(server, "printf 'again\\n' > src/c.ts && git commit -qa --amend -m again && git reflog expire --expire=now --all && git gc -q --prune=now")).checkpoint;
+      git(ws, "commit", "-q", "--allow-empty", "--amend", "-m", "by hand");
+      git(ws, "reflog", "expire", "--expire=now", "--all");
+      git(ws, "gc", "-q", "--prune=now");
+      const answer = await ok(server, "restore_checkpoint", { id: first });
+      assert.deepEqual([...answer.restored].sort(), ["a.txt", "src/b.ts", "src/c.ts"]);
+      assert.equal(treeState(ws), state, "byte-exact, though the objects it came from are gone from the user's repository");
+      await ok(server, "restore_checkpoint", { id: second });
+      assert.equal(readFileSync(join(ws, "a.txt"), "utf8"), "rewritten\n");
+      assert.equal(existsSync(join(ws, "src/b.ts")), false);
+    } finally {
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+
+  it("a checkpoint past the wait limit answers checkpoint_pending without running the action; its restore waits for it", async () => {
+    const server = await startServer(makeHome());
+    const saved = process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS;
+    try {
+      const ws = server.workspace;
+      makeTree(ws, { "a.txt": "a\n", "b/c.txt": "c\n" });
+      const state = treeState(ws);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      checkpointTestHooks.beforeSnapshot = async () => {
+        checkpointTestHooks.beforeSnapshot = undefined;
+        await gate; // a slow first checkpoint, for as long as the test wants
+      };
+      process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = "200";
+      const late = await server.post("exec_command", { command: "printf 'changed\\n' > a.txt && rm -r b", wait_seconds: 30 });
+      assert.equal(late.status, 409, late.text);
+      const details = late.json.error.details;
+      assert.equal(details.checkpoint_pending, true);
+      assert.match(details.checkpoint, /^cp-\d+-[0-9a-f]{4}$/);
+      assert.equal(treeState(ws), state, "the action did not run");
+      // Another action meanwhile is answered the same way, naming the same checkpoint, and runs nothing.
+      const again = await server.post("write_file", { path: "a.txt", content: "overwritten\n" });
+      assert.equal(again.status, 409, again.text);
+      assert.equal(again.json.error.details.checkpoint, details.checkpoint);
+      assert.equal(treeState(ws), state);
+      // A restore of the pending checkpoint waits for it (given the time to).
+      process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = "60000";
+      const restoring = server.post("restore_checkpoint", { id: details.checkpoint });
+      setTimeout(release, 300);
+      const restored = await restoring;
+      assert.equal(restored.status, 200, restored.text);
+      assert.deepEqual(restored.json.restored, []);
+      // The call made again runs; restoring the pending checkpoint undoes it exactly.
+      await sh(server, "printf 'changed\\n' > a.txt && rm -r b");
+      assert.notEqual(treeState(ws), state);
+      await ok(server, "restore_checkpoint", { id: details.checkpoint });
+      assert.equal(treeState(ws), state);
+      const list = await ok(server, "list_checkpoints", {});
+      const pendingOne = list.checkpoints.find((c: { id: string }) => c.id === details.checkpoint);
+      assert.equal(pendingOne.not_run, true);
+    } finally {
+      checkpointTestHooks.beforeSnapshot = undefined;
+      if (saved === undefined) delete process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS;
+      else process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = saved;
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+});
