@@ -15,6 +15,13 @@ const MAX_READ = 1024 * 1024;
  * every line it wrote, twice a second, to find none.
  */
 export function followAuditFile(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void, intervalMs = 500): () => void {
+  const poll = auditFollower(file, wanted, onRecord);
+  watchFile(file, { interval: intervalMs, persistent: false }, poll);
+  return () => unwatchFile(file, poll);
+}
+
+/** followAuditFile's reader without its timer: each call hands over what is new since the last. */
+export function auditFollower(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void): () => void {
   let offset = sizeOf(file);
   let pending = "";
   let ours = bytesAppendedHere(file);
@@ -62,8 +69,7 @@ export function followAuditFile(file: string, wanted: (record: AuditRecord) => b
       if (record && typeof record === "object" && wanted(record)) onRecord(record);
     }
   };
-  watchFile(file, { interval: intervalMs, persistent: false }, poll);
-  return () => unwatchFile(file, poll);
+  return poll;
 }
 
 function sizeOf(file: string): number {
