@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { accessState, expiryFromTtl } from "../src/access/state.js";
 import { generateToken, redactToken, verifyBearer } from "../src/access/token.js";
 import { newConfig } from "../src/config/store.js";
-import { cliCommand } from "../src/core/launcher.js";
+import { cliCommand } from "../src/ground/launcher.js";
 
 describe("token", () => {
   it("has 256 random bits in 43+ URL-safe characters with a prefix", () => {

@@ -99,7 +99,8 @@ test("every run, block and kill is in the audit log with the command text", asyn
   assert.equal(run.outcome, "ok");
   const block = find("exec_command", "sudo echo audited-block");
   assert.ok(block, "the block is logged with its command");
-  assert.equal(block.outcome, "BLOCKED_BY_POLICY");
+  assert.equal(block.outcome, "refused");
+  assert.equal(block.error_code, "BLOCKED_BY_POLICY");
   assert.deepEqual(block.detail, { rule: "privilege" });
   const kill = find("kill_command", "sleep 60 # audited-kill");
   assert.ok(kill, "the kill is logged with the command it stopped");

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../src/config/schema.js";
 import { newConfig, saveConfig } from "../src/config/store.js";
-import { readReply } from "../src/core/httpJson.js";
+import { readReply } from "../src/ground/httpJson.js";
 import { listen, type RunningServer } from "../src/server/listen.js";
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");

@@ -151,13 +151,13 @@ describe("chatgpt-codex mcp (stdio face) with the official SDK client", () => {
     await call(session, "read_file", { path: "notes.txt" });
     const records = await eventually(() => {
       const found = auditRecords(fixture.home).filter((r) => r.face === "stdio");
-      return found.some((r) => r.action === "read_file" && r.outcome === "ok") && found.some((r) => r.outcome === "BLOCKED_BY_POLICY") ? found : undefined;
+      return found.some((r) => r.action === "read_file" && r.outcome === "ok") && found.some((r) => r.outcome === "refused" && r.error_code === "BLOCKED_BY_POLICY") ? found : undefined;
     }, "stdio audit records", 60_000);
     for (const record of records) {
       assert.equal(record.client, "stdio (mcp-stdio-test)", "the caller: the stdio face and the client's own name");
       assert.ok(!JSON.stringify(record).includes(fixture.token), "never the token");
     }
-    const blocked = records.find((r) => r.outcome === "BLOCKED_BY_POLICY")!;
+    const blocked = records.find((r) => r.outcome === "refused" && r.error_code === "BLOCKED_BY_POLICY")!;
     assert.equal(blocked.command, "git reset --hard");
   });
 
@@ -168,7 +168,7 @@ describe("chatgpt-codex mcp (stdio face) with the official SDK client", () => {
     const message = assertRefused(await call(session, "read_file", { path: "notes.txt" }), "ACCESS_EXPIRED");
     assert.match(message, /revoked/);
     assertRefused(await call(session, "exec_command", { command: "echo should-not-run" }), "ACCESS_EXPIRED");
-    const refusal = await eventually(() => auditRecords(fixture.home).find((r) => r.face === "stdio" && r.outcome === "ACCESS_EXPIRED"), "refusal audit record", 60_000);
+    const refusal = await eventually(() => auditRecords(fixture.home).find((r) => r.face === "stdio" && r.outcome === "refused" && r.error_code === "ACCESS_EXPIRED"), "refusal audit record", 60_000);
     assert.equal(refusal.status, 403);
 
     const renew = runCli(["channel", "renew"], fixture.home);

@@ -11,7 +11,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { actionEffects } from "../src/actions/define.js";
 import { ACTIONS } from "../src/actions/registry.js";
 import { updateConfig } from "../src/config/store.js";
-import { LIMITS } from "../src/core/limits.js";
+import { LIMITS } from "../src/ground/limits.js";
 import { hostAllowed } from "../src/mcp/host.js";
 import { toOpenApiSchema } from "../src/server/openapi.js";
 import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";
@@ -191,7 +191,7 @@ describe("MCP face: tools from the registry", () => {
     const lines = await auditLines(s.home);
     const mcp = lines.filter((line) => line.face === "mcp");
     assert.ok(mcp.some((line) => line.action === "workspace_status" && line.outcome === "ok"), JSON.stringify(lines.slice(-5)));
-    assert.ok(mcp.some((line) => line.action === "switch_workspace" && line.outcome === "NOT_FOUND"));
+    assert.ok(mcp.some((line) => line.action === "switch_workspace" && line.outcome === "error" && line.error_code === "NOT_FOUND"));
     assert.ok(!readFileSync(join(s.home, "audit.log"), "utf8").includes(s.token), "audit log never holds the token");
   });
 });
@@ -295,7 +295,7 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
   it("audits writes and refusals with face \"mcp\"", async () => {
     const lines = (await auditLines(s.home)).filter((line) => line.face === "mcp");
     assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "ok" && line.paths?.includes("patched.txt")));
-    assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "OUTSIDE_WORKSPACE"));
+    assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "refused" && line.error_code === "OUTSIDE_WORKSPACE"));
   });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { ACTIONS } from "../src/actions/registry.js";
-import { LIMITS } from "../src/core/limits.js";
+import { LIMITS } from "../src/ground/limits.js";
 import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

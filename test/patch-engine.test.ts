@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
-import { isActionError } from "../src/core/errors.js";
+import { isActionError } from "../src/ground/errors.js";
 import { applyPatch, parsePatchText, type ApplyResult } from "../src/patch/engine.js";
 import { LineIndex } from "../src/patch/matcher.js";
 import { resolveInside } from "../src/workspace/resolveInside.js";

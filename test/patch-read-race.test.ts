@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { isActionError } from "../src/core/errors.js";
+import { isActionError } from "../src/ground/errors.js";
 import { parsePatchText } from "../src/patch/parse.js";
 import { planPatch } from "../src/patch/planner.js";
 import { tempDir } from "./helpers.js";

@@ -362,7 +362,7 @@ describe("apply_patch safety (real server)", () => {
       patch: `*** Begin Patch\n*** Update File: audit/a.txt\n@@\n-${marker}-nope\n+x\n*** End Patch`,
     });
     assert.equal(failed.status, 409);
-    const records = await waitForAudit(server.home, (r) => r.action === "apply_patch" && r.outcome === "PATCH_FAILED" && r.paths?.includes("audit/a.txt"));
+    const records = await waitForAudit(server.home, (r) => r.action === "apply_patch" && r.outcome === "error" && r.error_code === "PATCH_FAILED" && r.paths?.includes("audit/a.txt"));
     const ok = records.find((r) => r.action === "apply_patch" && r.outcome === "ok" && r.paths?.includes("audit/a.txt"));
     assert.ok(ok, "the successful call is logged with its path");
     assert.equal(ok.detail.added_lines, 2);

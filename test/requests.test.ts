@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { editDistance, nearestField } from "../src/core/nearestField.js";
+import { editDistance, nearestField } from "../src/ground/nearestField.js";
 import { startServer, type TestServer } from "./helpers.js";
 import { assertRefused, call, connect, type Json } from "./mcp-helpers.js";
 

@@ -286,11 +286,11 @@ describe("audit log", () => {
       const lines = readFileSync(join(s.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
       assert.equal(lines.length, 3);
       assert.deepEqual(
-        lines.map((l) => [l.action, l.outcome, l.status]),
+        lines.map((l) => [l.action, l.outcome, l.error_code, l.status]),
         [
-          ["workspace_status", "ok", 200],
-          ["switch_workspace", "NOT_FOUND", 404],
-          ["switch_workspace", "BAD_REQUEST", 400],
+          ["workspace_status", "ok", undefined, 200],
+          ["switch_workspace", "error", "NOT_FOUND", 404],
+          ["switch_workspace", "error", "BAD_REQUEST", 400],
         ],
       );
       for (const line of lines) {

@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.js";
-import { ActionError } from "../core/errors.js";
-import { cliCommand } from "../core/launcher.js";
+import { ActionError } from "../ground/errors.js";
+import { cliCommand } from "../ground/launcher.js";
 
 export type AccessStateName = "active" | "expired" | "revoked" | "suspended";
 

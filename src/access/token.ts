@@ -1,6 +1,5 @@
 import { hash, randomBytes, timingSafeEqual } from "node:crypto";
-
-export const TOKEN_PREFIX = "cgc_";
+import { TOKEN_PREFIX } from "../ground/tokenPrefix.js";
 
 /** 256 random bits, base64url (43 chars), with a recognisable prefix. */
 export function generateToken(): string {

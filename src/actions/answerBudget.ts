@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "../core/limits.js";
+import { LIMITS } from "../ground/limits.js";
 import { boundedNumberWithDefault } from "../exec/bounds.js";
 
 export const { default: DEFAULT_CHARS, min: MIN_CHARS, max: MAX_CHARS } = LIMITS.answerChars;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "../core/limits.js";
+import { LIMITS } from "../ground/limits.js";
 import { applyParsed, parsePatchText, type FileSummary } from "../patch/engine.js";
 import { defineAction } from "./define.js";
 

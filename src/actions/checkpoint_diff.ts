@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { storeFor } from "../checkpoints/hook.js";
 import { diffCheckpoint } from "../checkpoints/service.js";
-import { nextCall, unlessDefault } from "../core/nextCall.js";
+import { nextCall, unlessDefault } from "../ground/nextCall.js";
 import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
 import { DEFAULT_CHARS, NextCallField, maxCharsInput } from "./answerBudget.js";
 import { defineAction } from "./define.js";

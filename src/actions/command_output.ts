@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { approvalQueue, heldCommand, heldView } from "../approvals/held.js";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { boundedNumber, boundedNumberWithDefault } from "../exec/bounds.js";
 import { DEFAULT_OUTPUT_CHARS, JobOutput, MAX_OUTPUT_CHARS, MIN_OUTPUT_CHARS, viewJob, viewLines, viewPattern } from "../exec/jobView.js";
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, QUIET_MS, IDLE_MS, findJob, waitMs } from "../exec/jobs.js";

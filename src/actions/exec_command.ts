@@ -3,9 +3,11 @@ import { homedir } from "node:os";
 import { z } from "zod";
 import { accessState } from "../access/state.js";
 import { holdForApproval } from "../approvals/held.js";
-import { ActionError } from "../core/errors.js";
+import type { HeldCommand } from "../approvals/queue.js";
+import { ActionError } from "../ground/errors.js";
+import { outcomeOf } from "../ground/outcome.js";
 import { boundedNumberWithDefault } from "../exec/bounds.js";
-import { clamp } from "../core/limits.js";
+import { clamp } from "../ground/limits.js";
 import { commandEnvironment } from "../exec/environment.js";
 import type { Job } from "../exec/job.js";
 import { JobOutput, viewJob } from "../exec/jobView.js";
@@ -133,7 +135,7 @@ export default defineAction({
       if (input.stdin === "open") rememberShellInput(job, shellInput);
       void job.finished.then(() => {
         const planted = plan.afterRun();
-        if (planted.length > 0) ctx.auditLater({ outcome: "removed_planted_git_file", duration_ms: 0, command: input.command, detail: { job_id: job.id, files: planted.length } });
+        if (planted.length > 0) ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.command, detail: { event: "removed_planted_git_file", job_id: job.id, files: planted.length } });
       });
       return job;
     };
@@ -141,12 +143,22 @@ export default defineAction({
     const auditEnd = (job: Job) =>
       void job.finished.then(() =>
         ctx.auditLater({
-          outcome: job.status,
+          outcome: outcomeOf({ status: job.status, exitCode: job.exitCode }) ?? "error",
+          ...(job.status === "exited" && job.exitCode !== null ? { exit_code: job.exitCode } : {}),
           duration_ms: job.durationMs(),
           command: input.command,
-          detail: { event: "job_end", job_id: job.id, ...sandboxNote, ...(job.exitCode !== null ? { exit_code: job.exitCode } : {}), ...egressNote(job) },
+          detail: { event: "job_end", job_id: job.id, ...sandboxNote, ...egressNote(job) },
         }),
       );
+    // A held command that never became a job (denied, expired, withdrawn, or approved but unable to start) ends here.
+    const heldEnd = (held: HeldCommand) =>
+      ctx.auditLater({
+        outcome: outcomeOf({ status: held.status, errorCode: held.error_code }) ?? "error",
+        ...(held.error_code !== null ? { error_code: held.error_code } : {}),
+        duration_ms: Math.max(0, Date.now() - Date.parse(held.created_at)),
+        command: input.command,
+        detail: { event: "job_end", job_id: held.id, ...(held.decided_by ? { decided_by: held.decided_by } : {}) },
+      });
     if (ctx.config.approvals.commands === "local") {
       return holdForApproval(ctx, {
         command: input.command,
@@ -161,12 +173,15 @@ export default defineAction({
           if (!accessState(ctx.store.current()).active) throw new ActionError("ACCESS_EXPIRED", "access was revoked or expired before the approval");
           auditEnd(launch(id));
         },
+        ended: heldEnd,
       });
     }
     const job = launch();
     ctx.audit.detail = { ...ctx.audit.detail, job_id: job.id, ...sandboxNote, ...(verdict.explicitlyAllowed ? { explicit_allow: true } : {}), ...(input.stdin === "open" ? { stdin: "open" } : {}) };
     if (input.stdin === "open") await job.waitQuiet(waitMs(ctx, input.wait_seconds), QUIET_MS, ctx.signal, IDLE_MS);
     else await job.wait(waitMs(ctx, input.wait_seconds), ctx.signal);
+    // The call's audit line carries the command's outcome when it ended within the wait (exit 3: failed).
+    ctx.audit.job = { status: job.status, exitCode: job.exitCode };
     if (job.running) auditEnd(job);
     else ctx.audit.detail = { ...ctx.audit.detail, ...egressNote(job) };
     return viewJob(job);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { clamp } from "../core/limits.js";
-import { nextCall, unlessDefault } from "../core/nextCall.js";
+import { clamp } from "../ground/limits.js";
+import { nextCall, unlessDefault } from "../ground/nextCall.js";
 import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { collectDiff, type MoreOf } from "../git/diffFiles.js";

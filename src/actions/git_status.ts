@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "../core/limits.js";
+import { LIMITS } from "../ground/limits.js";
 import { jsonCost } from "../files/budget.js";
 import { parsePorcelainV2, type StatusEntry } from "../files/gitStatusParse.js";
 import { gitInvocation, runGit } from "../git/run.js";

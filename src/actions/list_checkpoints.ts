@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clamp } from "../core/limits.js";
+import { clamp } from "../ground/limits.js";
 import { storeFor } from "../checkpoints/hook.js";
 import { listCheckpoints } from "../checkpoints/service.js";
 import { defineAction } from "./define.js";

@@ -3,6 +3,7 @@ import { answerInt } from "../exec/bounds.js";
 import { JOB_STATUSES } from "../exec/job.js";
 import { describeJob } from "../exec/jobManager.js";
 import { jobTable } from "../exec/jobs.js";
+import { OUTCOMES } from "../ground/outcome.js";
 import { defineAction } from "./define.js";
 
 /** At most this many jobs are listed. */
@@ -23,13 +24,14 @@ export default defineAction({
           job_id: z.string(),
           command: z.string().describe("The command line (cut at 200 characters)."),
           status: z.enum(JOB_STATUSES),
+          outcome: z.enum(OUTCOMES).optional().describe("Once ended: ok (exit 0), failed (non-zero exit_code), timed_out or killed."),
           started_at: z.string().describe("ISO 8601 time the command started."),
           duration_ms: answerInt(0).describe("Run time so far, or in all once finished."),
           exit_code: answerInt(0).optional().describe("When status is exited."),
           background: z
             .array(z.object({ pid: answerInt(1), command: z.string() }))
             .optional()
-            .describe("Processes the command left running in the workspace's box (kill_command with this job_id stops them)."),
+            .describe("Processes the command left running in the workspace's box, the first 3 (command_output with this job_id lists up to 20; kill_command stops them all)."),
         }),
       )
       .describe("Running first (newest first), then finished commands that left processes running, then the other finished ones (most recent first)."),

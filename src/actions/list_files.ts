@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { z } from "zod";
-import { clamp } from "../core/limits.js";
-import { nextCall, unlessDefault } from "../core/nextCall.js";
+import { clamp } from "../ground/limits.js";
+import { nextCall, unlessDefault } from "../ground/nextCall.js";
 import { jsonCost, makeYielder } from "../files/budget.js";
 import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
 import { forbiddenInside } from "../files/forbidden.js";

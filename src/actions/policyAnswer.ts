@@ -1,12 +1,13 @@
-import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import type { ActionContext } from "../core/context.js";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import type { PolicyOptions, SandboxView } from "../policy/checkCommand.js";
 import { cacheFolder } from "../sandbox/box/boxes.js";
 import { sandboxAvailability, type Availability } from "../sandbox/detect.js";
 import { layoutForCommand } from "../sandbox/facts/record.js";
 import type { SandboxMode } from "../sandbox/types.js";
+import { realOr as realOrSame } from "../ground/realPath.js";
+export { realOr as realOrSame } from "../ground/realPath.js";
 
 /**
  * What the command policy is told about a command of this request (exec_command, and the input of a shell it started).
@@ -113,10 +114,3 @@ export function openStdinShellRefusal(): ActionError {
   );
 }
 
-export function realOrSame(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}

@@ -1,7 +1,7 @@
 import { closeSync } from "node:fs";
 import { z } from "zod";
-import { ActionError } from "../core/errors.js";
-import { nextCall, unlessDefault } from "../core/nextCall.js";
+import { ActionError } from "../ground/errors.js";
+import { nextCall, unlessDefault } from "../ground/nextCall.js";
 import { openFileForRead } from "../files/openInside.js";
 import { readRange, type RangeResult } from "../files/readRange.js";
 import { DEFAULT_CHARS, NextCallField, maxCharsInput } from "./answerBudget.js";

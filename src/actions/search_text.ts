@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ActionError } from "../core/errors.js";
-import { clamp } from "../core/limits.js";
-import { nextCall, unlessDefault } from "../core/nextCall.js";
+import { ActionError } from "../ground/errors.js";
+import { clamp } from "../ground/limits.js";
+import { nextCall, unlessDefault } from "../ground/nextCall.js";
 import { decodeCursor, encodeCursor, queryKey } from "../files/cursor.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { partsBelow } from "../files/openInside.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { defineAction } from "./define.js";
 import { WorkspaceStatusOutput, workspaceStatus } from "./shared.js";
 

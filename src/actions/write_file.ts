@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "../core/limits.js";
+import { LIMITS } from "../ground/limits.js";
 import { shapeChange } from "../files/textShape.js";
 import { writeInside } from "../files/writeInside.js";
 import { defineAction } from "./define.js";

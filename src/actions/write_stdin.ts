@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ActionContext } from "../core/context.js";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { boundedNumberWithDefault } from "../exec/bounds.js";
 import { JobOutput, viewJob } from "../exec/jobView.js";
 import { MAX_WAIT_SECONDS, QUIET_MS, findJob, waitMs } from "../exec/jobs.js";

@@ -1,6 +1,7 @@
 import type { ActionContext } from "../core/context.js";
-import { ActionError } from "../core/errors.js";
-import type { ResourceBag } from "../core/resources.js";
+import { ActionError } from "../ground/errors.js";
+import { outcomeOf } from "../ground/outcome.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { JobOutput } from "../exec/jobView.js";
 import { ApprovalQueue, NoApprover, TooManyPending, type HeldCommand, type HoldRequest } from "./queue.js";
 
@@ -33,6 +34,7 @@ export function holdForApproval(ctx: ActionContext, request: HoldRequest): JobOu
     throw error;
   }
   ctx.audit.detail = { job_id: held.id, approval: "awaiting" };
+  ctx.audit.job = { status: held.status, exitCode: null };
   return heldView(held);
 }
 
@@ -45,8 +47,11 @@ export function heldView(held: HeldCommand): JobOutput {
       : held.status === "killed"
         ? "The command was withdrawn with kill_command before it was approved; it never ran."
         : `The command was NOT run: ${held.reason ?? "denied"}. Tell the user; do not retry it unless they ask you to.`;
+  const status = held.status === "killed" ? "killed" : held.status === "started" ? "running" : held.status;
+  const outcome = outcomeOf({ status, errorCode: held.error_code });
   return {
-    status: held.status === "killed" ? "killed" : held.status === "started" ? "running" : held.status,
+    status,
+    ...(outcome !== null ? { outcome } : {}),
     stdout: "",
     stderr: "",
     truncated: false,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { Closable } from "../core/resources.js";
+import { isActionError } from "../ground/errors.js";
+import type { Closable } from "../ground/resources.js";
 
 /**
  * Local approvals (`approvals.commands: "local"`): a command that passed the
@@ -24,6 +25,8 @@ export interface HoldRequest {
   stdin?: "open" | "closed";
   /** Starts the real job under `id`; throws (with a message for the model) when it cannot start now. */
   start: (id: string) => void;
+  /** Told once when the command ends without becoming a job: denied, expired, withdrawn, or unable to start. */
+  ended?: (held: HeldCommand) => void;
 }
 
 export interface HeldCommand {
@@ -40,6 +43,8 @@ export interface HeldCommand {
   status: HeldStatus;
   /** Why it was denied / withdrawn, written for the model to relay. */
   reason: string | null;
+  /** Approved but unable to start: the error's code (ACCESS_EXPIRED, RATE_LIMITED, …); null otherwise. */
+  error_code: string | null;
   decided_by: "dashboard" | "terminal" | "timeout" | "kill_command" | "shutdown" | null;
 }
 
@@ -52,6 +57,7 @@ const KEEP_DECIDED_MS = 60 * 60 * 1000;
 interface Entry {
   held: HeldCommand;
   start: (id: string) => void;
+  ended: ((held: HeldCommand) => void) | undefined;
   timer: NodeJS.Timeout;
   waiters: Set<() => void>;
   decidedAt: number | null;
@@ -84,6 +90,7 @@ export class ApprovalQueue implements Closable {
       expires_at: new Date(now + request.expiresInMs).toISOString(),
       status: "awaiting_approval",
       reason: null,
+      error_code: null,
       decided_by: null,
     };
     const timer = setTimeout(
@@ -91,7 +98,7 @@ export class ApprovalQueue implements Closable {
       request.expiresInMs,
     );
     timer.unref();
-    this.entries.set(held.id, { held, start: request.start, timer, waiters: new Set(), decidedAt: null });
+    this.entries.set(held.id, { held, start: request.start, ended: request.ended, timer, waiters: new Set(), decidedAt: null });
     this.emit(held);
     return held;
   }
@@ -113,6 +120,7 @@ export class ApprovalQueue implements Closable {
       entry.start(id);
     } catch (error) {
       // Could not start now (access revoked meanwhile, too many jobs): the model learns why.
+      entry.held.error_code = isActionError(error) ? error.code : "INTERNAL";
       this.settle(entry, "denied", by, `approved, but it could not start: ${(error as Error).message}`);
       return { ok: false, held: entry.held, message: entry.held.reason! };
     }
@@ -167,6 +175,13 @@ export class ApprovalQueue implements Closable {
     entry.held.reason = reason;
     entry.decidedAt = Date.now();
     for (const wake of [...entry.waiters]) wake();
+    if (status !== "started") {
+      try {
+        entry.ended?.(entry.held);
+      } catch (failure) {
+        process.stderr.write(`approval end listener failed: ${(failure as Error).message}\n`);
+      }
+    }
     this.emit(entry.held);
   }
 

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from "node:fs";
-import { bytesAppendedHere, type AuditRecord } from "./log.js";
+import { bytesAppendedHere, readAuditLine, type AuditRecord } from "./log.js";
 
 const MAX_READ = 1024 * 1024;
 
@@ -60,13 +60,8 @@ export function auditFollower(file: string, wanted: (record: AuditRecord) => boo
     pending = lines.pop() ?? "";
     for (const line of lines) {
       if (line.trim() === "") continue;
-      let record: AuditRecord;
-      try {
-        record = JSON.parse(line) as AuditRecord;
-      } catch {
-        continue; // a torn or foreign line
-      }
-      if (record && typeof record === "object" && wanted(record)) onRecord(record);
+      const record = readAuditLine(line); // null: a torn or foreign line
+      if (record && wanted(record)) onRecord(record);
     }
   };
   return poll;

@@ -1,8 +1,9 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
-import { BatchedLines } from "../core/batchedLines.js";
-import { REDACTED, redactable } from "../core/redact.js";
+import { BatchedLines } from "../ground/batchedLines.js";
+import { isOutcome, outcomeOf, type Outcome } from "../ground/outcome.js";
+import { redactText } from "../ground/redact.js";
 
 /** Where a call came in: the Actions, /mcp, the stdio face, or the owner's dashboard. */
 export type AuditFace = "http" | "mcp" | "stdio" | "dashboard";
@@ -11,8 +12,17 @@ export interface AuditRecord {
   time: string;
   action: string;
   workspace: string | null;
-  /** "ok" or the error code; for a later event (a job ending) its outcome. */
-  outcome: string;
+  /**
+   * One word of the outcome vocabulary (ground/outcome.ts): ok | failed | timed_out | killed |
+   * refused | denied | error. An exec_command whose command ended within the call carries the
+   * command's outcome (a command that exited 3 is `failed`, not `ok`); a later event (the job
+   * ending) has a line of its own.
+   */
+  outcome: Outcome;
+  /** The command's exit code when it exited (with `failed`, and 0 with `ok`). */
+  exit_code?: number;
+  /** The error code the call was answered with (NOT_FOUND, BLOCKED_BY_POLICY, …): with `refused` and `error`. */
+  error_code?: string;
   /** HTTP status of the call; absent for events after the answer (a job ending). */
   status?: number;
   duration_ms: number;
@@ -46,6 +56,32 @@ export function bytesAppendedHere(file: string): number {
   return appendedHere.get(file) ?? 0;
 }
 
+/**
+ * One line of the audit file as a record of today's vocabulary. Lines written before it
+ * named a job's status ("exited", with detail.exit_code) or an error code as the outcome:
+ * those read as the word they mean now, the code kept in error_code. null: not a record.
+ */
+export function readAuditLine(line: string): AuditRecord | null {
+  let record: AuditRecord;
+  try {
+    record = JSON.parse(line) as AuditRecord;
+  } catch {
+    return null;
+  }
+  if (record === null || typeof record !== "object" || typeof record.action !== "string") return null;
+  return isOutcome(record.outcome) ? record : upgraded(record);
+}
+
+function upgraded(record: AuditRecord): AuditRecord {
+  const old = String(record.outcome);
+  const { exit_code: oldExit, ...detail } = record.detail ?? {};
+  const exitCode = typeof oldExit === "number" ? oldExit : undefined;
+  if (old === "exited") return { ...record, outcome: outcomeOf({ status: "exited", exitCode }) ?? "error", ...(exitCode !== undefined ? { exit_code: exitCode } : {}), detail };
+  if (old === "removed_planted_git_file") return { ...record, outcome: "ok", detail: { ...detail, event: old } };
+  if (/^[A-Z][A-Z_]*$/.test(old)) return { ...record, outcome: outcomeOf({ errorCode: old }) ?? "error", error_code: old };
+  return { ...record, outcome: "error", detail: { ...record.detail, old_outcome: old } };
+}
+
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 const KEEP_ROTATED = 2;
 
@@ -73,12 +109,9 @@ export class AuditLog {
    * without it is serialized once and passed to the listeners as it is.
    */
   write(record: AuditRecord, token?: string): void {
-    let text = JSON.stringify(record);
-    const secret = redactable(token);
-    if (secret !== null && text.includes(secret)) {
-      text = text.split(secret).join(REDACTED);
-      record = JSON.parse(text) as AuditRecord;
-    }
+    const plain = JSON.stringify(record);
+    const text = redactText(plain, token);
+    if (text !== plain) record = JSON.parse(text) as AuditRecord;
     this.lines.push(`${text}\n`);
     this.notify(record);
   }

@@ -1,5 +1,5 @@
 import type { ActionContext } from "../core/context.js";
-import { isActionError } from "../core/errors.js";
+import { isActionError } from "../ground/errors.js";
 import { CheckpointStore, DEFAULT_SETTINGS, type CheckpointRecord, type CheckpointSettings } from "./store.js";
 
 /**

@@ -1,7 +1,7 @@
 import { lstatSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { ActionError, isActionError } from "../core/errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import { ConfinedDir } from "../files/confinedFs.js";
 import { removeInsideSync, replaceInsideSync } from "../files/writeInside.js";
 import { newFileMode } from "../fs/atomic.js";

@@ -1,5 +1,5 @@
-import { ActionError } from "../core/errors.js";
-import { LIMITS } from "../core/limits.js";
+import { ActionError } from "../ground/errors.js";
+import { LIMITS } from "../ground/limits.js";
 import { restoreTree, treeChanges, type KeptEntry } from "./restore.js";
 import { shadowGit } from "./shadowGit.js";
 import type { CheckpointRecord, CheckpointStore, SkippedEntry } from "./store.js";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/errors.js";
-import { NAME, VERSION } from "../core/version.js";
+import { NAME, VERSION } from "../ground/version.js";
 import { groupsFor } from "./commands/index.js";
 import { localizeCommander } from "./i18n/commander.js";
 import { t } from "./i18n/index.js";

@@ -1,3 +1,4 @@
+import type { TunnelHandle } from "../tunnel/types.js";
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { loadConfig, updateConfig } from "../config/store.js";
 import { closeOnSignals, listen, type RunningServer } from "../server/listen.js";
@@ -14,6 +15,8 @@ import { refuseBroadWorkspaces } from "./workspaces.js";
 
 export interface ServeOptions {
   home: string;
+  /** The tunnel `up` runs beside the server (started after it), for the dashboard's route entry. */
+  route?: () => TunnelHandle | undefined;
   host?: string;
   port?: number;
   ttlMinutes?: number;
@@ -143,7 +146,7 @@ async function startDashboardBeside(
     return undefined;
   }
   try {
-    const dashboard = await startOwnerDashboard(options.home, server, port);
+    const dashboard = await startOwnerDashboard(options.home, server, port, options.route);
     print(t("dashboard.started", { url: dashboard.url, login: dashboard.loginUrl() }));
     print(t("dashboard.newLink"));
     return dashboard;

@@ -1,7 +1,7 @@
 import { chmodSync, cpSync, existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, sep } from "node:path";
-import { TOOL_ROOT } from "../core/version.js";
+import { TOOL_ROOT } from "../ground/version.js";
 
 /** Why the config folder is where it is: shown by `status` and `doctor`. */
 export type ConfigSource = "env" | "checkout" | "user";

@@ -1,8 +1,9 @@
 import { realpathSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
-import { ActionError } from "./errors.js";
-import type { ResourceBag } from "./resources.js";
+import { ActionError } from "../ground/errors.js";
+import type { Outcome } from "../ground/outcome.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
 
 export interface ActiveWorkspace {
@@ -15,7 +16,19 @@ export interface ActiveWorkspace {
 export interface AuditNote {
   paths?: string[];
   command?: string;
+  /** The job the call started or held, as it stood at the answer: its outcome is the call's (exit 3 → failed). */
+  job?: { status: string; exitCode: number | null };
   detail?: Record<string, string | number | boolean>;
+}
+
+/** An audit line for something that happens after the answer (a job that ends later). */
+export interface LaterEvent {
+  outcome: Outcome;
+  exit_code?: number;
+  error_code?: string;
+  duration_ms: number;
+  command?: string;
+  detail?: AuditNote["detail"];
 }
 
 export interface ActionContext {
@@ -39,7 +52,7 @@ export interface ActionContext {
   /** What the audit line of this call records (paths, command). */
   audit: AuditNote;
   /** Write an audit line for something that happens after the answer (a job that ends later). */
-  auditLater(event: { outcome: string; duration_ms: number; command?: string; detail?: AuditNote["detail"] }): void;
+  auditLater(event: LaterEvent): void;
 }
 
 export function activeWorkspace(config: Config): ActiveWorkspace {

@@ -1,7 +1,7 @@
 import type { AnyAction } from "../actions/define.js";
 import { toOpenApiSchema } from "../server/openapi.js";
-import { ActionError } from "./errors.js";
-import { nearestField } from "./nearestField.js";
+import { ActionError } from "../ground/errors.js";
+import { nearestField } from "../ground/nearestField.js";
 
 type JsonObject = Record<string, unknown>;
 

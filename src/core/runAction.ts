@@ -1,14 +1,15 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
 import { isoNow, type AuditFace, type AuditLog, type AuditRecord } from "../audit/log.js";
-import { REDACTED, redactError, redactable } from "./redact.js";
+import { REDACTED, redactError, redactable } from "../ground/redact.js";
 import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type ActiveWorkspace, type AuditNote } from "./context.js";
-import { ActionError, isActionError } from "./errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import { checkRequest } from "./inputCheck.js";
-import { LIMITS } from "./limits.js";
-import type { ResourceBag } from "./resources.js";
+import { LIMITS } from "../ground/limits.js";
+import { outcomeOf } from "../ground/outcome.js";
+import type { ResourceBag } from "../ground/resources.js";
 import { refuseGitInternals } from "../workspace/gitInternals.js";
 import { resolveInside, type InsidePath } from "../workspace/resolveInside.js";
 import { forgetGitSummaries } from "../git/run.js";
@@ -84,18 +85,26 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     ctx.settle();
   }
 
+  // The call's outcome; a call that ran a command that already ended has the command's (exit 3: failed).
+  // A job still running (or awaiting approval) leaves the call ok: its end gets a line of its own.
+  const job = result.ok ? note.job : undefined;
+  const exited = job?.status === "exited" && job.exitCode !== null ? job.exitCode : undefined;
+  const ended = job === undefined || outcomeOf(job) !== null;
+  const detail = ended ? note.detail : { ...note.detail, job_status: job.status };
   const record: AuditRecord = {
     time: isoNow(),
     action: action.name,
     workspace: ctx.workspaceName,
-    outcome: result.ok ? "ok" : result.error.code,
+    outcome: (result.ok ? outcomeOf({ ...job }) : outcomeOf({ errorCode: result.error.code })) ?? "ok",
+    ...(exited !== undefined ? { exit_code: exited } : {}),
+    ...(result.ok ? {} : { error_code: result.error.code }),
     status: result.status,
     duration_ms: Math.round(performance.now() - started),
     face: env.face,
     ...(env.client ? { client: env.client } : {}),
     ...(note.paths ? { paths: note.paths.slice(0, 50) } : {}),
     ...(note.command !== undefined ? { command: note.command.slice(0, 2000) } : {}),
-    ...(note.detail ? { detail: note.detail } : {}),
+    ...(detail ? { detail } : {}),
   };
   // Redacted and serialized once, by the log.
   env.audit.write(record, config.token);

@@ -3,13 +3,13 @@
  * cache home, and Reset. Built from the server's box table without creating it: a
  * server whose commands never started a box has none, and the page says so.
  */
-import { realpathSync } from "node:fs";
 import type { AuditLog } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
-import type { ResourceBag } from "../core/resources.js";
+import type { ResourceBag } from "../ground/resources.js";
 import { BOXES, type Boxes } from "../sandbox/box/boxes.js";
 import { folderSize, type FolderSize } from "../sandbox/box/cacheSize.js";
 import type { BoxesProvider, BoxView } from "./sources.js";
+import { realOr } from "../ground/realPath.js";
 
 /** How long a measured size is shown before it is measured again (only while a page asks). */
 const CACHE_MEASURE_EVERY_MS = 30_000;
@@ -59,13 +59,6 @@ export function existingBoxes(resources: ResourceBag): Boxes | null {
   }
 }
 
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 export function boxesSource(parts: { store: ConfigStore; resources: ResourceBag; audit: AuditLog }): BoxesProvider {
   const sizes = new CacheSizes();

@@ -2,15 +2,17 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { approvalQueue } from "../approvals/held.js";
 import { followAuditFile } from "../audit/follow.js";
-import type { AuditLog, AuditRecord } from "../audit/log.js";
+import { readAuditLine, type AuditLog, type AuditRecord } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
-import { cliCommand } from "../core/launcher.js";
-import type { ResourceBag } from "../core/resources.js";
+import { cliCommand } from "../ground/launcher.js";
+import type { Outcome } from "../ground/outcome.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { LEDGER_PER_JOB, type EgressReport } from "../sandbox/box/boxes.js";
-import type { DashboardSources, JobSummary, NetworkView } from "./sources.js";
+import type { TunnelHandle } from "../tunnel/types.js";
+import type { DashboardSources, JobSummary, NetworkView, PublicFields } from "./sources.js";
 
 export interface CoreParts {
   store: ConfigStore;
@@ -18,6 +20,8 @@ export interface CoreParts {
   audit: AuditLog;
   /** The Actions server's own address (for the fields before a public URL is set). */
   localUrl: () => string;
+  /** The tunnel this process runs, if any (`up` starts it after the dashboard). */
+  route?: () => TunnelHandle | undefined;
 }
 
 const FEED_KEEP = 300;
@@ -30,15 +34,16 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   const { store, resources, audit } = parts;
   const jobs = () => resources.get("jobs", () => new JobManager());
   const approvals = approvalQueue(resources);
-  const feed: AuditRecord[] = readAuditTail(audit.file, FEED_KEEP);
+  const feed: AuditRecord[] = readAuditTail(audit.file, FEED_KEEP).filter(shownInFeed);
   const unsubscribe = audit.subscribe((record) => {
+    if (!shownInFeed(record)) return;
     feed.push(record);
     if (feed.length > FEED_KEEP) feed.splice(0, feed.length - FEED_KEEP);
   });
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
   const stopFollowing = followAuditFile(audit.file, (record) => record.face === "stdio", (record) => audit.relay(record));
-  const note = (action: string, outcome: string, extra: Partial<AuditRecord> = {}) =>
+  const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) =>
     audit.write({ time: new Date().toISOString(), action, workspace: store.current().active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra });
   const access = () => {
     const s = accessState(store.current());
@@ -105,7 +110,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     },
     feed: {
       recent: (limit) => feed.slice(-limit),
-      subscribe: (listener) => audit.subscribe(listener),
+      subscribe: (listener) => audit.subscribe((record) => shownInFeed(record) && listener(record)),
     },
     approvals: {
       mode: () => store.current().approvals.commands,
@@ -128,6 +133,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
           // up without a tunnel) runs without one: "run up" would name the thing already running.
           tunnel_command: cliCommand(`tunnel --port ${new URL(parts.localUrl()).port}`),
           restart_command: cliCommand("up --tunnel cloudflared"),
+          tunnel: tunnelView(parts.route?.()),
         };
       },
       token: () => store.current().token,
@@ -161,7 +167,9 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     const held = approvals.get(id);
     const result = approve ? approvals.approve(id, "dashboard") : approvals.deny(id, "dashboard");
     if (held && (result.ok || result.held?.status === "denied")) {
-      note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "START_FAILED", {
+      // An approval whose command could not start is an error of the click (the command's own line says why).
+      note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "error", {
+        ...(result.ok ? {} : { error_code: "START_FAILED" }),
         workspace: held.workspace,
         command: held.command.slice(0, 2000),
         detail: { job_id: id },
@@ -169,6 +177,15 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     }
     return result.ok ? { ok: true } : { ok: false, message: result.message };
   }
+}
+
+/**
+ * The owner's own reads from the page (the checkpoint list every page load fetched, a Diff)
+ * are not activity: older audit files have such lines, the feed leaves them out.
+ */
+const OWNER_READS = new Set(["list_checkpoints", "checkpoint_diff"]);
+export function shownInFeed(record: AuditRecord): boolean {
+  return !(record.face === "dashboard" && OWNER_READS.has(record.action));
 }
 
 function summarize(job: Job): JobSummary {
@@ -183,6 +200,7 @@ function summarize(job: Job): JobSummary {
     duration_ms: job.durationMs(),
     exit_code: job.exitCode,
     tail: { stdout: tail("stdout"), stderr: tail("stderr") },
+    output: lines.map((line) => line.text).join("\n").slice(-TAIL_CHARS),
     box: job.box ? { id: job.box.id, started_at: new Date(job.box.startedAt).toISOString() } : null,
     background: job.background.map(({ pid, command }) => ({ pid, command })),
     network: networkView(job.egress()),
@@ -220,6 +238,22 @@ export function networkView(report: EgressReport | undefined): NetworkView | nul
   };
 }
 
+/** The tunnel's kind and whether its program still runs (a supervisor restarting it shows not alive meanwhile). */
+export function tunnelView(route: TunnelHandle | undefined): PublicFields["tunnel"] {
+  if (!route) return null;
+  const pid = route.pid();
+  let alive: boolean | null = null;
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+  return { kind: route.kind, url: route.url, alive };
+}
+
 /** The last records of the audit file (the feed's history when the page opens). */
 function readAuditTail(file: string, count: number): AuditRecord[] {
   let fd: number | undefined;
@@ -232,12 +266,9 @@ function readAuditTail(file: string, count: number): AuditRecord[] {
     const lines = buffer.toString("utf8").split("\n").slice(length < size ? 1 : 0);
     const records: AuditRecord[] = [];
     for (const line of lines) {
-      if (line.trim() === "") continue;
-      try {
-        records.push(JSON.parse(line) as AuditRecord);
-      } catch {
-        // a torn line: skip
-      }
+      // Older lines read in today's vocabulary; a torn line is skipped.
+      const record = line.trim() === "" ? null : readAuditLine(line);
+      if (record) records.push(record);
     }
     return records.slice(-count);
   } catch {

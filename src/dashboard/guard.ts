@@ -32,15 +32,6 @@ export function cookieName(port: number): string {
   return `cgc_dashboard_${port}`;
 }
 
-/** The value of one cookie from a Cookie header (first match), or undefined. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 export interface Session {
   csrf: string;

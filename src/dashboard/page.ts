@@ -37,30 +37,58 @@ export function pageHtml(lang: Lang, csrf: string): string {
 </header>
 <p id="notice" class="notice" role="alert" hidden></p>
 <div id="config-problem" class="banner" role="alert" hidden></div>
+<div id="status" class="statusbar" role="region" aria-label="${w("status")}" data-i18n-label="status">
+${section(lang, "access", "access", `<div class="body"></div>`, ' class="stat"')}
+${section(lang, "route", "route", `<div class="body"></div>`, ' class="stat"')}
+${section(lang, "sandbox", "sandbox", `<div class="body"></div>`, ' class="stat"')}
+${section(lang, "running", "now_running", `<div class="body"></div>`, ' class="stat"')}
+${section(lang, "last", "last_action", `<div class="body"></div>`, ' class="stat"')}
+</div>
 <main>
-${section(lang, "access", "access", `<div class="body"></div><p class="note" data-i18n="revoke_note">${w("revoke_note")}</p>`)}
-${section(lang, "workspaces", "workspaces", `<ul class="body"></ul>`)}
+<div class="col wide-col">
 ${section(lang, "approvals", "approvals", `<div class="body"></div>`)}
+${section(lang, "feed", "feed", `<ol class="body" aria-live="polite" aria-relevant="additions"></ol>`)}
 ${section(lang, "jobs", "jobs", `<div class="body"></div>`)}
-${section(lang, "boxes", "boxes", `<div class="body"></div>`)}
-${section(lang, "feed", "feed", `<ol class="body" aria-live="polite" aria-relevant="additions"></ol>`, ' class="wide"')}
-${section(lang, "setup", "setup", `<div class="body"></div>`)}
+</div>
+<div class="col side-col">
+${section(lang, "workspaces", "workspaces", `<ul class="body"></ul>`)}
 ${section(lang, "checkpoints", "checkpoints", `<div class="body"></div>`)}
+${section(lang, "boxes", "boxes", `<div class="body"></div>`)}
+${section(lang, "setup", "setup", `<div class="body"></div>`)}
 ${section(lang, "grants", "grants", `<div class="body"></div>`)}
-${section(lang, "sandbox", "sandbox", `<div class="body"></div>`)}
+</div>
 </main>
 </body>
 </html>
 `;
 }
 
-/** 401 page: how to get a login link (never a form that takes the token). */
-export function loginPage(lang: Lang, why: "login" | "invalid"): string {
+/**
+ * The pages before a session (no login yet, a login that ended, a link that does not
+ * work): the dashboard's own stylesheet under the same CSP, and what to do next.
+ */
+export function loginPage(lang: Lang, why: "login" | "expired" | "invalid"): string {
   const w = (key: Key) => escapeHtml(t(lang, key));
+  const lead: Key = why === "login" ? "login_body" : why === "expired" ? "login_expired" : "login_invalid";
   return `<!doctype html>
 <html lang="${lang === "zh" ? "zh-CN" : "en"}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${w("login_title")}</title></head>
-<body class="login"><main><section><h1>${w("login_title")}</h1><p>${w(why === "login" ? "login_body" : "login_invalid")}</p><pre>chatgpt-codex dashboard</pre></section></main></body>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${w("login_title")}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body class="login">
+<main>
+<section class="login-card" data-why="${why}">
+<h1>${w("login_title")}</h1>
+<p>${w(lead)}</p>
+<pre class="command">chatgpt-codex dashboard</pre>
+<p class="note">${w("login_next")}</p>
+</section>
+</main>
+</body>
 </html>
 `;
 }

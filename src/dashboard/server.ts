@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { AuditRecord } from "../audit/log.js";
 import { ConfigError } from "../config/errors.js";
 import { STYLES } from "./styles.js";
 import { consumeTicket } from "./tickets.js";
-import { cookieName, csrfMatches, hostAllowed, originAllowed, pickLang, readCookie, Sessions, type Session } from "./guard.js";
+import { cookieName, csrfMatches, hostAllowed, originAllowed, pickLang, Sessions, type Session } from "./guard.js";
 import { loginPage, pageHtml } from "./page.js";
 import type { DashboardSources } from "./sources.js";
 
@@ -23,16 +25,23 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** Every answer, including 401/403 and the event stream. */
-export const SECURITY_HEADERS: Record<string, string> = {
-  "content-security-policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  "x-frame-options": "DENY",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+/**
+ * The security headers of every answer, including 401/403 and the event stream: @fastify/helmet
+ * sets the standard ones (CSP, frame, sniffing, referrer, cross-origin policies) with this CSP;
+ * the rest are ours.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  "default-src": ["'none'"],
+  "script-src": ["'self'"],
+  "style-src": ["'self'"],
+  "img-src": ["'self'", "data:"],
+  "connect-src": ["'self'"],
+  "base-uri": ["'none'"],
+  "form-action": ["'none'"],
+  "frame-ancestors": ["'none'"],
+};
+export const OWN_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
-  "cross-origin-opener-policy": "same-origin",
-  "cross-origin-resource-policy": "same-origin",
   "permissions-policy": "camera=(), microphone=(), geolocation=()",
   "x-chatgpt-codex-dashboard": "1",
 };
@@ -73,9 +82,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true, return503OnClosing: true });
 
-  // Order: security headers → Host → Origin / fetch site → login cookie → CSRF. Nothing is answered before the Host check.
+  // Headers first (helmet's hook is registered before ours), then Host → Origin / fetch site → login cookie → CSRF.
+  // Nothing is answered before the Host check. Plain HTTP on loopback: no HSTS, no upgrade-insecure-requests.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+    crossOriginOpenerPolicy: { policy: "same-origin" },
+    crossOriginResourcePolicy: { policy: "same-origin" },
+    crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: false,
+  });
+  await app.register(cookie);
   app.addHook("onRequest", async (request, reply) => {
-    reply.headers(SECURITY_HEADERS);
+    reply.headers(OWN_HEADERS);
     const host = request.headers.host;
     if (!hostAllowed(host, port)) {
       return fail(reply, 403, "FORBIDDEN_ORIGIN", "the dashboard answers only to http://127.0.0.1, localhost or [::1] on its own port");
@@ -87,11 +108,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
     const path = request.url.split("?")[0]!;
     if (path === "/login" && request.method === "GET") return;
-    const sessionId = readCookie(request.headers.cookie, cookieName(port));
+    // The stylesheet holds nothing of the owner's: the login pages use it before any session.
+    if (path === "/assets/app.css" && request.method === "GET") return;
+    const sessionId = request.cookies[cookieName(port)];
     const session = sessions.get(sessionId);
     if (!session) {
       if (path === "/" && request.method === "GET") {
-        return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(null, request.headers["accept-language"]), "login"));
+        // A cookie this server no longer knows: the login ended (expired, logged out, server restarted).
+        const why = sessionId ? "expired" : "login";
+        return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(null, request.headers["accept-language"]), why));
       }
       return fail(reply, 401, "UNAUTHORIZED", "log in first: run `chatgpt-codex dashboard` on this computer");
     }
@@ -118,7 +143,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return reply.code(401).type("text/html; charset=utf-8").send(loginPage(pickLang(lang, request.headers["accept-language"]), "invalid"));
     }
     const { id } = sessions.create(lang);
-    reply.header("set-cookie", `${cookieName(port)}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
+    reply.setCookie(cookieName(port), id, { httpOnly: true, sameSite: "strict", path: "/", maxAge: 43_200 });
     // Off the URL with the (now spent) ticket, so it is not left in the address bar.
     return reply.code(303).header("location", "/").send();
   });
@@ -140,7 +165,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (streams.size >= MAX_STREAMS) return fail(reply, 429, "RATE_LIMITED", "too many open dashboard pages");
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8", connection: "keep-alive" });
+    // Hijacked: the headers helmet and our hook set on the reply are carried over by hand.
+    const headers = Object.fromEntries(Object.entries(reply.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined));
+    res.writeHead(200, { ...headers, "content-type": "text/event-stream; charset=utf-8", connection: "keep-alive" });
     const stream = { res, sessionId: request.dashboard!.sessionId };
     streams.add(stream);
     res.on("close", () => streams.delete(stream));
@@ -151,7 +178,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.post("/api/logout", async (request, reply) => {
     sessions.destroy(request.dashboard!.sessionId);
     for (const stream of streams) if (stream.sessionId === request.dashboard!.sessionId) stream.res.end();
-    return reply.header("set-cookie", `${cookieName(port)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send({ ok: true });
+    return reply.clearCookie(cookieName(port), { httpOnly: true, sameSite: "strict", path: "/" }).send({ ok: true });
   });
 
   app.post("/api/jobs/:id/kill", async (request, reply) => {

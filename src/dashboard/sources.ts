@@ -17,6 +17,8 @@ export interface JobSummary {
   exit_code: number | null;
   /** The last part of each stream (for the page, never sent to the model). */
   tail: { stdout: string; stderr: string };
+  /** The last lines of both streams in the order they were printed (what the command is doing now). */
+  output: string;
   /** The workspace box the command ran in; null for a command of its own (no box). */
   box: { id: string; started_at: string } | null;
   /** Processes the command left running in its box (listed until they end; Kill stops them). */
@@ -119,6 +121,8 @@ export interface PublicFields {
   auth: string;
   /** Runnable as printed: a tunnel beside this running server, or a restart with one. */
   tunnel_command: string;
+  /** The tunnel this process runs (`up --tunnel …`): its kind and whether its program is alive now (null: no process to watch); null without one. */
+  tunnel: { kind: string; url: string; alive: boolean | null } | null;
   restart_command: string;
 }
 

@@ -1,3 +1,5 @@
+import type { TunnelHandle } from "../tunnel/types.js";
+import type { AuditLog } from "../audit/log.js";
 import type { CodexServer } from "../server/app.js";
 import { approvalQueue } from "../approvals/held.js";
 import { boxesSource } from "./boxes.js";
@@ -26,11 +28,14 @@ export interface OwnerDashboard {
  */
 export function optionalSources(server: CodexServer): Pick<DashboardSources, "checkpoints" | "grants" | "sandbox" | "boxes"> {
   // Checkpoints go through the actions themselves: the same locks, the checkpoint a restore
-  // takes first, and an audit line (face "dashboard") for each click.
-  const call = async <T>(name: string, input: unknown): Promise<T> => {
+  // takes first, and an audit line (face "dashboard") for each Restore. The page's own reads
+  // (the list it loads with every page, a Diff) write none: the owner looking is not an action.
+  const audit = server.app.codex.audit;
+  const quiet = quietAudit(audit);
+  const call = async <T>(name: string, input: unknown, record = true): Promise<T> => {
     const action = findAction(name);
     if (!action) throw new Error(`${name} is not available`);
-    const env = { store: server.store, resources: server.resources, audit: server.app.codex.audit, face: "dashboard" as const, client: "owner" };
+    const env = { store: server.store, resources: server.resources, audit: record ? audit : quiet, face: "dashboard" as const, client: "owner" };
     const result = await runAction(action, input, env);
     if (!result.ok) throw new Error(result.error.message);
     return result.body as T;
@@ -38,8 +43,8 @@ export function optionalSources(server: CodexServer): Pick<DashboardSources, "ch
   const grants = new GrantStore(server.store.home);
   return {
     checkpoints: {
-      list: (limit) => call("list_checkpoints", { limit }),
-      diff: (id, options = {}) => call("checkpoint_diff", { id, ...(options.to ? { to: options.to } : {}), ...(options.path ? { path: options.path } : {}) }),
+      list: (limit) => call("list_checkpoints", { limit }, false),
+      diff: (id, options = {}) => call("checkpoint_diff", { id, ...(options.to ? { to: options.to } : {}), ...(options.path ? { path: options.path } : {}) }, false),
       restore: (id, options = {}) => call("restore_checkpoint", { id, ...(options.paths?.length ? { paths: options.paths } : {}) }),
     },
     grants: {
@@ -63,6 +68,13 @@ export function optionalSources(server: CodexServer): Pick<DashboardSources, "ch
   };
 }
 
+/** The audit log with its writes dropped (everything else, e.g. subscribe, as the real one). */
+function quietAudit(audit: AuditLog): AuditLog {
+  const quiet = Object.create(audit) as AuditLog;
+  quiet.write = () => undefined;
+  return quiet;
+}
+
 export function loginUrl(base: string, ticket: string, lang?: "en" | "zh"): string {
   return `${base}/login?ticket=${ticket}${lang ? `&lang=${lang}` : ""}`;
 }
@@ -72,8 +84,8 @@ export function loginUrl(base: string, ticket: string, lang?: "en" | "zh"): stri
  * port (never the server's: a tunnel forwards that one, and tunnel traffic
  * arrives from loopback too). Records where it listens for `chatgpt-codex dashboard`.
  */
-export async function startOwnerDashboard(home: string, server: CodexServer, port: number): Promise<OwnerDashboard> {
-  const core = coreSources({ store: server.store, resources: server.resources, audit: server.app.codex.audit, localUrl: server.localUrl });
+export async function startOwnerDashboard(home: string, server: CodexServer, port: number, route?: () => TunnelHandle | undefined): Promise<OwnerDashboard> {
+  const core = coreSources({ store: server.store, resources: server.resources, audit: server.app.codex.audit, localUrl: server.localUrl, ...(route ? { route } : {}) });
   let dashboard: DashboardServer;
   try {
     dashboard = await startDashboard({ home, port, sources: { ...core, ...optionalSources(server) } });

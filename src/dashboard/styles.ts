@@ -15,9 +15,21 @@ body { margin: 0; background: var(--bg); color: var(--text); font: 15px/1.45 sys
 header { display: flex; align-items: center; gap: .6rem; flex-wrap: wrap; padding: .7rem 1rem; background: var(--panel); border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 1; }
 h1 { font-size: 1.1rem; margin: 0; }
 h2 { font-size: 1rem; margin: 0 0 .6rem; }
-main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem; padding: 1rem; max-width: 110rem; margin: 0 auto; align-items: start; }
-section { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: .9rem 1rem; min-width: 0; }
-section.wide { grid-column: 1 / -1; }
+main { display: grid; grid-template-columns: minmax(0, 1.75fr) minmax(0, 1fr); gap: .9rem; padding: .9rem 1rem 1.5rem; max-width: 110rem; margin: 0 auto; align-items: start; }
+.col { display: flex; flex-direction: column; gap: .9rem; min-width: 0; }
+section { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: .8rem .95rem; min-width: 0; }
+.statusbar { display: grid; grid-template-columns: minmax(0, 1.45fr) minmax(0, 1.2fr) minmax(0, 1.1fr) minmax(0, 1.35fr) minmax(0, 1.1fr); gap: .6rem; padding: .8rem 1rem 0; max-width: 110rem; margin: 0 auto; }
+.stat { padding: .55rem .7rem; display: flex; flex-direction: column; gap: .3rem; border-top: 3px solid var(--line); }
+.stat h2 { font-size: .72rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0; }
+.stat .body { display: flex; flex-direction: column; gap: .3rem; font-size: .9rem; min-width: 0; }
+.stat .line { display: flex; align-items: center; gap: .4rem; flex-wrap: wrap; min-width: 0; }
+.stat .clip { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; max-width: 100%; display: block; }
+.stat.tone-ok { border-top-color: var(--ok); }
+.stat.tone-bad { border-top-color: var(--bad); }
+.stat.tone-run { border-top-color: var(--run); }
+.stat button, .stat select { min-height: 1.9rem; padding: .15rem .6rem; }
+.stat code { background: var(--code); padding: .05rem .3rem; border-radius: 4px; font-size: 12px; }
+.login-card h1 { font-size: 1.3rem; margin-bottom: .6rem; }
 .spacer { flex: 1; }
 .row { display: flex; align-items: center; gap: .5rem; flex-wrap: wrap; }
 .note, .muted { color: var(--muted); }
@@ -54,14 +66,41 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .field { display: flex; align-items: center; gap: .5rem; flex-wrap: wrap; padding: .35rem 0; border-bottom: 1px solid var(--line); }
 .field .label { flex-basis: 100%; color: var(--muted); font-size: .9rem; }
 .field code { flex: 1; min-width: 0; overflow-wrap: anywhere; background: var(--code); padding: .2rem .4rem; border-radius: 4px; }
-#feed ol { max-height: 28rem; overflow: auto; }
-#feed .entry { display: grid; grid-template-columns: 5.5rem 5rem minmax(8rem, 12rem) 10rem 4.5rem 1fr auto; gap: .6rem; align-items: baseline; padding: .3rem 0; border-bottom: 1px solid var(--line); }
-#feed .detail { overflow-wrap: anywhere; }
-#feed .face { color: var(--muted); font-size: .85rem; }
+#feed ol { max-height: min(34rem, 62vh); overflow: auto; }
+#feed .entry { display: grid; grid-template-columns: 4.6rem 7.2rem minmax(7rem, 11rem) minmax(0, 1fr) auto; gap: .5rem; align-items: baseline; padding: .22rem .3rem; border-bottom: 1px solid var(--line); font-size: .88rem; border-left: 3px solid transparent; }
+#feed .entry[data-tone="bad"] { border-left-color: var(--bad); background: linear-gradient(90deg, var(--bad-bg), transparent 40%); }
+#feed .entry[data-tone="run"] { border-left-color: var(--run); }
+#feed .entry time { color: var(--muted); font-variant-numeric: tabular-nums; }
+#feed .outcome { display: flex; gap: .3rem; align-items: baseline; flex-wrap: wrap; }
+#feed .exit { font-size: .8rem; color: var(--bad); font-weight: 600; }
+#feed .what { min-width: 0; overflow-wrap: anywhere; }
+#feed .detail { overflow-wrap: anywhere; font-size: 12.5px; }
+#feed .meta { color: var(--muted); font-size: .8rem; text-align: right; white-space: nowrap; }
+#feed .face { color: var(--muted); font-size: .78rem; margin-left: .3rem; }
+pre.tail { max-height: 14rem; }
+pre.tail.folded { max-height: none; }
+.tail-tools { margin: -.1rem 0 .2rem; }
+button.link { border: 0; background: none; color: var(--accent); padding: 0 .2rem; min-height: 0; text-decoration: underline; }
+pre.diff .add { color: var(--ok); background: var(--ok-bg); display: block; }
+pre.diff .del { color: var(--bad); background: var(--bad-bg); display: block; }
+pre.diff .hunk { color: var(--muted); display: block; }
+pre.diff .file { font-weight: 700; display: block; }
+details.empty-cps { margin: .5rem 0; color: var(--muted); }
+details.empty-cps summary { cursor: pointer; }
+details.empty-cps ul { list-style: none; margin: .3rem 0; padding: 0 0 0 .8rem; font-size: .88rem; }
+.card.checkpoint .summary { margin: .2rem 0; overflow-wrap: anywhere; }
+@media (max-width: 62rem) {
+  main { grid-template-columns: minmax(0, 1fr); }
+  .statusbar { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+  .statusbar #access { grid-column: 1 / -1; }
+}
 @media (max-width: 44rem) {
   main { padding: .5rem; gap: .6rem; }
-  #feed .entry { grid-template-columns: auto auto 1fr; }
+  .col { gap: .6rem; }
+  .statusbar { padding: .5rem .5rem 0; gap: .4rem; }
+  #feed .entry { grid-template-columns: auto auto minmax(0, 1fr); }
   #feed .detail { grid-column: 1 / -1; }
+  #feed .meta { display: none; }
 }
 .mono, table.procs td.mono { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; }
 ul.plain { list-style: none; margin: .2rem 0; padding: 0; }
@@ -75,5 +114,7 @@ details.net { margin: .15rem 0; }
 details.net summary { cursor: pointer; }
 details.net.denied summary, details.net li.denied .host { color: var(--bad); font-weight: 600; }
 details.net li.denied .reason { color: var(--run); }
-body.login main { display: block; max-width: 40rem; }
+body.login main { display: block; max-width: 36rem; padding-top: 12vh; }
+body.login .login-card { padding: 1.4rem 1.5rem; border-top: 3px solid var(--accent); }
+body.login pre.command { font-size: 15px; padding: .7rem .8rem; }
 `;

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
-import type { Closable } from "../core/resources.js";
+import { ActionError } from "../ground/errors.js";
+import { outcomeOf, type Outcome } from "../ground/outcome.js";
+import type { Closable } from "../ground/resources.js";
 import { Job, type BoxLaunch, type StdinMode } from "./job.js";
 import type { SpawnArgv } from "./shell.js";
 import { DEFAULT_LOG_LIMITS, type LogLimits } from "./outputLog.js";
@@ -47,6 +48,12 @@ export interface StartOptions {
   sandbox?: SandboxRun;
   box?: BoxLaunch;
 }
+
+/**
+ * Background processes a listing row shows (50 rows must stay far below ChatGPT's 100,000
+ * characters); command_output of that job lists up to 20.
+ */
+const LISTED_BACKGROUND = 3;
 
 /** The longest command text a listing shows. */
 const LISTED_COMMAND_CHARS = 200;
@@ -109,10 +116,6 @@ export class JobManager implements Closable {
     return [...running, ...lingering, ...finished].slice(0, limit);
   }
 
-  /** Every job still known (for the box's bookkeeping). */
-  all(): Job[] {
-    return [...this.jobs.values()];
-  }
 
   /** Drop finished jobs past their time, then the oldest finished ones beyond the count or the disk budget. */
   private prune(): void {
@@ -167,20 +170,23 @@ export function describeJob(job: Job): {
   job_id: string;
   command: string;
   status: Job["status"];
+  outcome?: Outcome;
   started_at: string;
   duration_ms: number;
   exit_code?: number;
   background?: { pid: number; command: string }[];
 } {
+  const outcome = outcomeOf({ status: job.status, exitCode: job.exitCode });
   const row: ReturnType<typeof describeJob> = {
     job_id: job.id,
     command: job.command.length > LISTED_COMMAND_CHARS ? `${job.command.slice(0, LISTED_COMMAND_CHARS - 1)}…` : job.command,
     status: job.status,
+    ...(outcome !== null ? { outcome } : {}),
     started_at: new Date(job.startedAt).toISOString(),
     duration_ms: job.durationMs(),
   };
   if (job.status === "exited" && job.exitCode !== null) row.exit_code = job.exitCode;
-  if (job.background.length > 0) row.background = job.background.map(({ pid, command }) => ({ pid, command }));
+  if (job.background.length > 0) row.background = job.background.slice(0, LISTED_BACKGROUND).map(({ pid, command }) => ({ pid, command }));
   return row;
 }
 

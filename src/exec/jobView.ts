@@ -7,6 +7,7 @@ import type { LogLine, Stream } from "./outputLog.js";
 import { searchLog } from "./search.js";
 import { homedir } from "node:os";
 import { sandboxHint } from "../sandbox/hints.js";
+import { OUTCOMES, outcomeOf } from "../ground/outcome.js";
 
 /**
  * What exec_command, command_output, kill_command and write_stdin answer
@@ -23,6 +24,10 @@ export const JobOutput = z.object({
     .describe(
       "exited: finished by itself (see exit_code); running: still going, also while processes it started in the background live (call command_output); killed: stopped by kill_command; timed_out: hit timeout_seconds; awaiting_approval: not started, the owner must approve it (call command_output); denied: the owner refused it, it never ran.",
     ),
+  outcome: z
+    .enum(OUTCOMES)
+    .optional()
+    .describe("Once the command has ended, in one word (the same in the audit log and on the dashboard): ok (exit code 0), failed (exited non-zero, see exit_code), timed_out, killed, denied (the owner refused it). Absent while running or awaiting approval."),
   exit_code: answerInt(0).optional().describe("The command's exit code when status is exited (0 = success; 128+N = ended by signal N)."),
   stdout: z
     .string()
@@ -104,8 +109,10 @@ type Base = Omit<JobOutput, "stdout" | "stderr" | "truncated" | "has_more_output
 /** The answer's fields besides output; highlights on lines up to `seenThrough` (covered by an earlier answer) are marked old. */
 function base(job: Job, seenThrough = job.cursor): { view: Base; highlightCost: number } {
   const highlights = job.log.highlights.select(seenThrough);
+  const outcome = outcomeOf({ status: job.status, exitCode: job.exitCode });
   const view: Base = {
     status: job.status,
+    ...(outcome !== null ? { outcome } : {}),
     job_id: job.id,
     duration_ms: job.durationMs(),
     output_lines: job.log.totalLines,

@@ -1,6 +1,6 @@
 import type { ActionContext } from "../core/context.js";
-import { ActionError } from "../core/errors.js";
-import { clamp } from "../core/limits.js";
+import { ActionError } from "../ground/errors.js";
+import { clamp } from "../ground/limits.js";
 import type { Job } from "./job.js";
 import { JobManager } from "./jobManager.js";
 

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import type { SearchRequest, SearchResult } from "./searchWorker.js";
 
 /** Longest pattern accepted (the schema refuses longer ones). */

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 
 /**
  * The tool's config folder holds the access token. Paths into it are refused

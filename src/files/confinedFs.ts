@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, type Dirent } from "node:fs";
 import { dirname, join } from "node:path";
-import { ActionError, isActionError } from "../core/errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 
 /**
  * File operations that cannot be redirected outside the workspace by a symlink

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 
 /**
  * Opaque continuation tokens: base64url JSON holding where the last page

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { GIT_BASE_ARGS, gitInvocation, type GitInvocation } from "../git/run.js";
 
 export interface CappedOutput {

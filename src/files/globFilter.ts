@@ -21,10 +21,30 @@ export function compileGlob(glob: string): GlobFilter {
   if (dirOnly) body = body.replace(/\/+$/, "");
   const anchored = body.includes("/");
   if (body.startsWith("/")) body = body.replace(/^\/+/, "");
-  const test = picomatch(anchored ? body : `**/${body}`, { dot: true });
+  const test = literalTest(anchored ? body : `**/${body}`) ?? picomatch(anchored ? body : `**/${body}`, { dot: true });
   return {
     source: glob,
     negated,
     matches: (rel, isDir) => (!dirOnly || isDir) && test(rel),
   };
+}
+
+/** Characters that are plain in every glob syntax picomatch knows (no wildcards, classes, braces, extglobs, escapes). */
+const PLAIN_PART = /^[A-Za-z0-9_](?:[A-Za-z0-9_.\- ]*[A-Za-z0-9_])?$/;
+
+/**
+ * A faster test, with picomatch's answers, for the globs that name paths
+ * without wildcards: `a/b/name` (that path only) and `**\/name` (that name
+ * at any depth, what an unanchored `name` becomes). Walk paths are plain
+ * (no `.`, `..` or empty parts), where the two agree; null for anything else.
+ */
+function literalTest(pattern: string): ((rel: string) => boolean) | null {
+  const parts = pattern.split("/");
+  const anyDepth = parts[0] === "**" && parts.length === 2;
+  const plain = anyDepth ? parts.slice(1) : parts;
+  if (!plain.every((part) => PLAIN_PART.test(part))) return null;
+  if (!anyDepth) return (rel) => rel === pattern;
+  const name = plain[0]!;
+  const tail = `/${name}`;
+  return (rel) => rel === name || rel.endsWith(tail);
 }

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, type Stats } from "node:fs";
 import { relative, sep } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
 import { ConfinedDir, changedDuringRequest } from "./confinedFs.js";
 

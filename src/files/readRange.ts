@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { fstatSync, read } from "node:fs";
 import { promisify } from "node:util";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { jsonStringCost } from "./budget.js";
 
 const readAsync = promisify(read);

@@ -1,5 +1,5 @@
 import { lstatSync, statSync, type Stats } from "node:fs";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
 
 /** Stat a confined path (its resolved location); 404 NOT_FOUND naming the workspace-relative path. */

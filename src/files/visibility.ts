@@ -17,7 +17,10 @@ export interface Verdict {
   descend: boolean;
 }
 
-const HIDE: Verdict = { show: false, descend: false };
+const HIDE: Verdict = Object.freeze({ show: false, descend: false });
+const SHOW_FILE: Verdict = Object.freeze({ show: true, descend: false });
+const SHOW_DIR: Verdict = Object.freeze({ show: true, descend: true });
+const WALK_DIR: Verdict = Object.freeze({ show: false, descend: true });
 
 /**
  * Whether an entry below the walk's starting folder is shown and walked into:
@@ -26,15 +29,17 @@ const HIDE: Verdict = { show: false, descend: false };
  * names starting with a dot. The glob only filters on top of that: a `!glob`
  * hides what it matches (folders with their contents), a plain glob shows
  * only matching entries but never reveals an ignored or hidden file.
+ * A file a plain glob does not match is hidden whatever the ignore rules say,
+ * so they are not consulted for it (the common case of a glob walk).
  */
 export function decide(rel: string, name: string, isDir: boolean, ignores: IgnoreStack, options: VisibilityOptions): Verdict {
   if (isDir && (SKIPPED_DIRS.has(name) || options.forbidden.includes(rel))) return HIDE;
   const glob = options.glob;
   const globHit = glob ? glob.matches(rel, isDir) : true;
-  if (glob?.negated && globHit) return HIDE;
+  if (glob && (glob.negated ? globHit : !globHit && !isDir)) return HIDE;
   const verdict = ignores.verdict(rel, isDir);
   if (verdict === "ignored") return HIDE;
   if (verdict === "none" && !options.includeHidden && name.startsWith(".")) return HIDE;
   const show = !glob || glob.negated || globHit;
-  return { show, descend: isDir };
+  return isDir ? (show ? SHOW_DIR : WALK_DIR) : show ? SHOW_FILE : HIDE;
 }

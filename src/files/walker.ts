@@ -80,7 +80,6 @@ export class TreeWalker {
         }
       }
       const verdict = decide(rel, dirent.name, isDir, this.ignores, this.options);
-      const abs = frame.dir.entry(dirent.name);
       if (isDir && verdict.descend && this.options.recursive) {
         let child: ConfinedDir | null = null;
         try {
@@ -93,7 +92,7 @@ export class TreeWalker {
       if (skipped) continue;
       this.lastVisited = rel;
       if (!verdict.show) continue;
-      return { rel, abs, kind };
+      return { rel, abs: frame.dir.entry(dirent.name), kind };
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { ActionError, isActionError } from "../core/errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import type { InsidePath } from "../workspace/resolveInside.js";
 import { newFileMode } from "../fs/atomic.js";
 import { asWriteConflict, ConfinedDir } from "./confinedFs.js";

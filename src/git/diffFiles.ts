@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, lstatSync, readlinkSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { jsonCost, jsonStringCost } from "../files/budget.js";
 import { isConfigTwin } from "../files/configTwins.js";
 import { ConfinedDir } from "../files/confinedFs.js";

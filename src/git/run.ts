@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { GIT_BASE_ARGS, blankFilters, filterOverrides, gitChildEnvironment } from "./harden.js";
 import { findRepository, type Repository } from "./repo.js";
 

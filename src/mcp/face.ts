@@ -2,8 +2,8 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { AnyAction } from "../actions/define.js";
 import type { AuditLog } from "../audit/log.js";
 import type { ConfigStore } from "../config/store.js";
-import type { ActionError } from "../core/errors.js";
-import type { ResourceBag } from "../core/resources.js";
+import type { ActionError } from "../ground/errors.js";
+import type { ResourceBag } from "../ground/resources.js";
 import type { RunEnvironment } from "../core/runAction.js";
 import { toolList } from "./tools.js";
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { redactToken } from "../access/token.js";
-import { ActionError, type ErrorCode } from "../core/errors.js";
+import { ActionError, type ErrorCode } from "../ground/errors.js";
 import { MCP_PATH } from "./clientConfig.js";
 import { principalLabel } from "../oauth/authServer.js";
 import { scopeOf } from "../oauth/scopes.js";

@@ -1,9 +1,10 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
+import { outcomeOf } from "../ground/outcome.js";
 import { runAction, type RunEnvironment } from "../core/runAction.js";
 import { scopeOf } from "../oauth/scopes.js";
-import { NAME, VERSION } from "../core/version.js";
+import { NAME, VERSION } from "../ground/version.js";
 import type { McpCaller, McpFace } from "./face.js";
 import { toolResult } from "./tools.js";
 
@@ -45,7 +46,8 @@ export function createMcpServer(face: McpFace, caller: McpCaller = { allowed: ()
     const refusal = face.admit?.();
     if (refusal) {
       // No HTTP log stands in front of this face: the owner sees the refusal in the audit log.
-      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: null, outcome: refusal.code, status: refusal.status, duration_ms: 0, face: env.face, ...(client ? { client } : {}) });
+      const outcome = outcomeOf({ errorCode: refusal.code }) ?? "error";
+      env.audit.write({ time: new Date().toISOString(), action: action.name, workspace: null, outcome, error_code: refusal.code, status: refusal.status, duration_ms: 0, face: env.face, ...(client ? { client } : {}) });
       return toolResult({ ok: false, status: refusal.status, error: refusal }, face.token());
     }
     const result = await runAction(action, request.params.arguments ?? {}, env);

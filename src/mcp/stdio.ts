@@ -1,4 +1,3 @@
-import { realpathSync } from "node:fs";
 import { Writable, type Readable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -10,11 +9,12 @@ import { refuseLocalApprovals } from "../approvals/held.js";
 import { clientLabel } from "../audit/client.js";
 import { AuditLog } from "../audit/log.js";
 import { ConfigStore } from "../config/store.js";
-import { ActionError } from "../core/errors.js";
-import { ResourceBag } from "../core/resources.js";
+import { ActionError } from "../ground/errors.js";
+import { ResourceBag } from "../ground/resources.js";
 import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
 import { mcpFace, type McpCaller } from "./face.js";
 import { createMcpServer } from "./server.js";
+import { realOr as realOrSelf } from "../ground/realPath.js";
 
 export interface StdioFaceOptions {
   home: string;
@@ -163,10 +163,3 @@ function protocolStdout(): Writable {
   return protocol;
 }
 
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}

@@ -1,6 +1,6 @@
 import { rmdirSync } from "node:fs";
 import { relative, sep } from "node:path";
-import { ActionError, isActionError } from "../core/errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import { ConfinedDir, changedWhileWriting, isTreeChange } from "../files/confinedFs.js";
 import { removeInsideSync, replaceInsideSync } from "../files/writeInside.js";
 import { newFileMode } from "../fs/atomic.js";

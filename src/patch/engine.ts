@@ -1,4 +1,4 @@
-import { isActionError } from "../core/errors.js";
+import { isActionError } from "../ground/errors.js";
 import { looksAlreadyApplied } from "./alreadyApplied.js";
 import { commitPlan } from "./committer.js";
 import { patchFailed } from "./errors.js";

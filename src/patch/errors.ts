@@ -1,4 +1,4 @@
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 
 /**
  * How apply_patch fails. Two kinds, each telling the model exactly what to

@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { realOr } from "../ground/realPath.js";
 
 /**
  * What in a repository must stay read-only for a sandboxed command, so it
@@ -165,10 +166,3 @@ export function configuredHooksPath(configPath: string): string | null {
   return found;
 }
 
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}

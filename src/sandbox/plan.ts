@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { sandboxAvailability } from "./detect.js";
 import { messages } from "./messages.js";
 import type { GitLayout } from "./facts/gitLayout.js";

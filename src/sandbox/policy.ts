@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve, sep } from "node:path";
 import { reconcile, type GitLayout, type Guarded } from "./facts/gitLayout.js";
 import { gitProtection } from "./git.js";
 import type { HiddenPath, SandboxPolicy } from "./types.js";
+import { realOr } from "../ground/realPath.js";
 
 /** Secrets every sandbox hides (API contract §9), relative to the home folder. */
 export const SECRET_PATHS: readonly string[] = [
@@ -103,13 +104,6 @@ export function guardedPaths(input: Pick<PolicyInput, "home" | "workspace" | "co
   };
 }
 
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 /** `~/x` → home/x; relative → inside the workspace; absolute stays. */
 export function expand(path: string, home: string, workspace: string): string {

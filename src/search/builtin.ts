@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
-import { ActionError, type ErrorCode } from "../core/errors.js";
-import type { Closable } from "../core/resources.js";
+import { ActionError, type ErrorCode } from "../ground/errors.js";
+import type { Closable } from "../ground/resources.js";
 import { buildMatcher } from "./matcher.js";
 import type { SearchPage, SearchRequest } from "./types.js";
 

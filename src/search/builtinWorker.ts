@@ -4,7 +4,7 @@
  * stays alive between searches (see builtin.ts) and answers one request at a time.
  */
 import { parentPort } from "node:worker_threads";
-import { isActionError } from "../core/errors.js";
+import { isActionError } from "../ground/errors.js";
 import { builtinSearch } from "./builtinSearch.js";
 import { PageCollector } from "./page.js";
 import type { SearchRequest } from "./types.js";

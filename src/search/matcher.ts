@@ -1,4 +1,4 @@
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 
 /**
  * The built-in engine's matcher. Literal queries are escaped; regex queries use

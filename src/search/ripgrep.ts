@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { compileGlob } from "../files/globFilter.js";
 import { ancestorLevels } from "../files/ignoreRules.js";
 import { PathVisibility } from "../files/pathVisibility.js";

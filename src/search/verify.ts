@@ -16,6 +16,15 @@ import type { SearchMatch, SearchPage, SearchRequest } from "./types.js";
  * that confined file. What was read elsewhere is dropped: the answer only ever
  * holds text that is in the workspace. Files of the tool's config folder (also
  * under another name: a hard link) are dropped too.
+ *
+ * Why the text and not the file's identity (device, inode, size, mtime): rg
+ * reports paths, never what it opened. A folder swapped for a symlink and back
+ * while rg reads leaves the confined file exactly as it was - same inode,
+ * size and times before and after - so only the text proves where an answered
+ * line came from. The check is cheap all the same: it reads each answered
+ * file only up to its last answered line, into one buffer reused for every
+ * file, and the folder handles of one file are reused by the next one in the
+ * same folders (results arrive in tree order).
  */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 const MAX_PAGE_BYTES = 128 * 1024 * 1024;
@@ -35,18 +44,23 @@ export function verifyPage(page: SearchPage, request: SearchRequest, home: strin
   }
   let budget = MAX_PAGE_BYTES;
   const kept = new Set<SearchMatch>();
-  for (const [path, matches] of byFile) {
-    if (request.forbidden.some((folder) => isSameOrBelow(path, folder))) continue;
-    const parts = realParts(path, request);
-    if (parts === null) continue;
-    const needed = new Set<number>();
-    for (const match of matches) {
-      for (let line = match.line - (match.before?.length ?? 0); line <= match.line + (match.after?.length ?? 0); line++) needed.add(line);
+  const folders = new FolderChain(request.root);
+  try {
+    for (const [path, matches] of byFile) {
+      if (request.forbidden.some((folder) => isSameOrBelow(path, folder))) continue;
+      const parts = realParts(path, request);
+      if (parts === null) continue;
+      const needed = new Set<number>();
+      for (const match of matches) {
+        for (let line = match.line - (match.before?.length ?? 0); line <= match.line + (match.after?.length ?? 0); line++) needed.add(line);
+      }
+      const read = readLines(folders, parts, needed, home, Math.min(MAX_FILE_BYTES, budget));
+      if (read === null) continue;
+      budget -= read.bytes;
+      for (const match of matches) if (holds(match, read.lines)) kept.add(match);
     }
-    const read = readLines(request.root, parts, needed, home, Math.min(MAX_FILE_BYTES, budget));
-    if (read === null) continue;
-    budget -= read.bytes;
-    for (const match of matches) if (holds(match, read.lines)) kept.add(match);
+  } finally {
+    folders.close();
   }
   const matches = page.matches.filter((match) => kept.has(match));
   return { page: { ...page, matches }, dropped: page.matches.length - matches.length };
@@ -66,35 +80,81 @@ function realParts(path: string, request: SearchRequest): string[] | null {
   return [...request.startParts, ...path.slice(start.length + 1).split("/")];
 }
 
+/**
+ * The confined handles of the folders leading to the file being checked,
+ * root first. The next file keeps the handles of the folders it shares with
+ * this one and opens only the rest, each without following a symlink, from
+ * its parent's handle (so it is as confined as ConfinedDir.open from the root).
+ */
+class FolderChain {
+  /** The root's handle, then one per name in `names`. */
+  private readonly dirs: ConfinedDir[] = [];
+  private readonly names: string[] = [];
+
+  constructor(private readonly root: string) {}
+
+  /** The folder `root/parts...`, or null when it cannot be opened (missing, or a symlink on the way). */
+  open(parts: readonly string[]): ConfinedDir | null {
+    let common = 0;
+    while (common < this.names.length && common < parts.length && this.names[common] === parts[common]) common++;
+    while (this.names.length > common) {
+      this.dirs.pop()!.close();
+      this.names.pop();
+    }
+    try {
+      if (this.dirs.length === 0) this.dirs.push(ConfinedDir.open(this.root, [], false));
+      for (let i = common; i < parts.length; i++) {
+        this.dirs.push(this.dirs[this.dirs.length - 1]!.child(parts[i]!));
+        this.names.push(parts[i]!);
+      }
+      const dir = this.dirs[this.dirs.length - 1]!;
+      // Without /proc (not Linux) the handles are paths: check that the folder is still where it was.
+      dir.verify();
+      return dir;
+    } catch {
+      this.close();
+      return null;
+    }
+  }
+
+  close(): void {
+    while (this.dirs.length > 0) this.dirs.pop()!.close();
+    this.names.length = 0;
+  }
+}
+
 interface ReadLines {
   lines: Map<number, string>;
   bytes: number;
 }
 
+const CHUNK_BYTES = 256 * 1024;
+/** One read buffer for every file (verifyPage is synchronous); only the bytes a read returned are ever looked at. */
+let chunk: Buffer | null = null;
+
 /** The wanted lines (1-based) of the file, opened through confined handles; null when it cannot be (or must not be) read. */
-function readLines(root: string, parts: string[], needed: Set<number>, home: string, maxBytes: number): ReadLines | null {
+function readLines(folders: FolderChain, parts: string[], needed: Set<number>, home: string, maxBytes: number): ReadLines | null {
   if (parts.length === 0 || parts.some((p) => p === "" || p === "." || p === "..")) return null;
   const name = parts[parts.length - 1]!;
-  let dir: ConfinedDir;
-  try {
-    dir = ConfinedDir.open(root, parts.slice(0, -1), false);
-  } catch {
-    return null;
-  }
+  const dir = folders.open(parts.slice(0, -1));
+  if (dir === null) return null;
   let fd: number | null = null;
   try {
     const opened = openEntry(dir, name);
     if (!opened) return null;
     fd = opened.fd;
     if (!opened.stat.isFile() || isConfigTwin(opened.stat, home)) return null;
-    const last = Math.max(...needed);
+    let last = 0;
+    for (const line of needed) if (line > last) last = line;
     const lines = new Map<number, string>();
-    const chunk = Buffer.alloc(256 * 1024);
+    chunk ??= Buffer.allocUnsafe(CHUNK_BYTES);
     let pending: Buffer[] = [];
     let lineNo = 1;
     let offset = 0;
-    const finishLine = (tail: Buffer) => {
-      if (needed.has(lineNo)) lines.set(lineNo, Buffer.concat([...pending, tail]).toString("utf8"));
+    const finishLine = (piece: Buffer, start: number, end: number) => {
+      if (needed.has(lineNo)) {
+        lines.set(lineNo, pending.length === 0 ? piece.toString("utf8", start, end) : Buffer.concat([...pending, piece.subarray(start, end)]).toString("utf8"));
+      }
       pending = [];
       lineNo++;
     };
@@ -106,19 +166,18 @@ function readLines(root: string, parts: string[], needed: Set<number>, home: str
       const piece = chunk.subarray(0, n);
       let start = 0;
       for (let nl = piece.indexOf(10); nl !== -1 && lineNo <= last; nl = piece.indexOf(10, start)) {
-        finishLine(piece.subarray(start, nl));
+        finishLine(piece, start, nl);
         start = nl + 1;
       }
-      // Keep the unfinished line only when it is one we need.
+      // Keep the unfinished line (copied: the buffer is reused) only when it is one we need.
       if (start < n && needed.has(lineNo)) pending.push(Buffer.from(piece.subarray(start)));
     }
-    if (lineNo <= last && pending.length > 0) finishLine(Buffer.alloc(0));
+    if (lineNo <= last && pending.length > 0) finishLine(Buffer.alloc(0), 0, 0);
     return { lines, bytes: offset };
   } catch {
     return null;
   } finally {
     if (fd !== null) closeSync(fd);
-    dir.close();
   }
 }
 

@@ -1,4 +1,3 @@
-import { realpathSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { accessRefusal, accessState, publicAccess } from "../access/state.js";
 import { redactToken, verifyBearer } from "../access/token.js";
@@ -7,13 +6,13 @@ import { ACTIONS } from "../actions/registry.js";
 import { clientLabel } from "../audit/client.js";
 import { AuditLog, isoNow } from "../audit/log.js";
 import { ConfigStore } from "../config/store.js";
-import { ActionError, type ErrorCode } from "../core/errors.js";
-import { BatchedLines } from "../core/batchedLines.js";
-import { LIMITS } from "../core/limits.js";
-import { ResourceBag } from "../core/resources.js";
+import { ActionError, type ErrorCode } from "../ground/errors.js";
+import { BatchedLines } from "../ground/batchedLines.js";
+import { LIMITS } from "../ground/limits.js";
+import { ResourceBag } from "../ground/resources.js";
 import { runAction } from "../core/runAction.js";
-import { redactText } from "../core/redact.js";
-import { NAME, VERSION } from "../core/version.js";
+import { redactText } from "../ground/redact.js";
+import { NAME, VERSION } from "../ground/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { hostAllowed, isMcpRequest } from "../mcp/host.js";
 import { registerMcpRoute } from "../mcp/route.js";
@@ -24,6 +23,7 @@ import { privacyText } from "./privacy.js";
 import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
 import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
 import { serveOwnerRequests } from "../sandbox/box/ownerRequests.js";
+import { realOr as realOrSelf } from "../ground/realPath.js";
 
 export interface ServerOptions {
   home: string;
@@ -322,10 +322,3 @@ export function buildServer(options: ServerOptions): CodexServer {
   };
 }
 
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}

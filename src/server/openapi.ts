@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { actionEffects, type AnyAction } from "../actions/define.js";
 import type { Config } from "../config/schema.js";
-import { LIMITS } from "../core/limits.js";
-import { NAME, VERSION } from "../core/version.js";
+import { LIMITS } from "../ground/limits.js";
+import { NAME, VERSION } from "../ground/version.js";
 
 type JsonObject = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { NAME } from "../core/version.js";
+import { NAME } from "../ground/version.js";
 
 /** The privacy page GPT Builder asks for when Actions are public-facing. */
 export function privacyText(): string {

@@ -1,4 +1,4 @@
-import { readReply } from "../core/httpJson.js";
+import { readReply } from "../ground/httpJson.js";
 /** Minimal HTTP client for the smoke: JSON in, status and JSON out, bounded time. */
 export interface SmokeReply {
   status: number;

@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { quickTunnelUrlFromHostname } from "./quick-url.js";
-import { readReply } from "../core/httpJson.js";
+import { readReply } from "../ground/httpJson.js";
 
 /**
  * cloudflared's local metrics server (`--metrics 127.0.0.1:PORT`) tells what

@@ -1,6 +1,6 @@
 import { httpsCheck, isLoopbackUrl } from "./base-url.js";
 import { fail, pass, type CheckRow } from "./report.js";
-import { readReply } from "../core/httpJson.js";
+import { readReply } from "../ground/httpJson.js";
 import { t } from "../cli/i18n/index.js";
 
 export interface VerifyOptions {

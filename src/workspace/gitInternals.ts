@@ -1,5 +1,5 @@
 import { relative, sep } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 import { findRepository } from "../git/repo.js";
 import type { InsidePath } from "./resolveInside.js";
 

@@ -1,7 +1,7 @@
 import { readlinkSync, realpathSync, statSync } from "node:fs";
 import { configTwinError, isConfigTwin } from "../files/configTwins.js";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { ActionError } from "../core/errors.js";
+import { ActionError } from "../ground/errors.js";
 
 export interface InsidePath {
   /** The path as the user named it, joined onto the workspace root (symlinks not followed). */

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { commandName, groupsFor, COMMAND_GROUPS } from "../../src/cli/commands/index.js";
-import { launcherPrefix } from "../../src/core/launcher.js";
+import { ALL_GROUPS, commandName, groupsFor } from "../../src/cli/commands/index.js";
+import { launcherPrefix } from "../../src/ground/launcher.js";
 import { colourEnabled } from "../../src/cli/style.js";
 import { runCli } from "../helpers.js";
 
@@ -78,7 +78,7 @@ describe("CLI commands of the original system (contract §13)", () => {
   it("completion scripts for bash, zsh and fish name every command; bash parses them", () => {
     const bash = runCli(["completion", "bash"], home);
     assert.equal(bash.code, 0);
-    for (const name of COMMAND_GROUPS.flatMap((g) => g.names)) assert.ok(bash.stdout.includes(` ${name}`) || bash.stdout.includes(`${name}:`), name);
+    for (const name of ALL_GROUPS.flatMap((g) => g.names)) assert.ok(bash.stdout.includes(` ${name}`) || bash.stdout.includes(`${name}:`), name);
     const file = join(tmp, "completion.bash");
     writeFileSync(file, bash.stdout);
     const check = spawnSync("bash", ["-n", file], { encoding: "utf8" });
@@ -119,9 +119,9 @@ describe("how the CLI loads and speaks", () => {
     assert.equal(commandName(["--lang", "zh", "status", "--json"]), "status");
     assert.equal(groupsFor(["status"]).length, 1);
     assert.deepEqual(groupsFor(["up", "--workspace", "x"])[0]!.names, ["serve", "up"]);
-    assert.equal(groupsFor(["--help"]).length, COMMAND_GROUPS.length);
-    assert.equal(groupsFor(["nonsense"]).length, COMMAND_GROUPS.length);
-    const names = COMMAND_GROUPS.flatMap((g) => g.names);
+    assert.equal(groupsFor(["--help"]).length, ALL_GROUPS.length);
+    assert.equal(groupsFor(["nonsense"]).length, ALL_GROUPS.length);
+    const names = ALL_GROUPS.flatMap((g) => g.names);
     assert.equal(new Set(names).size, names.length, "each command belongs to one group");
   });
 

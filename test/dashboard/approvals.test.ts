@@ -97,6 +97,7 @@ describe("local approvals", () => {
     const id = await hold("echo withdrawn > w.txt");
     const killed = await fx.api.post("kill_command", { job_id: id });
     assert.equal(killed.json.status, "killed");
+    assert.equal(killed.json.outcome, "killed");
     assert.match(killed.json.message, /never ran/);
     assert.equal((await post(fx, session, `/api/approvals/${id}/approve`)).status, 409);
     assert.equal(existsSync(join(fx.api.workspace, "w.txt")), false);
@@ -115,8 +116,15 @@ describe("local approvals", () => {
     });
     const answer = await fx.api.post("command_output", { job_id: id, wait_seconds: 0 });
     assert.equal(answer.json.status, "denied");
+    // Not the owner's no: a guard (access) stopped it, in the answer and in the audit line of its end.
+    assert.equal(answer.json.outcome, "refused");
     assert.match(answer.json.message, /could not start/);
     assert.equal(existsSync(join(fx.api.workspace, "r.txt")), false);
+    const end = await eventually(() => {
+      const lines = readFileSync(join(fx.api.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      return lines.find((l) => l.detail?.event === "job_end" && l.detail?.job_id === id);
+    }, "the held command's end in the audit log");
+    assert.deepEqual([end.outcome, end.error_code, end.detail.decided_by], ["refused", "ACCESS_EXPIRED", "dashboard"]);
   });
 
   it("the policy still runs first: a blocked command is refused, not held", async () => {

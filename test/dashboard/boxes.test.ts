@@ -15,7 +15,7 @@ import { folderSize } from "../../src/sandbox/box/cacheSize.js";
 import { networkView } from "../../src/dashboard/coreSources.js";
 import { WORDS, type Key } from "../../src/dashboard/web/i18n.js";
 import { boxes } from "../../src/sandbox/box/boxes.js";
-import { ResourceBag } from "../../src/core/resources.js";
+import { ResourceBag } from "../../src/ground/resources.js";
 import { tempDir } from "../helpers.js";
 import { BWRAP, requires } from "../preconditions.js";
 import { CONNECT_PROBE, eventually, get, login, post, raw, startWithDashboard, type DashFixture, type Login } from "./helpers.js";

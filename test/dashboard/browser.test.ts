@@ -93,6 +93,22 @@ describe("dashboard in a real browser", { skip }, () => {
     });
   });
 
+  it("the feed names outcomes in the one vocabulary: failed in red with its exit code, refused in amber with its code", async () => {
+    await withPage("feed-outcomes", async (page) => {
+      assert.equal((await fx.api.post("exec_command", { command: "exit 3 # feed-failed" })).json.outcome, "failed");
+      assert.equal((await fx.api.post("exec_command", { command: "sudo true # feed-refused" })).status, 403);
+      const failed = page.locator("#feed li.entry", { hasText: "feed-failed" });
+      await failed.waitFor();
+      assert.equal(await failed.getAttribute("data-outcome"), "failed");
+      assert.equal(await failed.locator(".badge.bad").textContent(), "failed");
+      assert.equal(await failed.locator(".exit").textContent(), "exit 3");
+      const refused = page.locator("#feed li.entry", { hasText: "feed-refused" });
+      await refused.waitFor();
+      assert.equal(await refused.locator(".badge.run").textContent(), "refused");
+      assert.match((await refused.textContent()) ?? "", /BLOCKED_BY_POLICY/);
+    });
+  });
+
   it("Kill ends a real process", async () => {
     await withPage("kill", async (page) => {
       const marker = 3000 + Math.floor(Math.random() * 900);

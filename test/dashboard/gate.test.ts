@@ -26,10 +26,17 @@ async function accessActive(): Promise<boolean> {
 
 describe("dashboard gate", () => {
   it("answers 401 to every path without the login cookie, and changes nothing", async () => {
-    for (const path of ["/", "/api/state", "/api/events", "/assets/app.js", "/assets/i18n.js", "/assets/app.css", "/api/checkpoints", "/nope"]) {
+    for (const path of ["/", "/api/state", "/api/events", "/assets/app.js", "/assets/i18n.js", "/api/checkpoints", "/nope"]) {
       const reply = await raw(fx.port, "GET", path);
       assert.equal(reply.status, 401, path);
     }
+    // Only the stylesheet is served before a login (the login pages use it): nothing of the owner's in it.
+    const css = await raw(fx.port, "GET", "/assets/app.css");
+    assert.equal(css.status, 200);
+    assert.match(String(css.headers["content-type"]), /^text\/css/);
+    assert.match(String(css.headers["content-security-policy"]), /default-src 'none'/);
+    assert.doesNotMatch(css.text, new RegExp(fx.api.token));
+    assert.equal((await raw(fx.port, "GET", "/assets/app.css", { host: "evil.example" })).status, 403, "the Host check still comes first");
     const page = await raw(fx.port, "GET", "/");
     assert.match(page.text, /chatgpt-codex dashboard/, "the 401 page says how to log in");
     for (const path of ["/api/access/revoke", "/api/token/reveal", "/api/jobs/x/kill", "/api/workspaces/switch"]) {

@@ -51,6 +51,20 @@ describe("dashboard panels with the real checkpoints, grants and sandbox", () =>
     assert.ok(list.json.checkpoints.some((c: { id: string }) => c.id === write.json.checkpoint), list.text);
   });
 
+  it("the page's own checkpoint reads (every page load, a Diff) leave no audit line and no feed row", async () => {
+    const write = await api.post("write_file", { path: "quiet.txt", content: "x\n" });
+    const session = await login(fx);
+    for (let i = 0; i < 3; i++) assert.equal((await get(fx, session, "/api/checkpoints")).status, 200);
+    assert.equal((await get(fx, session, `/api/checkpoints/${write.json.checkpoint}/diff`)).status, 200);
+    api.server.app.codex.audit.flush();
+    const lines = readFileSync(api.server.app.codex.audit.file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { face: string; action: string });
+    assert.deepEqual(lines.filter((r) => r.face === "dashboard" && /checkpoint/.test(r.action)), [], "no owner read in the audit file");
+    const hello = await get(fx, session, "/api/events");
+    assert.match(hello.text, /^event: hello/);
+    assert.doesNotMatch(hello.text, /list_checkpoints|checkpoint_diff/);
+    assert.match(hello.text, /quiet\.txt/, "the model's write is in the feed");
+  });
+
   it("in the browser: Restore of a real checkpoint, and Revoke of a real grant", requires(NEEDS_CHROMIUM), async () => {
     const file = join(api.workspace, "notes.txt");
     const before = await api.post("write_file", { path: "notes.txt", content: "good version\n" });

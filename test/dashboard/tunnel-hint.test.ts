@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { launcherPrefix } from "../../src/core/launcher.js";
+import { launcherPrefix } from "../../src/ground/launcher.js";
 import { WORDS } from "../../src/dashboard/web/i18n.js";
 import { get, login, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
 

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
-import { isActionError } from "../../src/core/errors.js";
+import { isActionError } from "../../src/ground/errors.js";
 import { writeInside } from "../../src/files/writeInside.js";
 import { commitPlan } from "../../src/patch/committer.js";
 import type { PlannedFile } from "../../src/patch/planner.js";

@@ -19,7 +19,7 @@ import {
   sandboxViewOf,
 } from "../../src/actions/policyAnswer.js";
 import type { ActionContext } from "../../src/core/context.js";
-import { ResourceBag } from "../../src/core/resources.js";
+import { ResourceBag } from "../../src/ground/resources.js";
 import { newConfig } from "../../src/config/store.js";
 import { checkCommand, type PolicyOptions, type SandboxView } from "../../src/policy/checkCommand.js";
 import { ShellInput } from "../../src/policy/shellProgram.js";

@@ -5,10 +5,11 @@
  * without `network: true`. With sandbox.box false each command gets a fresh sandbox again.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { Boxes, HOST_LOOPBACK_NAME } from "../../src/sandbox/box/boxes.js";
+import { Boxes, cacheFolder, HOST_LOOPBACK_NAME } from "../../src/sandbox/box/boxes.js";
 import { sandboxAvailability } from "../../src/sandbox/detect.js";
 import { guardedPaths, buildPolicy } from "../../src/sandbox/policy.js";
 import { DEFAULT_SANDBOX_SETTINGS } from "../../src/sandbox/types.js";
@@ -159,9 +160,31 @@ describe("sandbox status and reset through the real CLI", NEEDS, () => {
       assert.ok(await noneRunning(["sleep", s]));
       const zh = await runCliAsync(["--lang", "zh", "sandbox", "reset"], world.configHome, env);
       assert.match(zh.stdout, /没有运行中的沙箱盒/);
+      // --caches with the server running: the registered workspace's cache folder (the server's, under its HOME) goes.
+      const cache = parsed.boxes[0].cache_home as string;
+      assert.ok(existsSync(cache));
+      const cleared = await runCliAsync(["sandbox", "reset", "--caches"], world.configHome, { ...env, XDG_CACHE_HOME: join(world.home, ".cache") });
+      assert.equal(cleared.code, 0, cleared.stdout + cleared.stderr);
+      assert.equal(existsSync(cache), false, "the box's tool caches are emptied");
     } finally {
       await server.close();
     }
+  });
+
+  test("reset --caches empties the boxes' tool caches even with no server running; other workspaces' caches stay", async () => {
+    const world = makeWorld();
+    const env = { HOME: world.home, LANG: "C.UTF-8", XDG_CACHE_HOME: join(world.root, "xdg") };
+    const mine = cacheFolder(realpathSync(world.workspace), env);
+    const other = cacheFolder("/some/other/workspace", env);
+    for (const dir of [mine, other]) {
+      mkdirSync(join(dir, "npm"), { recursive: true });
+      writeFileSync(join(dir, "npm", "entry"), "cached");
+    }
+    const reset = await runCliAsync(["sandbox", "reset", "--caches"], world.configHome, env);
+    assert.equal(reset.code, 0, reset.stdout + reset.stderr);
+    assert.match(reset.stdout, /Tool caches emptied/);
+    assert.equal(existsSync(mine), false, "the registered workspace's cache is gone");
+    assert.ok(existsSync(join(other, "npm", "entry")), "a cache of no registered workspace is not touched");
   });
 
   test("reset without a running server says so", async () => {

@@ -94,6 +94,16 @@ describe("the workspace box", NEEDS, () => {
     assert.match(after.json.stdout, /ERR:ECONNREFUSED/, "the server is gone");
   });
 
+  test("list_commands shows the first 3 background processes of a command; its own answer lists them all (up to 20)", async () => {
+    const s = `${500 + Math.floor(Math.random() * 400)}.${Date.now() % 100000}`;
+    const started = await server.post("exec_command", { command: `for i in 1 2 3 4 5; do sleep ${s} & done; echo ok` });
+    assert.equal(started.json.background?.length, 5, started.text);
+    const row = (await server.post("list_commands", {})).json.commands.find((c: { job_id: string }) => c.job_id === started.json.job_id);
+    assert.equal(row.background.length, 3);
+    await server.post("kill_command", { job_id: started.json.job_id });
+    assert.ok(await noneRunning(["sleep", s]));
+  });
+
   test("/tmp lasts between commands of the box", async () => {
     const wrote = await server.post("exec_command", { command: `echo kept-${RUN} > /tmp/keep-${RUN}` });
     assert.equal(wrote.json.exit_code, 0, wrote.text);
@@ -114,6 +124,27 @@ describe("the workspace box", NEEDS, () => {
       assert.equal(proxied.json.network_denied[0].port, host.port);
       assert.match(proxied.json.network_denied[0].reason, network ? /loopback|private/ : /without network/);
     }
+  });
+
+  test("proxy credentials: a job's end ends them; a wrong secret gets nothing; neither is put on another job's record", async () => {
+    // A command given network prints its own credentials; once it is gone, a later command without network tries them.
+    const granted = await server.post("exec_command", { command: 'printf %s "$HTTP_PROXY"', network: true });
+    assert.match(granted.json.stdout, /^http:\/\/job_[0-9a-f]+:[^@]+@127\.0\.0\.1:\d+$/, granted.text);
+    const stolen = new URL(granted.json.stdout);
+    const reuse = `HTTP_PROXY='http://${stolen.username}:${stolen.password}@${stolen.host}' node probe.cjs proxy example.invalid:80`;
+    let reused = await server.post("exec_command", { command: reuse });
+    // The job's end reaches the server a moment after its answer (the box reports it gone): bounded retries.
+    for (let i = 0; i < 50 && !/no valid proxy credentials/.test(reused.json.stdout); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reused = await server.post("exec_command", { command: reuse });
+    }
+    assert.match(reused.json.stdout, /^PROXY:HTTP\/1\.1 403 .*\|chatgpt-codex: no valid proxy credentials/s, reused.text);
+    assert.equal(reused.json.network_denied, undefined, "the refusal is not put on the command that tried");
+    const wrong = await server.post("exec_command", { command: `HTTP_PROXY="$(echo "$HTTP_PROXY" | sed 's/:[^:@]*@/:wrong-secret@/')" node probe.cjs proxy example.invalid:80` });
+    assert.match(wrong.json.stdout, /^PROXY:HTTP\/1\.1 403 .*\|chatgpt-codex: wrong proxy credentials/s, wrong.text);
+    assert.equal(wrong.json.network_denied, undefined);
+    const after = await server.post("command_output", { job_id: granted.json.job_id });
+    assert.equal(after.json.network_denied, undefined, "the stolen name's own job shows no refusal it did not cause");
   });
 
   test("tool caches live in the box's own home, never in the user's", async () => {

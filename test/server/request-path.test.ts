@@ -174,7 +174,7 @@ describe("runAction's context", () => {
         seen.signal = ctx.signal;
         seen.sameSignal = ctx.signal === seen.signal;
         ctx.audit.paths = ["a/b.txt"];
-        ctx.auditLater({ outcome: "later", duration_ms: 1, detail: { secret: ctx.config.token } });
+        ctx.auditLater({ outcome: "killed", duration_ms: 1, detail: { event: "later", secret: ctx.config.token } });
         return { ok: true };
       },
     });
@@ -193,7 +193,7 @@ describe("runAction's context", () => {
       assert.equal(typeof seen.deadline, "number");
       running.app.codex.audit.flush();
       const lines = readFileSync(running.app.codex.audit.file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Json);
-      const later = lines.find((line) => line.outcome === "later");
+      const later = lines.find((line) => line.detail?.event === "later");
       const call = lines.find((line) => line.outcome === "ok");
       assert.ok(later && call, readFileSync(running.app.codex.audit.file, "utf8"));
       assert.equal(later.workspace, "ws", "the later line names the workspace the call used");

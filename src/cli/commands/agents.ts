@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { cliCommand } from "../../core/launcher.js";
-import { TOOL_ROOT } from "../../core/version.js";
+import { cliCommand } from "../../ground/launcher.js";
+import { TOOL_ROOT } from "../../ground/version.js";
 import { lang, t } from "../i18n/index.js";
 import { printJson } from "../io.js";
 

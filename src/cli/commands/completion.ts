@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { orList, t } from "../i18n/index.js";
 import { UsageError } from "../io.js";
-import { COMMAND_GROUPS } from "./index.js";
+import { COMMAND_GROUPS } from "./groups.js";
 
 interface Node {
   name: string;
@@ -19,10 +19,11 @@ function describe(command: Command): Node {
   };
 }
 
-/** The whole command tree, read from the same registrations the CLI uses. */
+/** The whole command tree, read from the same registrations the CLI uses (this command's own included). */
 async function commandTree(): Promise<Node> {
   const program = new Command("chatgpt-codex").option("--lang <lang>").option("--version").option("--help");
   for (const group of COMMAND_GROUPS) (await group.load()).register(program);
+  register(program);
   return describe(program);
 }
 

@@ -1,18 +1,26 @@
 import { closeSync, openSync, readSync, statSync, watchFile, unwatchFile, readFileSync, existsSync } from "node:fs";
 import type { Command } from "commander";
-import { AuditLog, type AuditRecord } from "../../audit/log.js";
+import { AuditLog, readAuditLine, type AuditRecord } from "../../audit/log.js";
 import { t } from "../i18n/index.js";
 import { home, print, UsageError } from "../io.js";
 
-function formatRecord(line: string): string {
-  let record: AuditRecord;
-  try {
-    record = JSON.parse(line) as AuditRecord;
-  } catch {
-    return line;
-  }
+/** The outcome word, with the exit code of a failed command or the error code of a refusal or error. */
+function outcomeText(record: AuditRecord): string {
+  if (record.outcome === "failed" && record.exit_code !== undefined) return `failed (exit ${record.exit_code})`;
+  if (record.error_code !== undefined && record.outcome !== "ok") return `${record.outcome} (${record.error_code})`;
+  return record.outcome;
+}
+
+function formatRecord(record: AuditRecord): string {
   const what = record.command !== undefined ? `$ ${record.command}` : (record.paths ?? []).join(" ");
-  return `${record.time}  ${record.action.padEnd(17)} ${String(record.status ?? "-").padEnd(3)} ${record.outcome.padEnd(17)} ${String(record.duration_ms).padStart(6)}ms  ${record.workspace ?? "-"}  ${what}`.trimEnd();
+  return `${record.time}  ${record.action.padEnd(17)} ${String(record.status ?? "-").padEnd(3)} ${outcomeText(record).padEnd(17)} ${String(record.duration_ms).padStart(6)}ms  ${record.workspace ?? "-"}  ${what}`.trimEnd();
+}
+
+/** One line of the file as shown: in today's outcome vocabulary (older lines too); a torn line as it is. */
+function showLine(line: string, json: boolean): string {
+  const record = readAuditLine(line);
+  if (record === null) return line;
+  return json ? JSON.stringify(record) : formatRecord(record);
 }
 
 export function register(program: Command): void {
@@ -26,7 +34,7 @@ export function register(program: Command): void {
     .action(async (opts: { follow?: boolean; lines: string; json?: boolean }) => {
       if (!/^\d+$/.test(opts.lines)) throw new UsageError(t("usage.lines", { value: opts.lines }));
       const file = new AuditLog(home()).file;
-      const show = (line: string) => print(opts.json ? line : formatRecord(line));
+      const show = (line: string) => print(showLine(line, opts.json === true));
       let offset = 0;
       if (existsSync(file)) {
         const text = readFileSync(file, "utf8");

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../../config/store.js";
-import { launcherPrefix, stdioLaunch } from "../../core/launcher.js";
+import { launcherPrefix, stdioLaunch } from "../../ground/launcher.js";
 // Not route.js: the CLI must not load the MCP SDK just to print settings.
 import { MCP_PATH, mcpClientSnippets, stdioClientSnippets } from "../../mcp/clientConfig.js";
 import { t } from "../i18n/index.js";

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ACTIONS } from "../../actions/registry.js";
 import { accessState } from "../../access/state.js";
 import { configExists, loadConfig } from "../../config/store.js";
-import { cliCommand } from "../../core/launcher.js";
+import { cliCommand } from "../../ground/launcher.js";
 import { t } from "../i18n/index.js";
 import { home, print, printJson } from "../io.js";
 import { exitCodeOfStates, stateLabel, type CheckState } from "../checkState.js";

@@ -4,7 +4,7 @@ import type { Config } from "../../config/schema.js";
 import { cloudflaredAvailable } from "../../tunnel/find-cloudflared.js";
 import { isTunnelServiceUrl } from "../../tunnel/quick-url.js";
 import { tunnelSettings } from "../../tunnel/settings.js";
-import { cliCommand } from "../../core/launcher.js";
+import { cliCommand } from "../../ground/launcher.js";
 import { t, type MessageKey } from "../i18n/index.js";
 import { home, print, printJson } from "../io.js";
 import { stateLabel, type CheckState } from "../checkState.js";

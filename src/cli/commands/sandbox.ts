@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { realpathSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { cacheFolder } from "../../sandbox/box/boxes.js";
 import { askServer, type BoxStatus } from "../../sandbox/box/ownerRequests.js";
 import { ConfigError, loadConfig } from "../../config/store.js";
@@ -8,6 +8,7 @@ import { sandboxStatus } from "../../sandbox/status.js";
 import { t } from "../i18n/index.js";
 import { home, print, printJson } from "../io.js";
 import { sandboxStatusLines } from "../sandboxText.js";
+import { realOr } from "../../ground/realPath.js";
 
 export function register(program: Command): void {
   const sandbox = program.command("sandbox").description(t("sandbox.desc"));
@@ -45,11 +46,11 @@ export function register(program: Command): void {
         }
         root = realOr(found.path);
       }
-      const answer = await askServer(home(), { action: "reset", ...(root ? { workspace: root } : {}), ...(opts.caches ? { caches: true } : {}) });
+      const answer = await askServer(home(), { action: "reset", ...(root ? { workspace: root } : {}) });
       let ended: string[] = [];
       if (answer && "ended" in answer) ended = answer.ended;
-      // With no server running there is no box; the caches can still be emptied.
-      if (opts.caches && !answer) for (const w of loadConfig(home()).workspaces) if (!root || realOr(w.path) === root) rmSync(cacheFolder(realOr(w.path)), { recursive: true, force: true });
+      // The boxes have ended (or none ran): their cache folders are emptied here, for the named or every registered workspace.
+      if (opts.caches) for (const w of loadConfig(home()).workspaces) if (!root || realOr(w.path) === root) rmSync(cacheFolder(realOr(w.path)), { recursive: true, force: true });
       if (opts.json) return printJson({ server_running: answer !== null, ended, caches_cleared: opts.caches === true });
       if (!answer) print(t("sandbox.reset.noServer"));
       else if (answer && "error" in answer) {
@@ -77,13 +78,6 @@ function formatBytes(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function realOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 /** The config's sandbox settings; the defaults before any config exists. */
 function settings(): SandboxSettings {

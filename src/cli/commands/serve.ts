@@ -7,7 +7,7 @@ import { checkNgrokAuthtoken } from "../../tunnel/ngrok.js";
 import { isTunnelServiceUrl } from "../../tunnel/quick-url.js";
 import { tunnelSettings, type TunnelFlags } from "../../tunnel/settings.js";
 import type { TunnelHandle } from "../../tunnel/types.js";
-import { cliCommand } from "../../core/launcher.js";
+import { cliCommand } from "../../ground/launcher.js";
 import { t } from "../i18n/index.js";
 import { CliError, home, parseMinutes, parsePort, print, printJson, setQuiet } from "../io.js";
 import { yellow } from "../style.js";
@@ -108,6 +108,7 @@ export function register(program: Command): void {
       ttlMinutes,
       dashboardPort,
       publicUrlNote: opensRoute ? `(starting ${choice.route}…)` : undefined,
+      route: () => route,
       onClose: async () => {
         await route?.stop();
       },

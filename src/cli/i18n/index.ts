@@ -1,4 +1,4 @@
-import { cliCommand } from "../../core/launcher.js";
+import { cliCommand } from "../../ground/launcher.js";
 import { lang } from "./lang.js";
 import { MESSAGES, type MessageKey } from "./messages.js";
 

@@ -4,12 +4,13 @@
  * changed, and every value goes into the page as text (never as HTML).
  */
 import type { HeldCommand } from "../../approvals/queue.js";
-import type { BoxView, ConfigProblemView, JobSummary, NetworkView, SandboxView } from "../sources.js";
-import { t, WORDS, type Key, type Lang } from "./i18n.js";
+import type { Outcome } from "../../ground/outcome.js";
+import type { BoxView, ConfigProblemView, JobSummary, NetworkView, PublicFields, SandboxView } from "../sources.js";
+import { count, t, WORDS, type Counted, type Key, type Lang } from "./i18n.js";
 
 // The shapes the server sends: one declaration, shared with the server (type imports vanish from the built page).
 type Job = JobSummary;
-type Held = Omit<HeldCommand, "status" | "reason" | "decided_by">;
+type Held = Omit<HeldCommand, "status" | "reason" | "error_code" | "decided_by">;
 interface State {
   workspaces: { active: string | null; workspaces: { name: string; path: string; active: boolean }[] };
   access: { state: "active" | "expired" | "revoked" | "suspended"; active: boolean; expires_at: string | null; reason: string | null };
@@ -17,7 +18,7 @@ interface State {
   /** null: not available in this build. */
   boxes: BoxView[] | null;
   approvals: { mode: "chatgpt" | "local"; pending: Held[] };
-  public: { public_base_url: string | null; schema_url: string; privacy_url: string; mcp_url: string; auth: string; tunnel_command: string; restart_command: string };
+  public: PublicFields;
   panels: { checkpoints: boolean; grants: boolean; sandbox: SandboxView | null };
   config_problem: ConfigProblemView | null;
 }
@@ -25,7 +26,9 @@ interface AuditRecord {
   time: string;
   action: string;
   workspace: string | null;
-  outcome: string;
+  outcome: Outcome;
+  exit_code?: number;
+  error_code?: string;
   duration_ms: number;
   face: string;
   client?: string;
@@ -45,6 +48,13 @@ const feed: AuditRecord[] = [];
 const FEED_MAX = 200;
 
 const w = (key: Key, vars?: Record<string, string | number>) => t(lang, key, vars);
+const n = (base: Counted, value: number) => count(lang, base, value);
+
+/** The status bar's entry `id` takes the colour of its state. */
+function tone(id: string, kind: "ok" | "bad" | "run" | "none"): void {
+  const section = document.getElementById(id);
+  if (section) section.className = `stat${kind === "none" ? "" : ` tone-${kind}`}`;
+}
 
 type Child = Node | string | null | undefined | false;
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -129,8 +139,9 @@ function statusWord(status: string): string {
 // ---------------------------------------------------------------- panels
 
 function drawAccess(s: State): void {
+  const a = s.access;
+  tone("access", a.active ? "ok" : "bad");
   panel("access", s.access, (target) => {
-    const a = s.access;
     const select = el("select", { id: "ttl", "data-key": "ttl", "aria-label": w("renew_for") });
     for (const [value, label] of [
       ["", w("ttl_none")],
@@ -142,14 +153,14 @@ function drawAccess(s: State): void {
     ] as const) {
       select.append(el("option", { value }, label));
     }
+    const revoke = a.state === "active" || a.state === "expired" ? button(w("revoke"), "revoke", () => void act("/api/access/revoke"), "danger") : null;
+    revoke?.setAttribute("title", w("revoke_note"));
     target.append(
-      el("p", {}, el("span", { class: `badge ${a.active ? "ok" : "bad"}`, id: "access-state" }, w(`access_${a.state}` as Key))),
-      el("p", {}, `${w("expires")}: `, el("span", { id: "access-expiry" }, when(a.expires_at))),
+      el("div", { class: "line" }, el("span", { class: `badge ${a.active ? "ok" : "bad"}`, id: "access-state" }, w(`access_${a.state}` as Key)), el("span", { class: "muted" }, `${w("expires")}:`), el("span", { id: "access-expiry" }, when(a.expires_at))),
       el(
         "div",
-        { class: "row" },
-        a.state === "active" || a.state === "expired" ? button(w("revoke"), "revoke", () => void act("/api/access/revoke"), "danger") : null,
-        el("label", { for: "ttl" }, w("renew_for")),
+        { class: "line" },
+        revoke,
         select,
         button(w("renew"), "renew", () => {
           const value = (document.getElementById("ttl") as HTMLSelectElement).value;
@@ -158,6 +169,141 @@ function drawAccess(s: State): void {
       ),
     );
   });
+}
+
+/** Where ChatGPT reaches this server: the public URL, or none yet (and the command that makes one). */
+function drawRoute(s: State): void {
+  const p = s.public;
+  const down = p.tunnel?.alive === false;
+  tone("route", p.public_base_url ? (down ? "bad" : "ok") : "run");
+  panel("route", [p.public_base_url, p.tunnel_command, p.tunnel?.kind ?? null, String(p.tunnel?.alive ?? "-")], (target) => {
+    if (p.public_base_url) {
+      target.append(
+        el("div", { class: "line" }, el("span", { class: "badge ok", "data-route": "public" }, w("route_public"))),
+        el("code", { class: "clip", title: p.public_base_url }, p.public_base_url),
+      );
+      if (p.tunnel) {
+        const state = p.tunnel.alive === null ? "" : p.tunnel.alive ? w("tunnel_alive") : w("tunnel_down");
+        target.append(el("div", { class: "line" }, el("span", { class: `badge ${down ? "bad" : "ok"}`, "data-tunnel": p.tunnel.alive === false ? "down" : "alive" }, state || p.tunnel.kind), state ? el("span", { class: "muted" }, p.tunnel.kind) : ""));
+      }
+      return;
+    }
+    target.append(
+      el("div", { class: "line" }, el("span", { class: "badge run", "data-route": "local" }, w("route_local"))),
+      el("span", { class: "muted" }, w("route_hint")),
+      el("div", { class: "line" }, el("code", { class: "clip", title: p.tunnel_command }, p.tunnel_command), copyButton(p.tunnel_command, "copy-tunnel")),
+    );
+  });
+}
+
+/** How commands run: the sandbox, its network, and each live workspace box with its Reset. */
+function drawSandbox(s: State): void {
+  const sb = s.panels.sandbox;
+  tone("sandbox", sb === null ? "none" : sb.active ? "ok" : "bad");
+  panel("sandbox", [sb, s.boxes?.map((b) => [b.id, b.workspace_name ?? b.workspace, b.processes.length]) ?? null], (target) => {
+    if (!sb) {
+      target.append(el("p", { class: "note" }, w("not_available")));
+      return;
+    }
+    target.append(
+      el(
+        "div",
+        { class: "line" },
+        el("span", { class: `badge ${sb.active ? "ok" : "bad"}` }, sb.active ? sb.kind : w("sandbox_none")),
+        el("span", { class: "muted" }, `${w("network")}: ${String(sb.network)}`),
+      ),
+    );
+    if (sb.box !== true) return;
+    if (!s.boxes || s.boxes.length === 0) {
+      target.append(el("span", { class: "muted" }, w("box_idle")));
+      return;
+    }
+    for (const box of s.boxes) {
+      target.append(
+        el(
+          "div",
+          { class: "line", "data-bar-box": box.id },
+          el("strong", { class: "clip" }, box.workspace_name ?? box.id),
+          el("span", { class: "muted" }, n("procs", box.processes.length)),
+          button(w("box_reset"), `bar-reset-${box.id}`, () => void act(`/api/boxes/${encodeURIComponent(box.id)}/reset`), "danger"),
+        ),
+      );
+    }
+  });
+}
+
+/** What runs now: the oldest running command with its latest line and Kill; how many more; approvals waiting. */
+function drawRunning(s: State): void {
+  const running = s.jobs.filter((job) => job.status === "running");
+  const waiting = s.approvals.pending.length;
+  tone("running", waiting > 0 ? "run" : running.length > 0 ? "run" : "none");
+  const first = running[0];
+  panel("running", [first ? [first.id, first.command] : null, running.length, waiting], (target) => {
+    if (waiting > 0) target.append(el("a", { href: "#approvals", class: "badge run", "data-waiting": String(waiting) }, n("waiting", waiting)));
+    if (!first) {
+      target.append(el("span", { class: "muted" }, w("running_none")));
+      return;
+    }
+    target.append(
+      el(
+        "div",
+        { class: "line" },
+        el("span", { class: "badge run" }, statusWord("running")),
+        el("span", { class: "muted", "data-bar-duration": "" }, seconds(first.duration_ms)),
+        running.length > 1 ? el("span", { class: "muted" }, w("running_more", { n: running.length - 1 })) : null,
+        el("span", { class: "spacer" }),
+        button(w("kill"), `bar-kill-${first.id}`, () => void act(`/api/jobs/${encodeURIComponent(first.id)}/kill`), "danger"),
+      ),
+      el("code", { class: "clip", title: first.command }, first.command),
+      el("span", { class: "clip mono muted", "data-bar-latest": "" }),
+    );
+  });
+  // The time and the latest line change every second: updated in place (the Kill button stays put).
+  if (first) {
+    const target = body("running");
+    const time = target.querySelector<HTMLElement>("[data-bar-duration]");
+    if (time) time.textContent = seconds(first.duration_ms);
+    const latest = target.querySelector<HTMLElement>("[data-bar-latest]");
+    const line = lastLine(first.output);
+    if (latest && latest.textContent !== line) latest.textContent = line;
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  return lines[lines.length - 1] ?? "";
+}
+
+/** The newest line of the feed, in the status bar. */
+function drawLast(): void {
+  const record = feed[feed.length - 1];
+  const key = JSON.stringify([lang, record ?? null]);
+  if (rendered.get("last") === key) return;
+  rendered.set("last", key);
+  const target = body("last");
+  target.replaceChildren();
+  if (!record) {
+    tone("last", "none");
+    target.append(el("span", { class: "muted" }, w("last_none")));
+    return;
+  }
+  const [word, kind] = outcomeWord(record);
+  tone("last", kind);
+  target.append(
+    el(
+      "div",
+      { class: "line" },
+      el("span", { class: `badge ${kind}`, "data-outcome": record.outcome }, word),
+      record.outcome === "failed" && record.exit_code !== undefined ? el("span", { class: "exit" }, w("exit_code", { n: record.exit_code })) : null,
+      el("strong", {}, record.action),
+    ),
+    el("span", { class: "muted" }, `${clock(record.time)} · ${record.face}`),
+    el("code", { class: "clip", title: feedDetail(record) }, feedDetail(record)),
+  );
+}
+
+function clock(iso: string): string {
+  return new Date(iso).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en", { hour12: false });
 }
 
 /** The config file does not load: what is wrong, and whether access is paused or runs on the last good config. */
@@ -252,17 +398,49 @@ function drawApprovals(s: State): void {
   });
 }
 
+/** A finished command shows this many of its last lines until "show all". */
+const FOLDED_LINES = 6;
+/** Finished jobs the owner opened in full; running jobs whose output the owner scrolled up in (no longer followed). */
+const openTails = new Set<string>();
+const unfollowed = new Set<string>();
+
 function drawJobs(s: State): void {
-  // A running job's time and output tail change every second: they are updated in place below, so
+  // A running job's time and output change every second: they are updated in place below, so
   // its card (and the Kill button under the pointer) is rebuilt only when something else changes.
-  const shape = s.jobs.map(({ duration_ms, tail, ...rest }) => (rest.status === "running" ? rest : { ...rest, duration_ms, tail }));
+  const shape = s.jobs.map(({ duration_ms, tail: _tail, output, ...rest }) => (rest.status === "running" ? rest : { ...rest, duration_ms, output, open: openTails.has(rest.id) }));
   panel("jobs", shape, (target) => {
     if (s.jobs.length === 0) target.append(el("p", { class: "note" }, w("jobs_none")));
     for (const job of s.jobs) {
       const running = job.status === "running";
-      const tail = [job.tail.stdout, job.tail.stderr].filter((x) => x !== "").join("\n");
       // Kill reaches the command and whatever it left running in its box.
       const killable = running || job.background.length > 0;
+      const pre = el("pre", { class: "tail", "data-tail": "", tabindex: "0" });
+      let tools: HTMLElement | null = null;
+      if (running) {
+        // Follow the output as it comes, until the owner scrolls up to read; back at the bottom, follow again.
+        pre.addEventListener("scroll", () => {
+          const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+          if (atEnd) unfollowed.delete(job.id);
+          else unfollowed.add(job.id);
+        });
+      } else {
+        const lines = job.output === "" ? [] : job.output.split("\n");
+        const open = openTails.has(job.id);
+        pre.textContent = open ? job.output : lines.slice(-FOLDED_LINES).join("\n");
+        pre.hidden = job.output === "";
+        pre.classList.toggle("folded", !open);
+        if (lines.length > FOLDED_LINES) {
+          tools = el(
+            "div",
+            { class: "tail-tools" },
+            button(open ? w("show_less") : n("lines", lines.length), `tail-${job.id}`, () => {
+              if (openTails.has(job.id)) openTails.delete(job.id);
+              else openTails.add(job.id);
+              drawJobs(state!);
+            }, "link"),
+          );
+        }
+      }
       target.append(
         el(
           "article",
@@ -278,7 +456,8 @@ function drawJobs(s: State): void {
             killable ? button(w("kill"), `kill-${job.id}`, () => void act(`/api/jobs/${encodeURIComponent(job.id)}/kill`), "danger") : null,
           ),
           el("pre", { class: "command" }, job.command),
-          el("pre", { class: "tail", "data-tail": "" }, tail.slice(-2000)),
+          pre,
+          tools,
           backgroundList(job),
           job.network ? networkBlock(job.id, job.network) : null,
         ),
@@ -286,14 +465,16 @@ function drawJobs(s: State): void {
     }
   });
   for (const job of s.jobs) {
+    if (job.status !== "running") continue;
     const card = body("jobs").querySelector<HTMLElement>(`article[data-id="${CSS.escape(job.id)}"]`);
     if (!card) continue;
     const time = card.querySelector<HTMLElement>("[data-duration]");
     if (time) time.textContent = seconds(job.duration_ms);
     const tail = card.querySelector<HTMLElement>("[data-tail]");
-    const text = [job.tail.stdout, job.tail.stderr].filter((x) => x !== "").join("\n").slice(-2000);
-    if (tail && tail.textContent !== text) tail.textContent = text;
-    if (tail) tail.hidden = text === "";
+    if (!tail) continue;
+    const text = job.output === "" ? w("no_output") : job.output;
+    if (tail.textContent !== text) tail.textContent = text;
+    if (!unfollowed.has(job.id)) tail.scrollTop = tail.scrollHeight;
   }
 }
 
@@ -414,25 +595,39 @@ function feedDetail(record: AuditRecord): string {
   return record.workspace ?? "";
 }
 
+/** How an outcome looks in the feed: ok green; stopped by the owner or a guard amber; failures red. */
+const TONE: Record<Outcome, "ok" | "run" | "bad"> = { ok: "ok", failed: "bad", timed_out: "bad", error: "bad", killed: "run", refused: "run", denied: "run" };
+
+/** The word and colour of a feed line. */
+function outcomeWord(record: AuditRecord): [string, "ok" | "run" | "bad"] {
+  // A command still running, or held for the owner, when the call answered: the call was ok, the command has
+  // not ended (its end comes as a line of its own). Older lines say a held command with approval: "awaiting".
+  const pending = record.detail?.job_status ?? (record.detail?.approval === "awaiting" ? "awaiting_approval" : undefined);
+  if (typeof pending === "string") return [pending, "run"];
+  return [record.outcome, TONE[record.outcome] ?? "bad"];
+}
+
 function feedItem(record: AuditRecord): HTMLLIElement {
-  // A held command answered "ok" to the model, but for the owner it is waiting.
-  const outcome = record.detail?.approval === "awaiting" ? "awaiting_approval" : record.outcome;
-  const ok = outcome === "ok" || (outcome === "exited" && (record.detail?.exit_code ?? 0) === 0);
-  const time = new Date(record.time);
+  const [word, kind] = outcomeWord(record);
   return el(
     "li",
-    { class: "entry" },
-    el("time", { datetime: record.time }, time.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en", { hour12: false })),
-    el("span", { class: "face" }, record.face),
-    el("strong", { class: "action" }, record.action),
-    el("span", { class: `badge ${ok ? "ok" : outcome === "awaiting_approval" ? "run" : "bad"}` }, outcome),
-    el("span", { class: "muted" }, seconds(record.duration_ms)),
+    { class: "entry", "data-outcome": record.outcome, "data-tone": kind },
+    el("time", { datetime: record.time }, clock(record.time)),
+    el(
+      "span",
+      { class: "outcome" },
+      el("span", { class: `badge ${kind}` }, word),
+      record.outcome === "failed" && record.exit_code !== undefined ? el("span", { class: "exit" }, w("exit_code", { n: record.exit_code })) : null,
+      record.error_code && record.outcome !== "ok" ? el("span", { class: "muted code" }, record.error_code) : null,
+    ),
+    el("span", { class: "what" }, el("strong", { class: "action" }, record.action), el("span", { class: "face" }, record.face)),
     el("code", { class: "detail" }, feedDetail(record)),
-    record.client ? el("span", { class: "muted client" }, record.client) : null,
+    el("span", { class: "meta" }, seconds(record.duration_ms), record.client ? el("span", { class: "client" }, ` · ${record.client}`) : null),
   );
 }
 
 function drawFeed(): void {
+  drawLast();
   const target = body("feed");
   target.replaceChildren(...(feed.length === 0 ? [el("li", { class: "note" }, w("feed_none"))] : feed.slice().reverse().map(feedItem)));
 }
@@ -444,6 +639,7 @@ function addFeed(record: AuditRecord): void {
   target.querySelector(".note")?.remove();
   target.prepend(feedItem(record));
   while (target.children.length > FEED_MAX) target.lastElementChild?.remove();
+  drawLast();
   if (/write_file|apply_patch|exec_command|restore/.test(record.action)) void loadOptional();
 }
 
@@ -490,26 +686,6 @@ function drawSetup(s: State): void {
   });
 }
 
-function drawSandbox(s: State): void {
-  panel("sandbox", s.panels.sandbox, (target) => {
-    const sb = s.panels.sandbox;
-    if (!sb) {
-      target.append(el("p", { class: "note" }, w("not_available")));
-      return;
-    }
-    target.append(
-      el(
-        "dl",
-        {},
-        el("dt", {}, w("sandbox")),
-        el("dd", {}, `${sb.kind} ${sb.active ? "✓" : "✗"}`),
-        el("dt", {}, w("network")),
-        el("dd", {}, String(sb.network)),
-      ),
-    );
-  });
-}
-
 async function loadOptional(): Promise<void> {
   if (!state) return;
   if (state.panels.checkpoints) {
@@ -542,41 +718,80 @@ interface Checkpoint {
   files_changed: number | null;
 }
 
+/** A unified diff as lines coloured by kind (added, removed, hunk header, file header); text only. */
+function diffLines(target: HTMLElement, diff: string): void {
+  target.replaceChildren();
+  if (diff === "") {
+    target.append(w("no_changes"));
+    return;
+  }
+  for (const line of diff.split("\n")) {
+    const kind = /^(\+\+\+|---|diff |index )/.test(line) ? "file" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : "";
+    target.append(kind ? el("span", { class: kind }, line) : `${line}\n`);
+  }
+}
+
+function checkpointCard(cp: Checkpoint): HTMLElement {
+  const diffBox = el("pre", { class: "diff", hidden: "" });
+  return el(
+    "article",
+    { class: "card checkpoint", "data-id": cp.id },
+    el("div", { class: "row" }, el("strong", {}, cp.action), el("span", { class: "muted" }, when(cp.created_at)), el("span", { class: "spacer" }), el("span", { class: "badge ok", "data-files": "" }, cp.files_changed === null ? w("files_unknown") : n("files", cp.files_changed))),
+    el("p", { class: "summary" }, cp.summary),
+    el(
+      "div",
+      { class: "row" },
+      button(w("diff"), `diff-${cp.id}`, () => {
+        void call("GET", `/api/checkpoints/${encodeURIComponent(cp.id)}/diff`)
+          .then((answer) => {
+            diffLines(diffBox, String(answer.diff ?? ""));
+            diffBox.hidden = false;
+          })
+          .catch((error: Error) => notice(w("error", { m: error.message })));
+      }),
+      button(
+        w("restore"),
+        `restore-${cp.id}`,
+        () => {
+          if (confirm(w("restore_confirm"))) void act(`/api/checkpoints/${encodeURIComponent(cp.id)}/restore`).then(() => loadOptional());
+        },
+        "danger",
+      ),
+    ),
+    diffBox,
+  );
+}
+
 function drawCheckpoints(list: Checkpoint[]): void {
   panel("checkpoints", list, (target) => {
     if (list.length === 0) target.append(el("p", { class: "note" }, w("checkpoints_none")));
-    for (const cp of list) {
-      const diffBox = el("pre", { class: "diff", hidden: "" });
-      target.append(
-        el(
-          "article",
-          { class: "card checkpoint", "data-id": cp.id },
-          el("div", { class: "row" }, el("strong", {}, cp.action), el("span", { class: "muted" }, when(cp.created_at)), el("span", { class: "muted" }, w("files_changed", { n: cp.files_changed ?? "?" }))),
-          el("p", {}, cp.summary),
-          el(
-            "div",
-            { class: "row" },
-            button(w("diff"), `diff-${cp.id}`, () => {
-              void call("GET", `/api/checkpoints/${encodeURIComponent(cp.id)}/diff`)
-                .then((answer) => {
-                  diffBox.textContent = answer.diff || "(no changes)";
-                  diffBox.hidden = false;
-                })
-                .catch((error: Error) => notice(w("error", { m: error.message })));
-            }),
-            button(
-              w("restore"),
-              `restore-${cp.id}`,
-              () => {
-                if (confirm(w("restore_confirm"))) void act(`/api/checkpoints/${encodeURIComponent(cp.id)}/restore`).then(() => loadOptional());
-              },
-              "danger",
-            ),
-          ),
-          diffBox,
-        ),
+    // Checkpoints with nothing changed after them are folded together, a line each and no Restore (nothing to undo).
+    let empty: Checkpoint[] = [];
+    const flush = () => {
+      if (empty.length === 0) return;
+      const first = empty[0]!;
+      const key = `cp-empty-${first.id}`;
+      const details = el(
+        "details",
+        { class: "empty-cps", "data-empty-checkpoints": String(empty.length) },
+        el("summary", { "data-key": key }, n("cp_empty", empty.length)),
+        el("ul", {}, ...empty.map((cp) => el("li", { "data-id": cp.id }, `${clock(cp.created_at)} · ${cp.action} · ${cp.summary}`))),
+        el("p", { class: "note" }, w("cp_empty_note")),
       );
+      details.open = folds.get(key) ?? false;
+      details.addEventListener("toggle", () => folds.set(key, details.open));
+      target.append(details);
+      empty = [];
+    };
+    for (const cp of list) {
+      if (cp.files_changed === 0) {
+        empty.push(cp);
+        continue;
+      }
+      flush();
+      target.append(checkpointCard(cp));
     }
+    flush();
   });
 }
 
@@ -611,16 +826,19 @@ function render(next: State): void {
   drawAccess(next);
   drawWorkspaces(next);
   drawApprovals(next);
+  drawRoute(next);
+  drawSandbox(next);
+  drawRunning(next);
   drawJobs(next);
   drawBoxes(next);
   drawSetup(next);
-  drawSandbox(next);
   if (optionalChanged) void loadOptional();
 }
 
 function applyLanguage(): void {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   for (const node of document.querySelectorAll<HTMLElement>("[data-i18n]")) node.textContent = w(node.dataset.i18n as Key);
+  for (const node of document.querySelectorAll<HTMLElement>("[data-i18n-label]")) node.setAttribute("aria-label", w(node.dataset.i18nLabel as Key));
   document.title = w("title");
   rendered.clear();
   if (state) render(state);

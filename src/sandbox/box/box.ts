@@ -199,11 +199,6 @@ export class Box extends EventEmitter {
     return this.ended === null;
   }
 
-  /** The box's init, as the host sees it (for tests and status). */
-  get hostPid(): number | null {
-    return this.child.pid ?? null;
-  }
-
   send(message: ToAgent): void {
     if (this.ended !== null) return;
     this.child.stdin!.write(encodeFrame(message));

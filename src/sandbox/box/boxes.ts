@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type { Closable, ResourceBag } from "../../core/resources.js";
+import type { Closable, ResourceBag } from "../../ground/resources.js";
 import type { BwrapFeatures } from "../bwrap.js";
 import { defaultRegistryHosts } from "../egress/registries.js";
 import { hostMatches, normalizeHost } from "../egress/hosts.js";
@@ -35,6 +35,9 @@ async function resolveHost(host: string): Promise<string[]> {
   const found = await lookup(host, { all: true, verbatim: true });
   return found.map((entry) => entry.address);
 }
+
+const NO_CREDENTIALS = "no valid proxy credentials (only commands started by chatgpt-codex, while they or their background processes run, may use the proxy)";
+const WRONG_CREDENTIALS = "wrong proxy credentials";
 
 /** The most connection records kept per job (the oldest go first). */
 export const LEDGER_PER_JOB = 200;
@@ -186,9 +189,9 @@ export class Boxes implements Closable {
   private async decide(target: Target): Promise<Verdict> {
     const credentials = target.credentials;
     const grant = credentials ? this.grants.get(credentials.user) : undefined;
-    if (!credentials || !grant) return { allow: false, reason: "no valid proxy credentials (only commands started by chatgpt-codex, while they or their background processes run, may use the proxy)" };
+    if (!credentials || !grant) return { allow: false, reason: NO_CREDENTIALS };
     const given = Buffer.from(credentials.pass);
-    if (given.length !== grant.pass.length || !timingSafeEqual(given, grant.pass)) return { allow: false, reason: "wrong proxy credentials" };
+    if (given.length !== grant.pass.length || !timingSafeEqual(given, grant.pass)) return { allow: false, reason: WRONG_CREDENTIALS };
     if (grant.reach === "none") return { allow: false, reason: "this command was started without network: call exec_command again with network: true (the user sees that field when approving)" };
     if (grant.reach === "all") return { allow: true };
     const host = normalizeHost(target.host);
@@ -199,7 +202,8 @@ export class Boxes implements Closable {
   }
 
   private record(event: EgressEvent): void {
-    if (!event.key) return;
+    // A refusal for credentials that do not hold is nobody's: the name in them may be another job's.
+    if (!event.key || event.reason === NO_CREDENTIALS || event.reason === WRONG_CREDENTIALS) return;
     let report = this.ledger.get(event.key);
     if (!report) {
       report = { connections: [], denied: [] };
@@ -236,19 +240,14 @@ export class Boxes implements Closable {
     return box?.alive ? box : undefined;
   }
 
-  /** Ends the box of one workspace (all when none is named); `caches` also empties their cache homes. */
-  async reset(workspace?: string, caches = false): Promise<string[]> {
+  /** Ends the box of one workspace (all when none is named); returns the ids of the boxes ended. */
+  async reset(workspace?: string): Promise<string[]> {
     const ended: string[] = [];
     for (const [root, box] of [...this.boxes]) {
       if (workspace && root !== workspace) continue;
       await box.end("reset");
       this.boxes.delete(root);
       ended.push(box.id);
-    }
-    if (caches) {
-      for (const root of workspace ? [workspace] : []) {
-        rmSync(cacheFolder(root, this.options.env), { recursive: true, force: true });
-      }
     }
     return ended;
   }

@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import type { ActionContext } from "../../core/context.js";
-import { ActionError } from "../../core/errors.js";
+import { ActionError } from "../../ground/errors.js";
 import type { BoxLaunch } from "../../exec/job.js";
 import { guardedPaths } from "../policy.js";
 import type { BoxPlan } from "../plan.js";

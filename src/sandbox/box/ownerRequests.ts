@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
-import type { Closable, ResourceBag } from "../../core/resources.js";
+import type { Closable, ResourceBag } from "../../ground/resources.js";
 import { writeFileAtomicSync } from "../../fs/atomic.js";
 import { runningServer } from "../../server/instanceLock.js";
 import { boxes, type BoxSummary } from "./boxes.js";
@@ -14,7 +14,7 @@ import { folderSize } from "./cacheSize.js";
  * file beside it. Only someone who can write the config folder (the owner) can ask.
  */
 
-export type OwnerRequest = { action: "status" } | { action: "reset"; workspace?: string; caches?: boolean };
+export type OwnerRequest = { action: "status" } | { action: "reset"; workspace?: string };
 /** A box as `sandbox status` shows it: with the size of its tool caches (a lower bound when `cache_bytes_partial`). */
 export type BoxStatus = BoxSummary & { cache_bytes: number | null; cache_bytes_partial?: boolean };
 export type OwnerAnswer = { boxes: BoxStatus[] } | { ended: string[] } | { error: string };
@@ -100,7 +100,7 @@ class OwnerRequests implements Closable {
           ),
         };
       }
-      if (request?.action === "reset") return { ended: await table.reset(typeof request.workspace === "string" ? request.workspace : undefined, request.caches === true) };
+      if (request?.action === "reset") return { ended: await table.reset(typeof request.workspace === "string" ? request.workspace : undefined) };
       return { error: "unknown request" };
     } catch (error) {
       return { error: (error as Error).message };

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { writeFileAtomicSync } from "../../fs/atomic.js";
-import type { Closable } from "../../core/resources.js";
+import type { Closable } from "../../ground/resources.js";
 import { gitProtection, type GitProtection } from "../git.js";
 
 /**

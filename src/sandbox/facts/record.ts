@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Config } from "../../config/schema.js";
-import type { ResourceBag } from "../../core/resources.js";
+import type { ResourceBag } from "../../ground/resources.js";
 import { guardedPaths } from "../policy.js";
 import { captureGitLayout, GIT_LAYOUTS, GitLayouts, saveLayout, type GitLayout } from "./gitLayout.js";
 

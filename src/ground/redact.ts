@@ -1,6 +1,5 @@
-import { TOKEN_PREFIX } from "../access/token.js";
-import type { AuditRecord } from "../audit/log.js";
 import { ActionError } from "./errors.js";
+import { TOKEN_PREFIX } from "./tokenPrefix.js";
 
 /**
  * The access token never leaves in an answer or an audit record, on any face:
@@ -22,15 +21,6 @@ export function redactText(text: string, token: string | undefined): string {
   const secret = redactable(token);
   if (secret === null || !text.includes(secret)) return text;
   return text.split(secret).join(REDACTED);
-}
-
-/** An audit record with the token removed from every field (paths, command, details). */
-export function redactRecord(record: AuditRecord, token: string | undefined): AuditRecord {
-  const secret = redactable(token);
-  if (secret === null) return record;
-  const text = JSON.stringify(record);
-  if (!text.includes(secret)) return record;
-  return JSON.parse(text.split(secret).join(REDACTED)) as AuditRecord;
 }
 
 /** An error with the token removed from its message, hint and details. */
