@@ -1,26 +1,19 @@
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchConfig, medianTime, startServe, stopChild, waitForPort } from "./util.js";
+import { benchConfig, medianTime } from "./util.js";
 import type { BenchContext, BenchRow } from "./types.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const RUNS = 15;
-const IDLE_MS = 2_000;
-
-const BARE_SERVER = `require("node:http").createServer((q, s) => s.end("{}")).listen(0, "127.0.0.1", function () { console.log("Port: " + this.address().port); });`;
-
-function rssMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-}
 
 function row(name: string, ours: number, base: number, unit: string, goal: number, note?: string): BenchRow {
   const ratio = ours / base;
   return { name, ours: `${ours.toFixed(unit === "MB" ? 1 : 0)} ${unit}`, baseline: `${base.toFixed(unit === "MB" ? 1 : 0)} ${unit}`, ratio, goal: `≤ ${goal}×`, met: ratio <= goal, ...(note ? { note } : {}) };
 }
 
-/** What a CLI call and an idle server cost, next to bare Node doing nothing. */
+/** What a CLI call costs, next to bare Node doing nothing. */
 export default async function startupBench(ctx: BenchContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const run = (args: string[]) => () => spawnSync(process.execPath, args, { stdio: "ignore" });
@@ -35,16 +28,6 @@ export default async function startupBench(ctx: BenchContext): Promise<BenchRow[
   const status = await medianTime(RUNS, 2, () => spawnSync(process.execPath, [CLI, "status"], { stdio: "ignore", env: { ...process.env, CHATGPT_CODEX_HOME: home } }));
   rows.push(row("chatgpt-codex status vs node -e 0", status, bare, "ms", 3));
 
-  ctx.progress("idle serve RSS vs a bare node:http server");
-  const { child: ours } = await startServe(home);
-  const baseline = spawn(process.execPath, ["-e", BARE_SERVER], { stdio: ["ignore", "pipe", "ignore"] });
-  try {
-    await waitForPort(baseline);
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-    rows.push(row("idle serve RSS vs bare node:http", rssMb(ours.pid!), rssMb(baseline.pid!), "MB", 1.5, "after 2 s idle, no request served"));
-  } finally {
-    await stopChild(ours);
-    await stopChild(baseline);
-  }
+  // The idle server's memory is measured beside its throughput, in server.ts.
   return rows;
 }

@@ -63,7 +63,8 @@ export default defineAction({
     patch: "*** Begin Patch\n*** Add File: smoke-patch.txt\n+written by apply_patch\n*** End Patch\n",
     dry_run: false,
   },
-  tooLongHint: `Split the change into several apply_patch calls of at most ${MAX_PATCH.toLocaleString("en-US")} characters each (one file or a few chunks per patch); a new long file is written with write_file (mode "append" for its later parts).`,
+  // Digits grouped by hand, not with toLocaleString: that pages ICU's locale data into every server at load time.
+  tooLongHint: `Split the change into several apply_patch calls of at most ${String(MAX_PATCH).replace(/\B(?=(\d{3})+$)/g, ",")} characters each (one file or a few chunks per patch); a new long file is written with write_file (mode "append" for its later parts).`,
   checkpoint: { summary: (input) => (input.dry_run ? null : patchSummary(input.patch)), lock: "action" },
   handler: async (input, ctx) => {
     const parsed = parsePatchText(input.patch);

@@ -6,8 +6,11 @@ import { defineAction } from "./define.js";
 
 const MAX_CONTENT = LIMITS.inputStringChars;
 
-/** How to write a file longer than one request takes: said in the schema and again in the 400 for a too-long content. */
-const IN_PARTS = `A file longer than ${MAX_CONTENT.toLocaleString("en-US")} characters is written in parts: the first part as usual, then each next part with mode "append" and expected_sha256 = the sha256 of the previous answer.`;
+/**
+ * How to write a file longer than one request takes: said in the schema and again in the 400 for a too-long content.
+ * Digits are grouped by hand: toLocaleString at load time pages ICU's locale data into every server (megabytes).
+ */
+const IN_PARTS = `A file longer than ${String(MAX_CONTENT).replace(/\B(?=(\d{3})+$)/g, ",")} characters is written in parts: the first part as usual, then each next part with mode "append" and expected_sha256 = the sha256 of the previous answer.`;
 
 export const LineEndings = z.enum(["lf", "crlf", "mixed"]);
 

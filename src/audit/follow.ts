@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from "node:fs";
-import { readAuditLine, type AuditRecord } from "./log.js";
+import { bytesAppendedHere, readAuditLine, type AuditRecord } from "./log.js";
 
 const MAX_READ = 1024 * 1024;
 
@@ -9,18 +9,37 @@ const MAX_READ = 1024 * 1024;
  * not in the server, so a running dashboard learns of its calls only through
  * the shared file. `wanted` picks the records this process did not write
  * itself (those already reach the listeners directly). Polls; returns the stop.
+ *
+ * When everything new in the file is what this process appended itself since the
+ * last poll, nothing is read: a busy server would otherwise read back and parse
+ * every line it wrote, twice a second, to find none.
  */
 export function followAuditFile(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void, intervalMs = 500): () => void {
+  const poll = auditFollower(file, wanted, onRecord);
+  watchFile(file, { interval: intervalMs, persistent: false }, poll);
+  return () => unwatchFile(file, poll);
+}
+
+/** followAuditFile's reader without its timer: each call hands over what is new since the last. */
+export function auditFollower(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void): () => void {
   let offset = sizeOf(file);
   let pending = "";
+  let ours = bytesAppendedHere(file);
   const poll = () => {
     const size = sizeOf(file);
+    const oursNow = bytesAppendedHere(file);
+    const oursNew = oursNow - ours;
+    ours = oursNow;
     // Smaller than what we read: the file was rotated; the new one is read from its start.
     if (size < offset) {
       offset = 0;
       pending = "";
     }
     if (size === offset) return;
+    if (pending === "" && size - offset === oursNew) {
+      offset = size;
+      return;
+    }
     // A burst larger than MAX_READ is skipped to its last part: the feed shows recent calls, the file keeps all.
     const start = size - offset > MAX_READ ? size - MAX_READ : offset;
     if (start !== offset) pending = "";
@@ -45,8 +64,7 @@ export function followAuditFile(file: string, wanted: (record: AuditRecord) => b
       if (record && wanted(record)) onRecord(record);
     }
   };
-  watchFile(file, { interval: intervalMs, persistent: false }, poll);
-  return () => unwatchFile(file, poll);
+  return poll;
 }
 
 function sizeOf(file: string): number {

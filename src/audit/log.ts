@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
 import { BatchedLines } from "../ground/batchedLines.js";
 import { isOutcome, outcomeOf, type Outcome } from "../ground/outcome.js";
+import { redactText } from "../ground/redact.js";
 
 /** Where a call came in: the Actions, /mcp, the stdio face, or the owner's dashboard. */
 export type AuditFace = "http" | "mcp" | "stdio" | "dashboard";
@@ -32,6 +33,27 @@ export interface AuditRecord {
   paths?: string[];
   command?: string;
   detail?: Record<string, string | number | boolean>;
+}
+
+let stampedAt = Number.NaN;
+let stamp = "";
+
+/** `new Date().toISOString()`, formatted once per millisecond: a busy server stamps many lines in each. */
+export function isoNow(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stamp = new Date(now).toISOString();
+    stampedAt = now;
+  }
+  return stamp;
+}
+
+/** Bytes this process appended to each audit file (all its AuditLogs): see followAuditFile. */
+const appendedHere = new Map<string, number>();
+
+/** How many bytes this process has appended to `file` so far. */
+export function bytesAppendedHere(file: string): number {
+  return appendedHere.get(file) ?? 0;
 }
 
 /**
@@ -81,8 +103,16 @@ export class AuditLog {
     this.file = auditFile(home);
   }
 
-  write(record: AuditRecord): void {
-    this.lines.push(`${JSON.stringify(record)}\n`);
+  /**
+   * Queue one record. With `token`, the token is removed from every field first
+   * (paths, command, details), on the one JSON text that is written: a record
+   * without it is serialized once and passed to the listeners as it is.
+   */
+  write(record: AuditRecord, token?: string): void {
+    const plain = JSON.stringify(record);
+    const text = redactText(plain, token);
+    if (text !== plain) record = JSON.parse(text) as AuditRecord;
+    this.lines.push(`${text}\n`);
     this.notify(record);
   }
 
@@ -117,20 +147,25 @@ export class AuditLog {
 
   private append(lines: string[]): void {
     try {
+      // The batch's size is counted as it grows: measuring the whole batch again for
+      // every line made a busy turn's write quadratic in its number of lines.
       let batch = "";
+      let batchBytes = 0;
       for (const line of lines) {
         const bytes = Buffer.byteLength(line);
-        if (this.currentSize() + Buffer.byteLength(batch) + bytes > this.maxBytes) {
-          this.appendText(batch);
+        if (this.currentSize() + batchBytes + bytes > this.maxBytes) {
+          this.appendText(batch, batchBytes);
           batch = "";
+          batchBytes = 0;
           // Another process (a stdio face beside the server) may have rotated the file
           // meanwhile: rotate only when the file on disk really is full.
           this.size = undefined;
           if (this.currentSize() + bytes > this.maxBytes) this.rotate();
         }
         batch += line;
+        batchBytes += bytes;
       }
-      this.appendText(batch);
+      this.appendText(batch, batchBytes);
     } catch (error) {
       // An audit failure must not break the user's call; say so on stderr.
       this.size = undefined;
@@ -149,13 +184,14 @@ export class AuditLog {
     return this.size;
   }
 
-  private appendText(text: string): void {
+  private appendText(text: string, bytes: number): void {
     if (text === "") return;
     const fresh = !existsSync(this.file);
     if (fresh) mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     appendFileSync(this.file, text, { mode: 0o600 });
+    appendedHere.set(this.file, bytesAppendedHere(this.file) + bytes);
     if (fresh && process.platform !== "win32") chmodSync(this.file, 0o600);
-    this.size = this.currentSize() + Buffer.byteLength(text);
+    this.size = this.currentSize() + bytes;
   }
 
   private rotate(): void {

@@ -1,16 +1,17 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
-import type { AuditFace, AuditLog, AuditRecord } from "../audit/log.js";
-import { REDACTED, redactError, redactRecord, redactable } from "../ground/redact.js";
+import { isoNow, type AuditFace, type AuditLog, type AuditRecord } from "../audit/log.js";
+import { REDACTED, redactError, redactable } from "../ground/redact.js";
+import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
-import { activeWorkspace, type ActionContext, type AuditNote } from "./context.js";
+import { activeWorkspace, type ActionContext, type ActiveWorkspace, type AuditNote } from "./context.js";
 import { ActionError, isActionError } from "../ground/errors.js";
 import { checkRequest } from "./inputCheck.js";
 import { LIMITS } from "../ground/limits.js";
 import { outcomeOf } from "../ground/outcome.js";
 import type { ResourceBag } from "../ground/resources.js";
 import { refuseGitInternals } from "../workspace/gitInternals.js";
-import { resolveInside } from "../workspace/resolveInside.js";
+import { resolveInside, type InsidePath } from "../workspace/resolveInside.js";
 import { forgetGitSummaries } from "../git/run.js";
 import { runWithCheckpoint } from "../checkpoints/hook.js";
 
@@ -43,40 +44,11 @@ export function describeIssues(error: z.ZodError): string {
 export async function runAction(action: AnyAction, rawInput: unknown, env: RunEnvironment): Promise<RunResult> {
   const started = performance.now();
   const config = env.store.current();
-  const note: AuditNote = {};
   const deadline = Date.now() + LIMITS.answerWithinMs;
-  // Most actions never look at the signal; build it (and its timer) only on demand.
-  let timer: NodeJS.Timeout | undefined;
-  let signal: AbortSignal | undefined;
-  let workspaceName: string | null = config.active_workspace;
-  const ctx: ActionContext = {
-    config,
-    store: env.store,
-    workspace: () => {
-      const ws = activeWorkspace(config);
-      workspaceName = ws.name;
-      return ws;
-    },
-    resolvePath: (userPath) => resolveInside(ctx.workspace().root, userPath, [env.store.home]),
-    resolveWritePath: (userPath) => {
-      const target = ctx.resolvePath(userPath);
-      refuseGitInternals(ctx.workspace().root, target);
-      return target;
-    },
-    get signal() {
-      if (signal === undefined) {
-        const controller = new AbortController();
-        timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
-        signal = controller.signal;
-      }
-      return signal;
-    },
-    deadline,
-    resources: env.resources,
-    audit: note,
-    auditLater: (event) =>
-      env.audit.write(redactRecord({ time: new Date().toISOString(), action: action.name, workspace: workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event }, currentToken(env))),
-  };
+  const auditLater = (event: Parameters<ActionContext["auditLater"]>[0]) =>
+    env.audit.write({ time: isoNow(), action: action.name, workspace: ctx.workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event }, currentToken(env));
+  const ctx = new CallContext(config, env, deadline, auditLater);
+  const note = ctx.audit;
 
   let result: RunResult;
   try {
@@ -110,7 +82,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     if (!isActionError(error)) process.stderr.write(`[${action.name}] internal error: ${String((error as Error)?.stack ?? error)}\n`);
     result = { ok: false, status: actionError.status, error: redactError(actionError, config.token) };
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    ctx.settle();
   }
 
   // The call's outcome; a call that ran a command that already ended has the command's (exit 3: failed).
@@ -120,9 +92,9 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
   const ended = job === undefined || outcomeOf(job) !== null;
   const detail = ended ? note.detail : { ...note.detail, job_status: job.status };
   const record: AuditRecord = {
-    time: new Date().toISOString(),
+    time: isoNow(),
     action: action.name,
-    workspace: workspaceName,
+    workspace: ctx.workspaceName,
     outcome: (result.ok ? outcomeOf({ ...job }) : outcomeOf({ errorCode: result.error.code })) ?? "ok",
     ...(exited !== undefined ? { exit_code: exited } : {}),
     ...(result.ok ? {} : { error_code: result.error.code }),
@@ -134,8 +106,63 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     ...(note.command !== undefined ? { command: note.command.slice(0, 2000) } : {}),
     ...(detail ? { detail } : {}),
   };
-  env.audit.write(redactRecord(record, config.token));
+  // Redacted and serialized once, by the log.
+  env.audit.write(record, config.token);
   return result;
+}
+
+/**
+ * One call's ActionContext. A class rather than an object literal: a literal with a
+ * getter (the lazy `signal`) is built through the runtime on every call, which cost
+ * more than the rest of a workspace_status call together.
+ */
+class CallContext implements ActionContext {
+  readonly store: ConfigStore;
+  readonly resources: ResourceBag;
+  readonly audit: AuditNote = {};
+  /** The workspace the call used, for its audit line. */
+  workspaceName: string | null;
+  private timer: NodeJS.Timeout | undefined;
+  private abort: AbortSignal | undefined;
+
+  constructor(
+    readonly config: Config,
+    env: RunEnvironment,
+    readonly deadline: number,
+    readonly auditLater: ActionContext["auditLater"],
+  ) {
+    this.store = env.store;
+    this.resources = env.resources;
+    this.workspaceName = config.active_workspace;
+  }
+
+  // Arrow fields, as before: a handler may pass these on without their `this`.
+  workspace = (): ActiveWorkspace => {
+    const ws = activeWorkspace(this.config);
+    this.workspaceName = ws.name;
+    return ws;
+  };
+  resolvePath = (userPath: string): InsidePath => resolveInside(this.workspace().root, userPath, [this.store.home]);
+  resolveWritePath = (userPath: string): InsidePath => {
+    const target = this.resolvePath(userPath);
+    refuseGitInternals(this.workspace().root, target);
+    return target;
+  };
+
+  /** Most actions never look at the signal; it (and its timer) is built on first read. */
+  get signal(): AbortSignal {
+    if (this.abort === undefined) {
+      const controller = new AbortController();
+      this.timer = setTimeout(() => controller.abort(), Math.max(0, this.deadline - Date.now()));
+      this.abort = controller.signal;
+    }
+    return this.abort;
+  }
+
+  /** The call is over: its deadline timer goes. */
+  settle(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
 }
 
 /** An unexpected error's message, first line only, without paths to our own source. */

@@ -23,15 +23,6 @@ export function redactText(text: string, token: string | undefined): string {
   return text.split(secret).join(REDACTED);
 }
 
-/** An audit record with the token removed from every field (paths, command, details). */
-export function redactRecord<T extends object>(record: T, token: string | undefined): T {
-  const secret = redactable(token);
-  if (secret === null) return record;
-  const text = JSON.stringify(record);
-  if (!text.includes(secret)) return record;
-  return JSON.parse(text.split(secret).join(REDACTED)) as T;
-}
-
 /** An error with the token removed from its message, hint and details. */
 export function redactError(error: ActionError, token: string | undefined): ActionError {
   const secret = redactable(token);

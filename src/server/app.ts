@@ -4,7 +4,7 @@ import { redactToken, verifyBearer } from "../access/token.js";
 import type { AnyAction } from "../actions/define.js";
 import { ACTIONS } from "../actions/registry.js";
 import { clientLabel } from "../audit/client.js";
-import { AuditLog } from "../audit/log.js";
+import { AuditLog, isoNow } from "../audit/log.js";
 import { ConfigStore } from "../config/store.js";
 import { ActionError, type ErrorCode } from "../ground/errors.js";
 import { BatchedLines } from "../ground/batchedLines.js";
@@ -54,6 +54,33 @@ declare module "fastify" {
   interface FastifyInstance {
     codex: { store: ConfigStore; resources: ResourceBag; audit: AuditLog; actions: readonly AnyAction[]; gate: Gate; connector: ConnectorAuth };
   }
+  interface FastifyRequest {
+    /** Set by the gate: who passed it on this request (see Gate.principal). */
+    codexPrincipal: Principal | null;
+  }
+}
+
+/** The static bearer, the same for every request that presents it. */
+const BEARER: Principal = Object.freeze({ kind: "bearer" });
+
+/** A path of one plain segment: no escape, dot segment, second slash, `;`, `#` or query. */
+const PLAIN_PATH = /^\/[A-Za-z0-9_-]*$/;
+
+/**
+ * isMcpRequest, without its full decoding for the common case: a plain path (an
+ * action's) is exactly what the router matched, so it is for /mcp only when it
+ * says so or the route does. Anything else gets the full check.
+ */
+function forMcp(request: FastifyRequest): boolean {
+  const url = request.url;
+  if (PLAIN_PATH.test(url) && url.toLowerCase() !== MCP_PATH && !(request.routeOptions.url ?? "").toLowerCase().startsWith(MCP_PATH)) return false;
+  return isMcpRequest(request, MCP_PATH);
+}
+
+/** The URL's path, without the query. */
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: { hint?: string; headers?: Record<string, string> } = {}) {
@@ -96,60 +123,62 @@ export function buildServer(options: ServerOptions): CodexServer {
   let listeningUrl = `http://${initial.server.host}:${initial.server.port}`;
   // The ChatGPT connector's OAuth server (§11); its resource is <public base URL>/mcp.
   const connector = new ConnectorAuth(store, () => safeConfig()?.public_base_url ?? listeningUrl);
-  const principals = new WeakMap<FastifyRequest, Principal>();
+
+  /** Token → access, for a request already known to be (or not be) for /mcp. */
+  function admit(request: FastifyRequest, reply: FastifyReply, isMcp: boolean): boolean {
+    let config;
+    try {
+      // A file that broke while we run gives the last good config, with access suspended
+      // when the broken text may have meant to take it away (ConfigStore, config/broken.ts).
+      config = store.current();
+    } catch {
+      // Fail closed: a config we cannot read at all must not leave any token valid.
+      sendError(reply, "INTERNAL", "config unavailable");
+      return false;
+    }
+    let oauthRefusal: string | undefined;
+    if (verifyBearer(request.headers.authorization, config.token)) {
+      request.codexPrincipal = BEARER;
+    } else if (isMcp && /^Bearer cgo_/.test(request.headers.authorization ?? "")) {
+      const verdict = connector.verifyAccessToken(request.headers.authorization!.slice(7));
+      if ("principal" in verdict) request.codexPrincipal = verdict.principal;
+      else oauthRefusal = verdict.error;
+    }
+    if (request.codexPrincipal === null) {
+      // On /mcp, say where to get a token (RFC 9728 §5.1), so OAuth clients can start.
+      const challenge = `Bearer resource_metadata="${connector.protectedResourceMetadataUrl()}"${oauthRefusal ? ', error="invalid_token"' : ""}`;
+      const wait = throttle.recordFailure(clientKey(request.socket.remoteAddress, request.headers, trustedForwarding));
+      if (wait > 0) {
+        sendError(reply, "RATE_LIMITED", "too many failed authentication attempts; wait and retry", {
+          headers: { "retry-after": String(wait) },
+        });
+      } else {
+        sendError(reply, "UNAUTHORIZED", oauthRefusal ? `access token refused: ${oauthRefusal}` : "missing or wrong bearer token", {
+          hint: "Send Authorization: Bearer <token>. In GPT Builder: Authentication → API Key → Bearer.",
+          headers: isMcp ? { "www-authenticate": challenge } : {},
+        });
+      }
+      return false;
+    }
+    const refusal = accessRefusal(config);
+    if (refusal) {
+      sendError(reply, refusal.code, refusal.message, { hint: refusal.hint });
+      return false;
+    }
+    return true;
+  }
 
   const gate: Gate = {
-    check(request, reply) {
-      let config;
-      try {
-        // A file that broke while we run gives the last good config, with access suspended
-        // when the broken text may have meant to take it away (ConfigStore, config/broken.ts).
-        config = store.current();
-      } catch {
-        // Fail closed: a config we cannot read at all must not leave any token valid.
-        sendError(reply, "INTERNAL", "config unavailable");
-        return false;
-      }
-      const isMcp = isMcpRequest(request, MCP_PATH);
-      let oauthRefusal: string | undefined;
-      if (verifyBearer(request.headers.authorization, config.token)) {
-        principals.set(request, { kind: "bearer" });
-      } else if (isMcp && /^Bearer cgo_/.test(request.headers.authorization ?? "")) {
-        const verdict = connector.verifyAccessToken(request.headers.authorization!.slice(7));
-        if ("principal" in verdict) principals.set(request, verdict.principal);
-        else oauthRefusal = verdict.error;
-      }
-      if (!principals.has(request)) {
-        // On /mcp, say where to get a token (RFC 9728 §5.1), so OAuth clients can start.
-        const challenge = `Bearer resource_metadata="${connector.protectedResourceMetadataUrl()}"${oauthRefusal ? ', error="invalid_token"' : ""}`;
-        const wait = throttle.recordFailure(clientKey(request.socket.remoteAddress, request.headers, trustedForwarding));
-        if (wait > 0) {
-          sendError(reply, "RATE_LIMITED", "too many failed authentication attempts; wait and retry", {
-            headers: { "retry-after": String(wait) },
-          });
-        } else {
-          sendError(reply, "UNAUTHORIZED", oauthRefusal ? `access token refused: ${oauthRefusal}` : "missing or wrong bearer token", {
-            hint: "Send Authorization: Bearer <token>. In GPT Builder: Authentication → API Key → Bearer.",
-            headers: isMcp ? { "www-authenticate": challenge } : {},
-          });
-        }
-        return false;
-      }
-      const refusal = accessRefusal(config);
-      if (refusal) {
-        sendError(reply, refusal.code, refusal.message, { hint: refusal.hint });
-        return false;
-      }
-      return true;
-    },
-    principal: (request) => principals.get(request),
+    check: (request, reply) => admit(request, reply, forMcp(request)),
+    principal: (request) => request.codexPrincipal ?? undefined,
   };
 
   app.decorate("codex", { store, resources, audit, actions, gate, connector });
+  app.decorateRequest("codexPrincipal", null);
 
   // Bodies: JSON only; an empty body is `{}` (actions without fields).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
+  const parseBody = (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
     const type = String(request.headers["content-type"] ?? "");
     const text = String(body);
     if (text.trim() === "") return done(null, {});
@@ -161,35 +190,45 @@ export function buildServer(options: ServerOptions): CodexServer {
     } catch (error) {
       done(new ActionError("BAD_REQUEST", `malformed JSON body: ${(error as Error).message}`), undefined);
     }
-  });
+  };
+  // JSON by name as well as under "*": Fastify caches the parser it finds for a Content-Type,
+  // but not the catch-all, which it reached by parsing the header again on every request.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, parseBody);
+  app.addContentTypeParser("*", { parseAs: "string" }, parseBody);
 
   // Request log: method, path, status, time. Headers (and so the token) are never written.
+  // Both hooks below take a callback: on the path of every request, an async hook costs a
+  // promise and a microtask more for nothing. A hook that answered does not call done().
   if (log) {
     const requestLog = new BatchedLines((lines) => log.write(lines.join("")));
-    app.addHook("onResponse", async (request, reply) => {
-      const path = redactText(request.url.split("?")[0] ?? "", safeConfig()?.token);
-      requestLog.push(`${new Date().toISOString()} ${request.method} ${path} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms\n`);
+    app.addHook("onResponse", (request, reply, done) => {
+      const path = redactText(pathOf(request.url), safeConfig()?.token);
+      requestLog.push(`${isoNow()} ${request.method} ${path} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms\n`);
+      done();
     });
     app.addHook("onClose", async () => requestLog.flush());
   }
 
   // Origin first, on every request: browsers are not our callers.
-  app.addHook("onRequest", async (request, reply) => {
-    const origin = request.headers.origin;
-    const path = request.url.split("?")[0]!;
+  app.addHook("onRequest", (request, reply, done) => {
     // The connector's OAuth endpoints check their own callers (the consent form is posted by a browser).
-    if (isOAuthPath(path)) return;
+    if (isOAuthPath(pathOf(request.url))) return done();
+    const origin = request.headers.origin;
     if (origin !== undefined) {
       const allowed = safeConfig()?.server.allowed_origins ?? [];
       if (!allowed.includes(origin)) {
-        return sendError(reply, "FORBIDDEN_ORIGIN", "requests from a browser origin are not allowed");
+        sendError(reply, "FORBIDDEN_ORIGIN", "requests from a browser origin are not allowed");
+        return;
       }
     }
+    const isMcp = forMcp(request);
     // DNS-rebinding protection for the MCP face, before the token like the Origin check.
-    if (isMcpRequest(request, MCP_PATH) && !hostAllowed(request.headers.host, safeConfig()?.public_base_url)) {
-      return sendError(reply, "FORBIDDEN_ORIGIN", "the Host header names neither this computer (loopback) nor the public URL");
+    if (isMcp && !hostAllowed(request.headers.host, safeConfig()?.public_base_url)) {
+      sendError(reply, "FORBIDDEN_ORIGIN", "the Host header names neither this computer (loopback) nor the public URL");
+      return;
     }
-    if (request.method === "POST" && !gate.check(request, reply)) return reply;
+    if (request.method === "POST" && !admit(request, reply, isMcp)) return;
+    done();
   });
 
   app.setErrorHandler((caught, _request, reply) => {
