@@ -38,7 +38,8 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   const unsubscribe = audit.subscribe((record) => {
     if (!shownInFeed(record)) return;
     feed.push(record);
-    if (feed.length > FEED_KEEP) feed.splice(0, feed.length - FEED_KEEP);
+    // Trimmed in steps of FEED_KEEP: a busy server would otherwise shift 300 entries for every call.
+    if (feed.length >= 2 * FEED_KEEP) feed.splice(0, feed.length - FEED_KEEP);
   });
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
@@ -109,7 +110,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
       },
     },
     feed: {
-      recent: (limit) => feed.slice(-limit),
+      recent: (limit) => (limit > 0 ? feed.slice(-Math.min(limit, FEED_KEEP)) : []),
       subscribe: (listener) => audit.subscribe((record) => shownInFeed(record) && listener(record)),
     },
     approvals: {
