@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { CheckpointStore } from "../../src/checkpoints/store.js";
 import { makeHome, runCliAsync, startServer } from "../helpers.js";
 import { ok, sh, treeState } from "./cp-helpers.js";
 
@@ -66,6 +67,32 @@ describe("checkpoints: CLI history and undo", () => {
       assert.notEqual(outside.code, 0);
       const api = await ok(server, "list_checkpoints", { limit: 50 });
       assert.ok(api.checkpoints.some((c: { summary: string }) => /command line/.test(c.summary)), "CLI undos are in the history too");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("undo without an id reads the history under the lock: a record still being written when it starts is the one it goes back to", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      writeFileSync(join(ws, "a.txt"), "one\n");
+      const older = (await ok(server, "write_file", { path: "a.txt", content: "two\n" })).checkpoint as string;
+      // Hold the workspace's lock as the server does while it finishes an answered exec_command's
+      // record; undo starts meanwhile, and the newer record is written before the lock is let go.
+      const store = new CheckpointStore(server.home, ws);
+      let undo!: ReturnType<typeof runCliAsync>;
+      const newer = await store.locked(async () => {
+        undo = runCliAsync(["undo", "--dry-run"], server.home);
+        await new Promise((resolve) => setTimeout(resolve, 1_500)); // the CLI has started and waits for the lock
+        writeFileSync(join(ws, "a.txt"), "three\n");
+        return (await store.checkpoint("exec_command", "the late record")).id;
+      });
+      assert.notEqual(newer, older);
+      const result = await undo;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`Going back to checkpoint ${newer}`), "the last checkpoint, not the one before it");
+      assert.equal(readFileSync(join(ws, "a.txt"), "utf8"), "three\n", "a dry run changes nothing");
     } finally {
       await server.close();
     }

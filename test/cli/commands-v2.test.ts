@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { ALL_GROUPS, commandName, groupsFor } from "../../src/cli/commands/index.js";
 import { launcherPrefix } from "../../src/ground/launcher.js";
 import { colourEnabled } from "../../src/cli/style.js";
-import { runCli } from "../helpers.js";
+import { CLI, makeHome, runCli } from "../helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "cgc-cli2-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -123,6 +123,33 @@ describe("how the CLI loads and speaks", () => {
     assert.equal(groupsFor(["nonsense"]).length, ALL_GROUPS.length);
     const names = ALL_GROUPS.flatMap((g) => g.names);
     assert.equal(new Set(names).size, names.length, "each command belongs to one group");
+  });
+
+  it("status and --version load no action, policy or sandbox module and not the server; openapi loads the actions", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cgc-loads-"));
+    try {
+      const seen = join(dir, "seen.txt");
+      // A module hook that writes down every module this process loads.
+      writeFileSync(join(dir, "hooks.mjs"), `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(seen)}, url + "\\n"); return next(url, context); }\n`);
+      writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(`file://${join(dir, "hooks.mjs")}`)});\n`);
+      const fixture = makeHome();
+      const loads = (args: string[]): string[] => {
+        rmSync(seen, { force: true });
+        const run = spawnSync(process.execPath, ["--import", join(dir, "register.mjs"), CLI, ...args], { env: { ...process.env, CHATGPT_CODEX_HOME: fixture.home }, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        return readFileSync(seen, "utf8").split("\n").filter((url) => url.includes("/dist/src/"));
+      };
+      // (server/instanceLock, which says whether a server runs, is small and status needs it.)
+      const heavy = /\/dist\/src\/((actions|policy|sandbox|exec|patch|search|checkpoints|mcp|tunnel|dashboard)\/|server\/(app|listen|openapi)\.js)/;
+      for (const args of [["status", "--json"], ["--version"]]) {
+        const loaded = loads(args);
+        assert.ok(loaded.some((url) => url.endsWith("/cli/main.js")), `the hook saw the CLI start (${args.join(" ")})`);
+        assert.deepEqual(loaded.filter((url) => heavy.test(url)), [], args.join(" "));
+      }
+      assert.ok(loads(["openapi"]).some((url) => url.endsWith("/actions/registry.js")), "the check can see a heavy module when one is loaded");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("prints hints the way the user launched the tool", () => {

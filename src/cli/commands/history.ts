@@ -101,11 +101,13 @@ export function register(program: Command): void {
     .option("--dry-run", TEXT.undoDryRun())
     .action(async (id: string | undefined, opts: { path?: string[]; dryRun?: boolean }) => {
       const { store, workspace, root } = openStore();
-      const records = store.records();
-      if (records.length === 0) throw new CliError(TEXT.nothingToUndo(workspace));
-      const target = id === undefined ? records.at(-1)! : store.find(id);
       const paths = normalizePaths(opts.path, (p) => resolveInside(root, p, [home()]));
       await store.locked(async () => {
+        // The history is read under the lock: a running server may be writing the record of
+        // the action it just answered, and "the last checkpoint" must be that one.
+        const records = store.records();
+        if (records.length === 0) throw new CliError(TEXT.nothingToUndo(workspace));
+        const target = id === undefined ? records.at(-1)! : store.find(id);
         const snap = await store.snapshot();
         const plan = await restoreFromTree(store, target, snap.tree, paths, true);
         print(TEXT.planHeader(target.id, localTime(target.created_at), target.summary));

@@ -1,8 +1,5 @@
 import type { Command } from "commander";
-import { ACTIONS } from "../../actions/registry.js";
 import { loadConfig, updateConfig } from "../../config/store.js";
-import { gptInstructions } from "../../gpt/instructions.js";
-import { buildOpenApi } from "../../server/openapi.js";
 import { t } from "../i18n/index.js";
 import { home, parsePublicUrl, print, printJson } from "../io.js";
 import { showStatus } from "../present.js";
@@ -35,7 +32,9 @@ export function register(program: Command): void {
     .command("openapi")
     .description(t("openapi.desc"))
     .addHelpText("after", t("openapi.example"))
-    .action(() => {
+    .action(async () => {
+      // The actions (and so every module behind them) are loaded for the two commands that describe them, not for status.
+      const [{ ACTIONS }, { buildOpenApi }] = await Promise.all([import("../../actions/registry.js"), import("../../server/openapi.js")]);
       const config = loadConfig(home());
       printJson(buildOpenApi(ACTIONS, config, `http://127.0.0.1:${config.server.port}`));
     });
@@ -44,7 +43,8 @@ export function register(program: Command): void {
     .command("gpt-instructions")
     .description(t("instructions.desc"))
     .addHelpText("after", t("instructions.example"))
-    .action(() => {
+    .action(async () => {
+      const { gptInstructions } = await import("../../gpt/instructions.js");
       process.stdout.write(gptInstructions());
     });
 }
