@@ -90,6 +90,13 @@ export async function runWithCheckpoint<I>(
       // The command may start as soon as the files are read into the index: the tree and the record are
       // written meanwhile (they read only the index), still under the lock, so nothing sees them half done.
       const listed = await store.checkpointListed(actionName, summary, slot.seq);
+      // A command can write the user's .git, and the objects a first checkpoint borrows from there are
+      // hard links to the same files: the store copies them before the command starts, not after, so
+      // no command can change what an undo would write back.
+      if (store.isBorrowing()) {
+        await listed.done;
+        await store.ownObjects();
+      }
       if (isLate()) {
         store.markNotRun((await listed.done).id);
         return undefined;

@@ -778,6 +778,11 @@ export class CheckpointStore {
     if (lines.length > 0) await shadowGit(this.paths, ["update-ref", "--stdin"], { input: lines.join("") });
   }
 
+  /** Whether stored trees still name objects read from the user's repository (see seedFromUser). */
+  isBorrowing(): boolean {
+    return this.state().borrowing === true;
+  }
+
   /** Whether housekeeping has work (cheap; checked after each checkpoint). */
   needsMaintenance(): boolean {
     const state = this.state();

@@ -182,6 +182,36 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
     }
   });
 
+  it("a command that overwrites the user's pack in place (the file a first checkpoint borrows) cannot change what an undo writes back", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      gitInit(ws);
+      git(ws, "config", "user.name", "Test");
+      git(ws, "config", "user.email", "test@example.com");
+      git(ws, "config", "commit.gpgsign", "false");
+      makeTree(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(50), "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
+      git(ws, "add", "-A");
+      git(ws, "commit", "-q", "-m", "one");
+      git(ws, "gc", "-q");
+      const packDir = join(ws, ".git", "objects", "pack");
+      const packs = () => readdirSync(packDir).filter((name) => name.endsWith(".pack")).map((name) => readFileSync(join(packDir, name)).toString("hex"));
+      const before = packs();
+      assert.equal(before.length, 1, "one pack, as gc leaves it");
+      const state = treeState(ws);
+      // The first action of the workspace: the same inode zeroed after the pack's header (a link to it stays a link to it).
+      const overwrite = `const fs = require("fs"); const dir = ".git/objects/pack"; for (const n of fs.readdirSync(dir)) if (n.endsWith(".pack")) { fs.chmodSync(dir + "/" + n, 0o644); const fd = fs.openSync(dir + "/" + n, "r+"); fs.writeSync(fd, Buffer.alloc(4096), 0, 4096, 12); fs.closeSync(fd); }`;
+      const first = (await sh(server, `printf 'changed\\n' > a.txt && rm src/b.ts && node -e '${overwrite}'`)).checkpoint;
+      assert.notDeepEqual(packs(), before, "the command did overwrite the user's pack");
+      const answer = await ok(server, "restore_checkpoint", { id: first });
+      assert.deepEqual([...answer.restored].sort(), ["a.txt", "src/b.ts"]);
+      assert.equal(treeState(ws), state, "byte-exact: the store had its own copy before the command started");
+    } finally {
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+
   it("a checkpoint past the wait limit answers checkpoint_pending without running the action; its restore waits for it", async () => {
     const server = await startServer(makeHome());
     const saved = process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS;
