@@ -41,6 +41,7 @@ const BLOCKED: Array<[string, string]> = [
   ["mkfs -t vfat /dev/sdc", "disk"],
   ["dd if=/dev/zero of=/dev/sda bs=1M", "disk"],
   ["dd if=image.iso of=/dev/disk2", "disk"],
+  ['for f in .git/objects/pack/*.pack; do dd if=/dev/zero of="$f" conv=notrunc; done', "disk"],
   ["cat image.img > /dev/nvme0n1", "disk"],
   ["echo hi | tee /dev/sda", "disk"],
   ["fdisk /dev/sda", "disk"],
@@ -386,6 +387,7 @@ for (const [command, rule] of BLOCKED) {
     if (!verdict.allowed) {
       assert.equal(verdict.rule, rule, `${JSON.stringify(command)} was blocked by ${verdict.rule} (${verdict.reason}), expected ${rule}`);
       assert.ok(verdict.reason.length > 10, "a refusal says why");
+      assert.doesNotMatch(verdict.reason, /[\u0000-\u0008\u000b-\u001f]/, "the reason is text for the model: no control characters (a run-time value reads as …)");
     }
   });
 }

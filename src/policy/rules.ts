@@ -33,6 +33,9 @@ export class Refusal extends Error {
     readonly rule: RuleName,
     readonly reason: string,
   ) {
+    // A reason may quote a word only known at run time: expand.ts marks those parts with NUL
+    // (its UNKNOWN), which must not reach an answer; they read as "…".
+    reason = reason.replaceAll("\u0000", "…");
     super(`${rule}: ${reason}`);
     this.name = "Refusal";
   }
