@@ -31,12 +31,16 @@ export function auditFollower(file: string, wanted: (record: AuditRecord) => boo
     const oursNew = oursNow - ours;
     ours = oursNow;
     // Smaller than what we read: the file was rotated; the new one is read from its start.
-    if (size < offset) {
+    const rotated = size < offset;
+    if (rotated) {
       offset = 0;
       pending = "";
     }
     if (size === offset) return;
-    if (pending === "" && size - offset === oursNew) {
+    // Not after a rotation: part of what this process appended since the last look went to
+    // the old file, so the new file's size says nothing about whose its lines are (another
+    // process's line of the same length as ours before the rotation would be skipped).
+    if (!rotated && pending === "" && size - offset === oursNew) {
       offset = size;
       return;
     }
