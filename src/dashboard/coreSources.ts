@@ -43,7 +43,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   });
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
-  const stopFollowing = followAuditFile(audit.file, (record) => record.face === "stdio", (record) => audit.relay(record));
+  const stopFollowing = followAuditFile(audit, (record) => record.face === "stdio", (record) => audit.relay(record));
   const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) =>
     audit.write({ time: new Date().toISOString(), action, workspace: store.current().active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra });
   const access = () => {

@@ -40,6 +40,37 @@ function sized(action: string, face: AuditRecord["face"], bytes: number): AuditR
 }
 
 describe("the audit follower with other writers on the same file", () => {
+  it("hands over the lines of a second AuditLog of this process (a stdio face beside the server in one process)", () => {
+    const home = tempDir();
+    const server = new AuditLog(home);
+    const stdio = new AuditLog(home);
+    server.write(line("first", "http"));
+    server.flush();
+    const got: string[] = [];
+    // The server's follower, as the dashboard sets it up: the stdio face's lines only.
+    const poll = auditFollower(server, (record) => record.face === "stdio", (record) => got.push(record.action));
+
+    // Only the other AuditLog wrote since the last look: its lines reach no listener of `server` directly.
+    stdio.write(line("stdio-call", "stdio"));
+    stdio.flush();
+    poll();
+    assert.deepEqual(got, ["stdio-call"]);
+
+    // Both wrote: read as before.
+    server.write(line("ours", "http"));
+    server.flush();
+    stdio.write(line("stdio-call-2", "stdio"));
+    stdio.flush();
+    poll();
+    assert.deepEqual(got, ["stdio-call", "stdio-call-2"]);
+
+    // Only the server's own log wrote: nothing to hand over (and nothing read).
+    server.write(line("ours-2", "http"));
+    server.flush();
+    poll();
+    assert.deepEqual(got, ["stdio-call", "stdio-call-2"]);
+  });
+
   it("after a rotation, another process's line is handed over even when its size equals what this process wrote before rotating", () => {
     const home = tempDir();
     const log = new AuditLog(home, 8_000);
@@ -48,7 +79,7 @@ describe("the audit follower with other writers on the same file", () => {
     log.flush();
     assert.equal(readFileSync(log.file).length, 7_000);
     const got: string[] = [];
-    const poll = auditFollower(log.file, (record) => record.face === "stdio", (record) => got.push(record.action));
+    const poll = auditFollower(log, (record) => record.face === "stdio", (record) => got.push(record.action));
 
     // This process: 200 bytes to the old file, then a line that does not fit, so the file
     // is rotated and the new one starts with our 1,000 bytes.
@@ -71,7 +102,7 @@ describe("the audit follower with other writers on the same file", () => {
     log.write(line("first", "http"));
     log.flush();
     const got: string[] = [];
-    const poll = auditFollower(log.file, (record) => record.face === "stdio", (record) => got.push(record.action));
+    const poll = auditFollower(log, (record) => record.face === "stdio", (record) => got.push(record.action));
     const theirs = `${JSON.stringify(line("theirs", "stdio"))}\n`;
     appendFileSync(log.file, theirs.slice(0, 20));
     poll();
