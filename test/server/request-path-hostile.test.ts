@@ -14,7 +14,8 @@ import { defineAction, type AnyAction } from "../../src/actions/define.js";
 import { auditFollower } from "../../src/audit/follow.js";
 import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { listen } from "../../src/server/listen.js";
-import { makeHome, postJson, tempDir } from "../helpers.js";
+import { coreSources } from "../../src/dashboard/coreSources.js";
+import { makeHome, postJson, startServer, tempDir, unsandboxedHome } from "../helpers.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -259,5 +260,34 @@ describe("verifyBearer with nearly right headers", () => {
     assert.equal(verifyBearer(`Bearer ${token}`, other), false);
     assert.equal(verifyBearer(`Bearer ${other}`, other), true);
     assert.equal(verifyBearer(`Bearer ${token}`, token), true);
+  });
+});
+
+describe("the token in the dashboard's own audit lines", () => {
+  it("a command killed from the dashboard: its kill line and feed entry do not carry the token", async () => {
+    const fixture = unsandboxedHome();
+    const s = await startServer(fixture);
+    const secret = fixture.token.slice(4);
+    const core = coreSources({ store: s.server.store, resources: s.server.resources, audit: s.server.app.codex.audit, localUrl: () => s.url });
+    const heard: AuditRecord[] = [];
+    const off = s.server.app.codex.audit.subscribe((record) => heard.push(record));
+    try {
+      const started = await s.post("exec_command", { command: `sleep 30 # ${fixture.token}`, wait_seconds: 0 });
+      assert.equal(started.status, 200, started.text);
+      const id = String(started.json.job_id);
+      assert.equal(await core.jobs.kill(id), true);
+      s.server.app.codex.audit.flush();
+      const file = readFileSync(s.server.app.codex.audit.file, "utf8");
+      const kill = file.trim().split("\n").map((l) => JSON.parse(l) as Json).find((l) => l.face === "dashboard" && l.action === "kill_command");
+      assert.ok(kill, file);
+      assert.equal(kill.command, "sleep 30 # cgc_[redacted]");
+      assert.ok(!file.includes(secret), file);
+      assert.ok(!JSON.stringify(heard).includes(secret), "the feed's listeners get the redacted line");
+      assert.ok(!JSON.stringify(core.feed.recent(10)).includes(secret), "nor does the dashboard feed keep it");
+    } finally {
+      off();
+      core.close();
+      await s.close();
+    }
   });
 });
