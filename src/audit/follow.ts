@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from "node:fs";
-import { bytesAppendedHere, readAuditLine, type AuditRecord } from "./log.js";
+import { readAuditLine, type AuditLog, type AuditRecord } from "./log.js";
 
 const MAX_READ = 1024 * 1024;
 
@@ -10,33 +10,42 @@ const MAX_READ = 1024 * 1024;
  * the shared file. `wanted` picks the records this process did not write
  * itself (those already reach the listeners directly). Polls; returns the stop.
  *
- * When everything new in the file is what this process appended itself since the
- * last poll, nothing is read: a busy server would otherwise read back and parse
- * every line it wrote, twice a second, to find none.
+ * When everything new in the file is what `log` itself appended since the last
+ * poll, nothing is read: a busy server would otherwise read back and parse every
+ * line it wrote, twice a second, to find none. Only `log`'s own bytes count: its
+ * listeners already had those records, and no other writer's (see AuditLog.appendedBytes).
  */
-export function followAuditFile(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void, intervalMs = 500): () => void {
-  const poll = auditFollower(file, wanted, onRecord);
-  watchFile(file, { interval: intervalMs, persistent: false }, poll);
-  return () => unwatchFile(file, poll);
+export function followAuditFile(log: FollowedLog, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void, intervalMs = 500): () => void {
+  const poll = auditFollower(log, wanted, onRecord);
+  watchFile(log.file, { interval: intervalMs, persistent: false }, poll);
+  return () => unwatchFile(log.file, poll);
 }
 
+/** The log whose file is followed: its path, and what it appended there itself. */
+export type FollowedLog = Pick<AuditLog, "file" | "appendedBytes">;
+
 /** followAuditFile's reader without its timer: each call hands over what is new since the last. */
-export function auditFollower(file: string, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void): () => void {
+export function auditFollower(log: FollowedLog, wanted: (record: AuditRecord) => boolean, onRecord: (record: AuditRecord) => void): () => void {
+  const file = log.file;
   let offset = sizeOf(file);
   let pending = "";
-  let ours = bytesAppendedHere(file);
+  let ours = log.appendedBytes();
   const poll = () => {
     const size = sizeOf(file);
-    const oursNow = bytesAppendedHere(file);
+    const oursNow = log.appendedBytes();
     const oursNew = oursNow - ours;
     ours = oursNow;
     // Smaller than what we read: the file was rotated; the new one is read from its start.
-    if (size < offset) {
+    const rotated = size < offset;
+    if (rotated) {
       offset = 0;
       pending = "";
     }
     if (size === offset) return;
-    if (pending === "" && size - offset === oursNew) {
+    // Not after a rotation: part of what this process appended since the last look went to
+    // the old file, so the new file's size says nothing about whose its lines are (another
+    // process's line of the same length as ours before the rotation would be skipped).
+    if (!rotated && pending === "" && size - offset === oursNew) {
       offset = size;
       return;
     }

@@ -48,14 +48,6 @@ export function isoNow(): string {
   return stamp;
 }
 
-/** Bytes this process appended to each audit file (all its AuditLogs): see followAuditFile. */
-const appendedHere = new Map<string, number>();
-
-/** How many bytes this process has appended to `file` so far. */
-export function bytesAppendedHere(file: string): number {
-  return appendedHere.get(file) ?? 0;
-}
-
 /**
  * One line of the audit file as a record of today's vocabulary. Lines written before it
  * named a job's status ("exited", with detail.exit_code) or an error code as the outcome:
@@ -94,6 +86,12 @@ export class AuditLog {
   readonly file: string;
   private readonly lines = new BatchedLines((lines) => this.append(lines));
   private size: number | undefined;
+  /**
+   * Bytes this log appended to its file: see followAuditFile. Counted per log, not per
+   * process: another AuditLog on the same file (a stdio face in the same process) tells
+   * none of this log's listeners of its lines, so a follower must not skip them as ours.
+   */
+  private appended = 0;
   private readonly listeners = new Set<(record: AuditRecord) => void>();
 
   constructor(
@@ -138,6 +136,11 @@ export class AuditLog {
   subscribe(listener: (record: AuditRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** How many bytes this log has appended to its file so far. */
+  appendedBytes(): number {
+    return this.appended;
   }
 
   /** Write what is queued now (also called on shutdown). */
@@ -189,7 +192,7 @@ export class AuditLog {
     const fresh = !existsSync(this.file);
     if (fresh) mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     appendFileSync(this.file, text, { mode: 0o600 });
-    appendedHere.set(this.file, bytesAppendedHere(this.file) + bytes);
+    this.appended += bytes;
     if (fresh && process.platform !== "win32") chmodSync(this.file, 0o600);
     this.size = this.currentSize() + bytes;
   }

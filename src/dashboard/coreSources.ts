@@ -43,9 +43,13 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   });
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
-  const stopFollowing = followAuditFile(audit.file, (record) => record.face === "stdio", (record) => audit.relay(record));
-  const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) =>
-    audit.write({ time: new Date().toISOString(), action, workspace: store.current().active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra });
+  const stopFollowing = followAuditFile(audit, (record) => record.face === "stdio", (record) => audit.relay(record));
+  // The token goes in too: these lines carry the command as the GPT sent it (kill, approve,
+  // deny), and the log redacts a record only when it is given the token.
+  const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) => {
+    const config = store.current();
+    audit.write({ time: new Date().toISOString(), action, workspace: config.active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra }, config.token);
+  };
   const access = () => {
     const s = accessState(store.current());
     return { state: s.state, active: s.active, expires_at: s.expires_at, reason: s.reason };

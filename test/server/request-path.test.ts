@@ -256,7 +256,7 @@ describe("the audit log", () => {
     log.flush();
     const got: string[] = [];
     // Every record is wanted here, to show which ones the follower hands over at all.
-    const poll = auditFollower(log.file, () => true, (record) => got.push(record.action));
+    const poll = auditFollower(log, () => true, (record) => got.push(record.action));
     const foreign = (action: string) => appendFileSync(log.file, `${JSON.stringify(line(action, "stdio"))}\n`);
 
     for (let i = 0; i < 50; i++) log.write(line(`ours-${i}`, "http"));
@@ -285,7 +285,7 @@ describe("the audit log", () => {
     log.write({ time: isoNow(), action: "first", workspace: null, outcome: "ok", duration_ms: 0, face: "http" });
     log.flush();
     const got: AuditRecord[] = [];
-    const stop = followAuditFile(log.file, (record) => record.face === "stdio", (record) => got.push(record), 20);
+    const stop = followAuditFile(log, (record) => record.face === "stdio", (record) => got.push(record), 20);
     try {
       // The watcher takes its first look at the file asynchronously: a change made before
       // that look is seen at the next one, so another line follows until one is seen.

@@ -1,0 +1,293 @@
+/**
+ * The request path's cuts (issue 22 part 5) under hostile or unlucky conditions: the audit
+ * follower when other writers share the file, the token in every field and every face it
+ * could reach, every spelling of /mcp, bearer headers that are nearly right.
+ */
+import assert from "node:assert/strict";
+import { appendFileSync, readFileSync, realpathSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { Writable } from "node:stream";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { verifyBearer } from "../../src/access/token.js";
+import { defineAction, type AnyAction } from "../../src/actions/define.js";
+import { auditFollower } from "../../src/audit/follow.js";
+import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
+import { listen } from "../../src/server/listen.js";
+import { coreSources } from "../../src/dashboard/coreSources.js";
+import { makeHome, postJson, startServer, tempDir, unsandboxedHome } from "../helpers.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const line = (action: string, face: AuditRecord["face"], pad = ""): AuditRecord => ({
+  time: isoNow(),
+  action,
+  workspace: null,
+  outcome: "ok",
+  duration_ms: 0,
+  face,
+  ...(pad ? { detail: { pad } } : {}),
+});
+
+const bytesOf = (record: AuditRecord) => Buffer.byteLength(`${JSON.stringify(record)}\n`);
+
+/** A record of `action`/`face` padded to exactly `bytes` bytes as a line. */
+function sized(action: string, face: AuditRecord["face"], bytes: number): AuditRecord {
+  const bare = bytesOf(line(action, face, "x"));
+  const record = line(action, face, "x".repeat(bytes - bare + 1));
+  assert.equal(bytesOf(record), bytes);
+  return record;
+}
+
+describe("the audit follower with other writers on the same file", () => {
+  it("hands over the lines of a second AuditLog of this process (a stdio face beside the server in one process)", () => {
+    const home = tempDir();
+    const server = new AuditLog(home);
+    const stdio = new AuditLog(home);
+    server.write(line("first", "http"));
+    server.flush();
+    const got: string[] = [];
+    // The server's follower, as the dashboard sets it up: the stdio face's lines only.
+    const poll = auditFollower(server, (record) => record.face === "stdio", (record) => got.push(record.action));
+
+    // Only the other AuditLog wrote since the last look: its lines reach no listener of `server` directly.
+    stdio.write(line("stdio-call", "stdio"));
+    stdio.flush();
+    poll();
+    assert.deepEqual(got, ["stdio-call"]);
+
+    // Both wrote: read as before.
+    server.write(line("ours", "http"));
+    server.flush();
+    stdio.write(line("stdio-call-2", "stdio"));
+    stdio.flush();
+    poll();
+    assert.deepEqual(got, ["stdio-call", "stdio-call-2"]);
+
+    // Only the server's own log wrote: nothing to hand over (and nothing read).
+    server.write(line("ours-2", "http"));
+    server.flush();
+    poll();
+    assert.deepEqual(got, ["stdio-call", "stdio-call-2"]);
+  });
+
+  it("after a rotation, another process's line is handed over even when its size equals what this process wrote before rotating", () => {
+    const home = tempDir();
+    const log = new AuditLog(home, 8_000);
+    // Fill the file to 7,000 bytes: 35 lines of 200.
+    for (let i = 0; i < 35; i++) log.write(sized(`fill-${i}`, "http", 200));
+    log.flush();
+    assert.equal(readFileSync(log.file).length, 7_000);
+    const got: string[] = [];
+    const poll = auditFollower(log, (record) => record.face === "stdio", (record) => got.push(record.action));
+
+    // This process: 200 bytes to the old file, then a line that does not fit, so the file
+    // is rotated and the new one starts with our 1,000 bytes.
+    log.write(sized("ours-before-rotation", "http", 200));
+    log.write(sized("ours-after-rotation", "http", 1_000));
+    log.flush();
+    assert.equal(readFileSync(`${log.file}.1`).length, 7_200);
+    // Another process (a stdio face) appends one line of 200 bytes to the new file: what is
+    // new in it (1,200) is exactly what this process appended since the last look.
+    appendFileSync(log.file, `${JSON.stringify(sized("theirs", "stdio", 200))}\n`);
+    assert.equal(readFileSync(log.file).length, 1_200);
+
+    poll();
+    assert.deepEqual(got, ["theirs"]);
+  });
+
+  it("a torn line of another process is completed at the next look, also when only this process wrote in between", () => {
+    const home = tempDir();
+    const log = new AuditLog(home);
+    log.write(line("first", "http"));
+    log.flush();
+    const got: string[] = [];
+    const poll = auditFollower(log, (record) => record.face === "stdio", (record) => got.push(record.action));
+    const theirs = `${JSON.stringify(line("theirs", "stdio"))}\n`;
+    appendFileSync(log.file, theirs.slice(0, 20));
+    poll();
+    assert.deepEqual(got, []);
+    appendFileSync(log.file, theirs.slice(20));
+    log.write(line("ours", "http"));
+    log.flush();
+    poll();
+    assert.deepEqual(got, ["theirs"]);
+  });
+});
+
+/** POST with exactly these headers and body. */
+function rawPost(url: string, path: string, headers: Record<string, string>, body = "{}", method = "POST"): Promise<{ status: number; headers: Record<string, unknown>; text: string; json: Json | undefined }> {
+  const base = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: base.hostname, port: base.port, path, method, headers, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => {
+        let json: Json | undefined;
+        try {
+          json = JSON.parse(text) as Json;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    if (method !== "GET" && method !== "HEAD") req.write(body);
+    req.end();
+  });
+}
+
+describe("the token on every way out of a call", () => {
+  it("never reaches the audit file, the listeners or the request log, with or without its prefix, now or later", async () => {
+    const echo = defineAction({
+      name: "echo_probe",
+      summary: "test only",
+      readOnly: true,
+      consequential: false,
+      destructive: false,
+      input: z.object({ text: z.string() }),
+      output: z.object({ ok: z.boolean() }),
+      handler: async (input, ctx) => {
+        ctx.audit.paths = [input.text];
+        ctx.audit.command = input.text;
+        ctx.audit.detail = { text: input.text };
+        ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.text, detail: { event: "later", text: input.text } });
+        return { ok: true };
+      },
+    });
+    const fixture = makeHome();
+    const secret = fixture.token.slice(4);
+    let logged = "";
+    const requestLog = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog, actions: [echo as unknown as AnyAction] });
+    const heard: AuditRecord[] = [];
+    running.app.codex.audit.subscribe((record) => heard.push(record));
+    try {
+      for (const text of [fixture.token, secret, `a/${secret}/b`, `x ${fixture.token}\ty`]) {
+        const reply = await postJson(running.url, "echo_probe", { text }, { token: fixture.token });
+        assert.equal(reply.status, 200, reply.text);
+      }
+      // The token in the URL (path and query) of a call that is refused.
+      await rawPost(running.url, `/${fixture.token}?t=${fixture.token}`, { authorization: `Bearer ${fixture.token}`, "content-type": "application/json" });
+      await rawPost(running.url, `/echo_probe?token=${fixture.token}`, { authorization: `Bearer ${fixture.token}`, "content-type": "application/json" }, JSON.stringify({ text: "q" }));
+      running.app.codex.audit.flush();
+      const file = readFileSync(running.app.codex.audit.file, "utf8");
+      const lines = file.trim().split("\n").map((l) => JSON.parse(l) as Json);
+      assert.equal(lines.length, 10, file);
+      assert.ok(!file.includes(secret), file);
+      assert.ok(!JSON.stringify(heard).includes(secret));
+      assert.equal(heard.length, 10);
+      for (const record of heard) assert.ok(!JSON.stringify(Object.values(record)).includes(secret));
+      assert.equal(lines.filter((l) => l.detail?.event === "later").length, 5);
+      assert.ok(lines.some((l) => l.command === "cgc_[redacted]"));
+      // Absent fields are left out of the line, as before.
+      for (const l of lines) assert.ok(!("exit_code" in l) && !("error_code" in l), JSON.stringify(l));
+    } finally {
+      await running.close();
+    }
+    assert.ok(logged.includes("POST /echo_probe 200"), logged);
+    assert.ok(!logged.includes(secret), logged);
+  });
+});
+
+describe("every spelling of /mcp", () => {
+  it("gets the Host check on every method; an action's plain path does not", async () => {
+    const fixture = makeHome();
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null });
+    try {
+      const auth = { authorization: `Bearer ${fixture.token}`, "content-type": "application/json" };
+      const spellings = ["/mcp", "/MCP", "/Mcp", "/mcp/", "//mcp", "/%6dcp", "/%6DCP", "/%256dcp", "/mcp?x=1", "/mcp;x", "/mcp#x", "/./mcp", "/x/../mcp", "/mcp%2f", "/mcp%3fx"];
+      for (const path of spellings) {
+        for (const method of ["POST", "GET", "HEAD", "OPTIONS", "DELETE"]) {
+          const reply = await rawPost(running.url, path, { ...auth, host: "evil.example" }, "{}", method);
+          assert.equal(reply.status, 403, `${method} ${path}: ${reply.status} ${reply.text}`);
+        }
+      }
+      // A trailing dot is another path to the router, as before: not found, not the MCP face.
+      const dotted = await rawPost(running.url, "/mcp.", { ...auth, host: "evil.example" });
+      assert.equal(dotted.status, 404, dotted.text);
+      // Without a token, the OAuth challenge on each spelling that the router takes for /mcp.
+      for (const path of ["/mcp", "/MCP", "/%6dcp", "/mcp?x=1"]) {
+        const reply = await rawPost(running.url, path, { host: "127.0.0.1", "content-type": "application/json" });
+        assert.equal(reply.status, 401, path);
+        assert.match(String(reply.headers["www-authenticate"]), /^Bearer resource_metadata="/, path);
+      }
+      const action = await rawPost(running.url, "/workspace_status", { ...auth, host: "evil.example" });
+      assert.equal(action.status, 200, action.text);
+      assert.equal(action.json?.path, realpathSync(fixture.workspace));
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe("verifyBearer with nearly right headers", () => {
+  it("accepts exactly `Bearer <token>` and nothing else", () => {
+    const token = `cgc_${"A".repeat(43)}`;
+    assert.equal(verifyBearer(`Bearer ${token}`, token), true);
+    for (const header of [
+      undefined,
+      "",
+      "Bearer",
+      "Bearer ",
+      `Bearer  ${token}`,
+      ` Bearer ${token}`,
+      `Bearer ${token} `,
+      `Bearer ${token}\n`,
+      `bearer ${token}`,
+      `Basic ${token}`,
+      `Bearer ${token.slice(4)}`,
+      `Bearer ${token}x`,
+      `Bearer ${token.slice(0, -1)}`,
+      `Bearer ${token.slice(0, -1)}\u00c4`,
+      `Bearer ${token}${"A".repeat(100_000)}`,
+    ]) {
+      assert.equal(verifyBearer(header, token), false, JSON.stringify(header?.slice(0, 80)));
+    }
+    assert.equal(verifyBearer("Bearer ", ""), false, "an empty configured token admits nobody");
+    assert.equal(verifyBearer("Bearer x", ""), false);
+    // The digest of the last token is cached: a changed token is compared against its own.
+    const other = `cgc_${"B".repeat(43)}`;
+    assert.equal(verifyBearer(`Bearer ${token}`, other), false);
+    assert.equal(verifyBearer(`Bearer ${other}`, other), true);
+    assert.equal(verifyBearer(`Bearer ${token}`, token), true);
+  });
+});
+
+describe("the token in the dashboard's own audit lines", () => {
+  it("a command killed from the dashboard: its kill line and feed entry do not carry the token", async () => {
+    const fixture = unsandboxedHome();
+    const s = await startServer(fixture);
+    const secret = fixture.token.slice(4);
+    const core = coreSources({ store: s.server.store, resources: s.server.resources, audit: s.server.app.codex.audit, localUrl: () => s.url });
+    const heard: AuditRecord[] = [];
+    const off = s.server.app.codex.audit.subscribe((record) => heard.push(record));
+    try {
+      const started = await s.post("exec_command", { command: `sleep 30 # ${fixture.token}`, wait_seconds: 0 });
+      assert.equal(started.status, 200, started.text);
+      const id = String(started.json.job_id);
+      assert.equal(await core.jobs.kill(id), true);
+      s.server.app.codex.audit.flush();
+      const file = readFileSync(s.server.app.codex.audit.file, "utf8");
+      const kill = file.trim().split("\n").map((l) => JSON.parse(l) as Json).find((l) => l.face === "dashboard" && l.action === "kill_command");
+      assert.ok(kill, file);
+      assert.equal(kill.command, "sleep 30 # cgc_[redacted]");
+      assert.ok(!file.includes(secret), file);
+      assert.ok(!JSON.stringify(heard).includes(secret), "the feed's listeners get the redacted line");
+      assert.ok(!JSON.stringify(core.feed.recent(10)).includes(secret), "nor does the dashboard feed keep it");
+    } finally {
+      off();
+      core.close();
+      await s.close();
+    }
+  });
+});
