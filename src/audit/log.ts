@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { auditFile } from "../config/paths.js";
 import { BatchedLines } from "../ground/batchedLines.js";
 import { isOutcome, outcomeOf, type Outcome } from "../ground/outcome.js";
-import { redactText } from "../ground/redact.js";
+import { redactJsonText } from "../ground/redact.js";
 
 /** Where a call came in: the Actions, /mcp, the stdio face, or the owner's dashboard. */
 export type AuditFace = "http" | "mcp" | "stdio" | "dashboard";
@@ -108,7 +108,7 @@ export class AuditLog {
    */
   write(record: AuditRecord, token?: string): void {
     const plain = JSON.stringify(record);
-    const text = redactText(plain, token);
+    const text = redactJsonText(plain, token);
     if (text !== plain) record = JSON.parse(text) as AuditRecord;
     this.lines.push(`${text}\n`);
     this.notify(record);

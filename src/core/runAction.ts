@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
 import { isoNow, type AuditFace, type AuditLog, type AuditRecord } from "../audit/log.js";
-import { REDACTED, redactError, redactable } from "../ground/redact.js";
+import { redactError, redactJsonText } from "../ground/redact.js";
 import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type ActiveWorkspace, type AuditNote } from "./context.js";
@@ -62,14 +62,10 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
       ? await runWithCheckpoint(action.checkpoint, action.name, parsed.data, ctx, () => action.handler(parsed.data, ctx))
       : await action.handler(parsed.data, ctx);
     if (!action.readOnly) forgetGitSummaries();
-    let text = JSON.stringify(output);
-    let body: unknown = output;
+    const plain = JSON.stringify(output);
     // The token never leaves in an answer, whatever file or output carried it.
-    const secret = redactable(config.token);
-    if (secret !== null && text.includes(secret)) {
-      text = text.split(secret).join(REDACTED);
-      body = JSON.parse(text);
-    }
+    const text = redactJsonText(plain, config.token);
+    const body: unknown = text === plain ? output : JSON.parse(text);
     if (text.length >= LIMITS.responseChars) {
       // A bug in the action: it must cut its own output. Never send an oversized answer.
       throw new ActionError("INTERNAL", `${action.name} produced an answer over the response budget; please report this`);

@@ -23,12 +23,32 @@ export function redactText(text: string, token: string | undefined): string {
   return text.split(secret).join(REDACTED);
 }
 
+/**
+ * The JSON text `text` with the token removed from every string in it (keys too); `text`
+ * itself when it holds no token. Done on the parsed values, never on the text: there, an
+ * escape such as `\n` right before the token's random part would be cut in two, leaving JSON
+ * that no longer parses (and a lost audit line or a failed answer).
+ */
+export function redactJsonText(text: string, token: string | undefined): string {
+  const secret = redactable(token);
+  if (secret === null || !text.includes(secret)) return text;
+  return JSON.stringify(redactStrings(JSON.parse(text), secret));
+}
+
+function redactStrings(value: unknown, secret: string): unknown {
+  if (typeof value === "string") return value.includes(secret) ? value.split(secret).join(REDACTED) : value;
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, secret));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactStrings(key, secret) as string, redactStrings(item, secret)]));
+  }
+  return value;
+}
+
 /** An error with the token removed from its message, hint and details. */
 export function redactError(error: ActionError, token: string | undefined): ActionError {
-  const secret = redactable(token);
-  if (secret === null) return error;
   const text = JSON.stringify(error.toBody());
-  if (!text.includes(secret)) return error;
-  const body = JSON.parse(text.split(secret).join(REDACTED)) as ReturnType<ActionError["toBody"]>;
+  const redacted = redactJsonText(text, token);
+  if (redacted === text) return error;
+  const body = JSON.parse(redacted) as ReturnType<ActionError["toBody"]>;
   return new ActionError(body.error.code, body.error.message, { hint: body.error.hint, details: body.error.details });
 }

@@ -11,7 +11,7 @@ import { BatchedLines } from "../ground/batchedLines.js";
 import { LIMITS } from "../ground/limits.js";
 import { ResourceBag } from "../ground/resources.js";
 import { runAction } from "../core/runAction.js";
-import { redactText } from "../ground/redact.js";
+import { redactable, redactText } from "../ground/redact.js";
 import { NAME, VERSION } from "../ground/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { hostAllowed, isMcpRequest } from "../mcp/host.js";
@@ -81,6 +81,25 @@ function forMcp(request: FastifyRequest): boolean {
 function pathOf(url: string): string {
   const query = url.indexOf("?");
   return query === -1 ? url : url.slice(0, query);
+}
+
+/**
+ * The URL's path as the request log and a 404 show it: without the token, also when the token
+ * came percent-encoded, once or more (then the path is shown decoded that far, the token replaced).
+ */
+function shownPath(url: string, token: string | undefined): string {
+  const path = pathOf(url);
+  const secret = redactable(token);
+  if (secret === null) return path;
+  let decoded = path;
+  for (let round = 0; round < 8 && decoded.includes("%") && !decoded.includes(secret); round++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      break; // not valid percent-encoding any more
+    }
+  }
+  return decoded.includes(secret) ? redactText(decoded, token) : path;
 }
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: { hint?: string; headers?: Record<string, string> } = {}) {
@@ -202,7 +221,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   if (log) {
     const requestLog = new BatchedLines((lines) => log.write(lines.join("")));
     app.addHook("onResponse", (request, reply, done) => {
-      const path = redactText(pathOf(request.url), safeConfig()?.token);
+      const path = shownPath(request.url, safeConfig()?.token);
       requestLog.push(`${isoNow()} ${request.method} ${path} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms\n`);
       done();
     });
@@ -249,7 +268,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${redactText(request.url.split("?")[0] ?? "", safeConfig()?.token).slice(0, 200)}`, {
+    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${shownPath(request.url, safeConfig()?.token).slice(0, 200)}`, {
       hint: "See /openapi.json for the available actions.",
     }),
   );

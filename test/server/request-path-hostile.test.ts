@@ -199,6 +199,77 @@ describe("the token on every way out of a call", () => {
   });
 });
 
+describe("the token next to a JSON escape, and percent-encoded in a path", () => {
+  it("a text holding an escape right before the token's random part keeps its audit line and its answer; the token itself is still removed", async () => {
+    const echo = defineAction({
+      name: "echo_text",
+      summary: "test only",
+      readOnly: true,
+      consequential: false,
+      destructive: false,
+      input: z.object({ text: z.string() }),
+      output: z.object({ text: z.string() }),
+      handler: async (input, ctx) => {
+        ctx.audit.command = input.text;
+        return { text: input.text };
+      },
+    });
+    // A token whose random part starts with "n": in JSON, "\n" followed by the rest of it holds the random part whole.
+    const token = `cgc_n${"A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2".slice(0, 42)}`;
+    const fixture = makeHome({ change: (config) => (config.token = token) });
+    const secret = token.slice(4);
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [echo as unknown as AnyAction] });
+    try {
+      const near = `\n${secret.slice(1)}`;
+      const reply = await postJson(running.url, "echo_text", { text: near }, { token });
+      assert.equal(reply.status, 200, reply.text);
+      assert.equal(reply.json.text, near, "not the token: given back as it was");
+      const real = await postJson(running.url, "echo_text", { text: `\n${token}\t` }, { token });
+      assert.equal(real.status, 200, real.text);
+      assert.equal(real.json.text, "\ncgc_[redacted]\t");
+      running.app.codex.audit.flush();
+      const lines = readFileSync(running.app.codex.audit.file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Json);
+      assert.deepEqual(lines.filter((l) => l.action === "echo_text").map((l) => l.command), [near, "\ncgc_[redacted]\t"], "both calls have their line");
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("the request log and a 404 answer never show the token percent-encoded, once or twice", async () => {
+    const fixture = makeHome();
+    const secret = fixture.token.slice(4);
+    let logged = "";
+    const requestLog = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog, actions: [] });
+    const once = [...fixture.token].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join("");
+    const twice = once.replaceAll("%", "%25");
+    const answers: string[] = [];
+    try {
+      for (const path of [`/${once}`, `/x/${twice}/y`, `/a${once.slice(0, 12)}${fixture.token.slice(4)}`]) {
+        const reply = await rawPost(running.url, path, { authorization: `Bearer ${fixture.token}`, "content-type": "application/json" });
+        assert.equal(reply.status, 404, reply.text);
+        answers.push(reply.text);
+      }
+    } finally {
+      await running.close();
+    }
+    const decodedAll = (text: string) => {
+      let out = text;
+      for (let i = 0; i < 3; i++) out = decodeURIComponent(out.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
+      return out;
+    };
+    assert.equal((logged.match(/ 404 /g) ?? []).length, 3, logged);
+    assert.ok(!decodedAll(logged).includes(secret), logged);
+    for (const text of answers) assert.ok(!decodedAll(text).includes(secret), text);
+    assert.match(logged, /POST \/x\/cgc_\[redacted\]\/y 404/, "shown decoded, the token replaced");
+  });
+});
+
 describe("every spelling of /mcp", () => {
   it("gets the Host check on every method; an action's plain path does not", async () => {
     const fixture = makeHome();
