@@ -9,11 +9,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { maintenanceIdle } from "../../src/checkpoints/hook.js";
 import { parseIndex } from "../../src/checkpoints/seed.js";
+import { CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
 import { git, gitInit, makeTree } from "../files-helpers.js";
 import { ok, treeState } from "./cp-helpers.js";
@@ -136,6 +137,26 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     }
   });
 
+  it("an index entry whose object the repository lacks does not make the checkpoint unrestorable", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      gitInit(ws);
+      makeTree(ws, { "a.txt": "good\n", "keep.txt": "keep\n" });
+      git(ws, "add", "-A");
+      const oid = blobId("good\n");
+      rmSync(join(ws, ".git", "objects", oid.slice(0, 2), oid.slice(2)), { force: true });
+      const state = treeState(ws);
+      const first = (await ok(server, "write_file", { path: "a.txt", content: "changed\n" })).checkpoint;
+      await maintenanceIdle();
+      await ok(server, "restore_checkpoint", { id: first });
+      assert.equal(treeState(ws), state);
+    } finally {
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+
   it("git and the seed read an index the same way: a name shorter in its flags than up to its NUL is refused", () => {
     const { ws } = repo();
     // The name bytes say "..a" up to the NUL; the flags say 2 bytes, and git's trees go by the flags: an entry "..".
@@ -164,5 +185,29 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stdout, /^[0-9a-f]{40}$/);
     }
+  });
+
+  it("a server killed right after the seeded index was put in place leaves a store that still takes and restores checkpoints", async () => {
+    const { root, ws } = repo();
+    makeTree(ws, { "a.txt": "changed since the commit\n", "new.txt": "new\n" });
+    const home = join(root, "home");
+    const state = treeState(ws);
+    // The first checkpoint in a child process that is killed (SIGKILL, nothing runs after it) once the index copy is in place.
+    const script = `
+      const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
+      checkpointTestHooks.seedIndexPlaced = () => process.kill(process.pid, "SIGKILL");
+      const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+      await store.locked(() => store.checkpoint("exec_command", "killed"));`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(run.signal, "SIGKILL", run.stderr);
+    const store = new CheckpointStore(home, ws, DEFAULT_SETTINGS);
+    assert.ok(existsSync(store.paths.indexFile), "killed with the seeded index in place");
+    const record = await store.locked(() => store.checkpoint("exec_command", "after the restart"));
+    makeTree(ws, { "a.txt": "damaged\n" });
+    rmSync(join(ws, "src"), { recursive: true });
+    const current = await store.locked(() => store.snapshot());
+    const { restoreTree } = await import("../../src/checkpoints/restore.js");
+    await store.locked(() => restoreTree(store, current.tree, record.tree, { paths: [], dryRun: false, forbidden: store.forbidden }));
+    assert.equal(treeState(ws), state);
   });
 });
