@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, accessSync, constants } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
@@ -30,7 +31,7 @@ export function findUserRepository(root: string): UserRepository | null {
     const st = lstatSync(dotGit);
     if (st.isDirectory()) gitDir = dotGit;
     else if (st.isFile() && st.size < 4096) {
-      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"));
+      const m = /^gitdir: (.+)$/m.exec(readText(dotGit));
       if (!m) return null;
       gitDir = resolve(root, m[1]!.trim());
     } else return null;
@@ -38,13 +39,16 @@ export function findUserRepository(root: string): UserRepository | null {
     return null;
   }
   let commonDir = gitDir;
+  let config: string;
+  let convert: boolean;
   try {
-    const text = readFileSync(join(gitDir, "commondir"), "utf8").trim();
+    const text = readText(join(gitDir, "commondir")).trim(); // "": not a linked worktree
     if (text) commonDir = isAbsolute(text) ? text : resolve(gitDir, text);
+    config = readText(join(commonDir, "config")) + readText(join(gitDir, "config.worktree"));
+    convert = mayConvert(config, gitDir, commonDir, root);
   } catch {
-    // not a linked worktree
+    return null; // a FIFO, a device or a huge file where git keeps a small file: not a repository to start from
   }
-  const config = readText(join(commonDir, "config")) + readText(join(gitDir, "config.worktree"));
   // Another hash, a partial clone (objects fetched on demand), a work tree elsewhere, a sparse or split index: start from scratch.
   if (/^\s*objectformat\s*=\s*(?!sha1)/im.test(config)) return null;
   if (/^\s*(partialclone|promisor)\s*=/im.test(config)) return null;
@@ -53,14 +57,37 @@ export function findUserRepository(root: string): UserRepository | null {
   const indexFile = join(gitDir, "index");
   const objectsDir = join(commonDir, "objects");
   if (!existsSync(indexFile) || !existsSync(objectsDir)) return null;
-  return { gitDir, commonDir, indexFile, objectsDir, mayConvert: mayConvert(config, gitDir, commonDir, root) };
+  return { gitDir, commonDir, indexFile, objectsDir, mayConvert: convert };
 }
 
+/**
+ * A small file's text ("" when it does not exist). The workspace's `.git` is
+ * the command's to write: a FIFO there would block a plain read (and the
+ * server's whole event loop with it), so the file is opened without blocking
+ * and must be a regular file of at most 1 MiB; anything else throws.
+ */
 function readText(file: string): string {
+  let fd: number;
   try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return "";
+    throw error;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > 1024 * 1024) throw new Error(`${file} is not a small regular file`);
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, bytes, got, st.size - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return bytes.toString("utf8", 0, got);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -88,6 +115,8 @@ export interface IndexEntry {
   stage: number;
   /** assume-unchanged, skip-worktree or intent-to-add: git would not look at the file. */
   special: boolean;
+  /** intent-to-add: not part of any tree git writes. */
+  hidden: boolean;
 }
 
 export interface ParsedIndex {
@@ -100,7 +129,16 @@ export interface ParsedIndex {
   rootTree: string | null;
 }
 
-/** Parse a git index (versions 2–4, SHA-1). Null for what the seed does not handle (split or sparse index, another hash, damage). */
+/**
+ * Parse a git index (versions 2–4, SHA-1). Null for what the seed does not
+ * handle (split or sparse index, another hash, damage) and for an index that
+ * git would read otherwise than this does or that names paths git would never
+ * write: the workspace's `.git` is hostile ground, and the shadow git reads
+ * this very file. So each name's length must be the one its flags give (git
+ * goes by those), the entries must be in git's order without duplicates, no
+ * path may leave the work tree or enter a `.git` (`..`, `/x`, `a//b`), and
+ * every valid folder of the cache-tree must be the tree its entries make.
+ */
 export function parseIndex(buf: Buffer): ParsedIndex | null {
   if (buf.length < 12 + 20 || buf.toString("latin1", 0, 4) !== "DIRC") return null;
   const version = buf.readUInt32BE(4);
@@ -108,6 +146,7 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
   const count = buf.readUInt32BE(8);
   const end = buf.length - 20;
   const entries: IndexEntry[] = [];
+  let previousName: Buffer | null = null;
   let at = 12;
   let previous: Buffer = Buffer.alloc(0);
   for (let i = 0; i < count; i++) {
@@ -123,45 +162,73 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
       extended = buf.readUInt16BE(p);
       p += 2;
     }
-    let path: string;
+    let name: Buffer;
     if (version === 4) {
       let c = buf[p++]!;
       let strip = c & 127;
-      while (c & 128) {
+      for (let bytes = 1; c & 128; bytes++) {
+        if (bytes >= 4 || p >= end) return null; // a prefix longer than any path
         c = buf[p++]!;
         strip = ((strip + 1) << 7) | (c & 127);
       }
       const nul = buf.indexOf(0, p);
       if (nul < 0 || nul >= end || strip > previous.length) return null;
-      previous = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(p, nul)]);
-      path = previous.toString("utf8");
+      name = previous = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(p, nul)]);
       at = nul + 1;
     } else {
       const nul = buf.indexOf(0, p);
       if (nul < 0 || nul >= end) return null;
-      path = buf.toString("utf8", p, nul);
+      name = buf.subarray(p, nul);
       at = at + ((p - at + (nul - p) + 8) & ~7);
     }
+    // Git takes a name's length from the flags (12 bits; all ones: up to the NUL) and finds the next entry by it.
+    const length = flags & 0xfff;
+    if (length === 0xfff ? name.length < 0xfff : name.length !== length) return null;
+    const stage = (flags >> 12) & 3;
+    if (previousName) {
+      const order = Buffer.compare(previousName, name);
+      if (order > 0 || (order === 0 && entries.at(-1)!.stage >= stage)) return null;
+    }
+    previousName = name;
+    const path = name.toString("utf8");
+    if (!safePath(path)) return null;
     entries.push({
       path,
       mode,
       size,
       oidOffset,
-      stage: (flags >> 12) & 3,
+      stage,
       special: (flags & 0x8000) !== 0 || (extended & 0x6000) !== 0,
+      hidden: (extended & 0x2000) !== 0,
     });
   }
-  const trees: string[] = [];
-  let rootTree: string | null = null;
+  let cacheTree: CacheTreeRecord[] = [];
   while (at + 8 <= end) {
     const signature = buf.toString("latin1", at, at + 4);
     const size = buf.readUInt32BE(at + 4);
     const data = buf.subarray(at + 8, at + 8 + size);
     if (signature === "link" || signature === "sdir") return null;
-    if (signature === "TREE") rootTree = readCacheTree(data, trees);
+    if (signature === "TREE") {
+      const records = readCacheTree(data);
+      if (!records) return null;
+      cacheTree = records;
+    }
     at += 8 + size;
   }
-  return { bytes: buf, version, entries, trees, rootTree };
+  const index: ParsedIndex = { bytes: buf, version, entries, trees: [], rootTree: null };
+  if (!cacheTreeHolds(index, cacheTree)) return null;
+  index.trees = cacheTree.map((r) => r.oid);
+  index.rootTree = cacheTree.find((r) => r.path === "")?.oid ?? null;
+  return index;
+}
+
+/** A path git itself would write into an index: relative, no empty, `.` or `..` component, none named `.git` in any case. */
+function safePath(path: string): boolean {
+  if (path === "" || path.includes("\0")) return false;
+  for (const part of path.split("/")) {
+    if (part === "" || part === "." || part === ".." || part.toLowerCase() === ".git") return false;
+  }
+  return true;
 }
 
 /** The object id of an entry, as hex. */
@@ -169,40 +236,102 @@ export function oidOf(index: ParsedIndex, entry: IndexEntry): string {
   return index.bytes.toString("hex", entry.oidOffset, entry.oidOffset + 20);
 }
 
-/** Collect the valid trees of a TREE extension into `trees`; returns the root's (the first record), if valid. */
-function readCacheTree(data: Buffer, trees: string[]): string | null {
-  let root: string | null = null;
+interface CacheTreeRecord {
+  /** The folder ("" for the top). */
+  path: string;
+  oid: string;
+}
+
+/** The valid folders of a TREE extension (records in pre-order: name, entry count, subtree count, id if valid); null if damaged. */
+function readCacheTree(data: Buffer): CacheTreeRecord[] | null {
+  const records: CacheTreeRecord[] = [];
+  /** Folders whose subtrees are still being read, with how many are left. */
+  const open: { path: string; left: number }[] = [];
   let at = 0;
   while (at < data.length) {
     const nul = data.indexOf(0, at);
-    if (nul < 0) break;
+    if (nul < 0) return null;
     const nl = data.indexOf(0x0a, nul);
-    if (nl < 0) break;
-    const [count] = data.toString("latin1", nul + 1, nl).split(" ");
-    const first = at === 0;
+    if (nl < 0) return null;
+    const name = data.toString("utf8", at, nul);
+    const m = /^(-?\d+) (\d+)$/.exec(data.toString("latin1", nul + 1, nl));
+    if (!m) return null;
+    const parent = open.at(-1);
+    if (parent) parent.left--;
+    else if (at > 0 || name !== "") return null; // one top record, first
+    const path = parent ? (parent.path ? `${parent.path}/${name}` : name) : "";
     at = nl + 1;
-    if (Number(count) >= 0) {
-      if (at + 20 > data.length) break;
-      const oid = data.toString("hex", at, at + 20);
-      trees.push(oid);
-      if (first) root = oid;
+    if (Number(m[1]) >= 0) {
+      if (at + 20 > data.length) return null;
+      records.push({ path, oid: data.toString("hex", at, at + 20) });
       at += 20;
     }
+    open.push({ path, left: Number(m[2]) });
+    while (open.length > 0 && open.at(-1)!.left === 0) open.pop();
+    if (open.length === 0 && at < data.length) return null;
   }
-  return root;
+  return open.length === 0 ? records : null;
+}
+
+/**
+ * Whether every valid record of the cache-tree is the tree git would write
+ * for the entries under its folder. Git trusts these records as they are
+ * (write-tree takes them, status compares through them), so one that names
+ * another tree would make a checkpoint hold other files than the work tree.
+ * Hashing the trees here costs far less than writing them.
+ */
+function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[]): boolean {
+  if (records.length === 0) return true;
+  const computed = new Map<string, string | null>();
+  /** Folders being built, outermost first: their path and tree lines so far (null: git writes no tree for it). */
+  const stack: { path: string; lines: Buffer[] | null }[] = [{ path: "", lines: [] }];
+  const close = () => {
+    const done = stack.pop()!;
+    let oid: string | null = null;
+    if (done.lines) {
+      const body = Buffer.concat(done.lines);
+      oid = createHash("sha1").update(`tree ${body.length}\0`, "latin1").update(body).digest("hex");
+    }
+    computed.set(done.path, oid);
+    const parent = stack.at(-1);
+    if (!parent) return;
+    if (oid === null || parent.lines === null) parent.lines = null;
+    else parent.lines.push(Buffer.from(`40000 ${done.path.slice(done.path.lastIndexOf("/") + 1)}\0`, "utf8"), Buffer.from(oid, "hex"));
+  };
+  for (const e of index.entries) {
+    const slash = e.path.lastIndexOf("/");
+    const folder = slash < 0 ? "" : e.path.slice(0, slash);
+    while (stack.length > 1 && folder !== stack.at(-1)!.path && !folder.startsWith(`${stack.at(-1)!.path}/`)) close();
+    // Open the folders between the innermost open one and the entry's.
+    const top = stack.at(-1)!.path;
+    const rest = top === "" ? folder : folder.slice(top.length + 1);
+    if (rest !== "") {
+      let path = top;
+      for (const part of rest.split("/")) {
+        path = path ? `${path}/${part}` : part;
+        stack.push({ path, lines: [] });
+      }
+    }
+    const innermost = stack.at(-1)!;
+    // An unmerged or intent-to-add entry: git writes no tree for its folders.
+    if (e.stage !== 0 || e.hidden) for (const s of stack) s.lines = null;
+    else innermost.lines?.push(Buffer.from(`${e.mode.toString(8)} ${e.path.slice(slash + 1)}\0`, "utf8"), index.bytes.subarray(e.oidOffset, e.oidOffset + 20));
+  }
+  while (stack.length > 0) close();
+  return records.every((r) => computed.get(r.path) === r.oid);
 }
 
 /** The user's index, read once (a git that replaces it renames a new file in, so this is one consistent version), and its mtime. */
 export function readUserIndex(file: string): { bytes: Buffer; mtimeMs: number } | null {
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO put there must not block the server
   } catch {
     return null;
   }
   try {
     const st = fstatSync(fd);
-    if (st.size > 512 * 1024 * 1024) return null;
+    if (!st.isFile() || st.size > 512 * 1024 * 1024) return null;
     const bytes = Buffer.alloc(st.size);
     let got = 0;
     while (got < st.size) {

@@ -112,7 +112,7 @@ function storeKey(root: string): string {
 }
 
 /** Test-only: a slow step injected into every snapshot (e.g. to take a checkpoint past the wait limit). */
-export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void>; fastPaths?: number } = {};
+export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void>; fastPaths?: number; seedIndexPlaced?: () => void } = {};
 
 const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
 
@@ -477,26 +477,33 @@ export class CheckpointStore {
       treesCopied.catch(() => undefined);
       const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden));
       trace("entries checked");
-      if (repo.mayConvert) {
-        // Something may have converted bytes on their way into the user's index: an entry whose object size is not the file's size is hashed again.
-        const files = parsed.entries.filter((e) => (e.mode & 0o170000) === 0o100000 && !drop.has(e.path));
-        const out = await this.borrowGit(["cat-file", "--batch-check=%(objectname) %(objectsize)"], { input: files.map((e) => `${oidOf(parsed, e)}\n`).join("") });
-        const sizes = out.stdout.toString("utf8").split("\n");
-        files.forEach((e, i) => {
-          const [oid, size] = (sizes[i] ?? "").split(" ");
-          if (oid !== oidOf(parsed, e) || Number(size) !== e.size) drop.add(e.path);
-        });
-      }
+      // Every object an entry names must be there to be copied later (an index can name objects its repository lacks:
+      // damage, or a hostile .git), else the checkpoint could never be restored: such an entry is hashed again from the file.
+      // Where something may have converted bytes on their way into the user's index, an entry whose object size is
+      // not the file's size is hashed again too.
+      const named = parsed.entries.filter((e) => (e.mode & 0o170000) !== 0o160000 && !drop.has(e.path));
+      const out = await this.borrowGit(["cat-file", "--buffer", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], { input: named.map((e) => `${oidOf(parsed, e)}\n`).join("") });
+      const found = out.stdout.toString("utf8").split("\n");
+      named.forEach((e, i) => {
+        const [oid, type, size] = (found[i] ?? "").split(" ");
+        if (oid !== oidOf(parsed, e) || type !== "blob" || (repo.mayConvert && (e.mode & 0o170000) === 0o100000 && Number(size) !== e.size)) drop.add(e.path);
+      });
       await treesCopied;
       trace("trees copied");
       // The copy looks older than the user's index, so git re-checks every file that changed close to when that was written.
+      // It is made whole (dropped entries removed) under another name first: a server stopped half-way through must not
+      // leave an index in place that names borrowed objects while the state does not say they are borrowed.
       const temp = `${p.indexFile}.seed`;
       writeFileSync(temp, read.bytes, { mode: 0o600 });
       const when = (read.mtimeMs - 2_000) / 1000;
       utimesSync(temp, when, when);
+      if (drop.size > 0) await shadowGit({ ...p, indexFile: temp }, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList([...drop]) });
+      const borrowing = this.state();
+      borrowing.borrowing = true;
+      this.saveState(borrowing);
       renameSync(temp, p.indexFile);
-      if (drop.size > 0) await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList([...drop]) });
-      else if (parsed.rootTree) {
+      checkpointTestHooks.seedIndexPlaced?.();
+      if (drop.size === 0 && parsed.rootTree) {
         // Nothing dropped: the index's tree is the cache-tree's root, so an unchanged work tree needs no write-tree.
         const seeded = this.state();
         seeded.last_tree = parsed.rootTree;
@@ -509,9 +516,6 @@ export class CheckpointStore {
       const ignored = shadowGit(p, ["ls-files", "-z", "-c", "-i", "--exclude-standard"]).then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0));
       ignored.catch(() => undefined);
       this.ignoredTracked = ignored;
-      const after = this.state();
-      after.borrowing = true;
-      this.saveState(after);
       if (!pinned) await this.ownObjects(); // the user's objects could not be linked here: copy them before the action goes ahead
     } catch (error) {
       this.dropSeed(error);
@@ -529,6 +533,7 @@ export class CheckpointStore {
     if (process.env.CGC_CP_TRACE) process.stderr.write(`[checkpoints] starting from the user's index failed: ${(error as Error)?.message}\n`);
     this.ignoredTracked = null;
     rmSync(this.paths.indexFile, { force: true });
+    rmSync(`${this.paths.indexFile}.seed`, { force: true });
     writeFileAtomicSync(join(this.paths.gitDir, "HEAD"), "ref: refs/heads/none\n");
     const after = this.state();
     after.borrowing = false;

@@ -1,0 +1,213 @@
+/**
+ * The first checkpoint of a git workspace reads the workspace's `.git` (its
+ * index, its objects). That folder is hostile ground: a command of an earlier
+ * session, another workspace's command or an unpacked archive may have put
+ * anything there before the first checkpoint. These tests plant such content
+ * and check that the checkpoint still holds exactly the files on disk, can be
+ * restored, and reads nothing outside the workspace.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { maintenanceIdle } from "../../src/checkpoints/hook.js";
+import { parseIndex } from "../../src/checkpoints/seed.js";
+import { CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
+import { makeHome, startServer, tempDir } from "../helpers.js";
+import { git, gitInit, makeTree } from "../files-helpers.js";
+import { ok, treeState } from "./cp-helpers.js";
+
+function blobId(content: string): string {
+  const bytes = Buffer.from(content);
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/** A version 2 index of `entries` (stat data zero, so git hashes every file to compare), with `extensions` after them. */
+function craftIndex(entries: { path: string; oid: string; mode?: number; nameLength?: number }[], extensions: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(12);
+  head.write("DIRC", 0, "latin1");
+  head.writeUInt32BE(2, 4);
+  head.writeUInt32BE(entries.length, 8);
+  const parts: Buffer[] = [head];
+  for (const e of entries) {
+    const name = Buffer.from(e.path, "utf8");
+    const entry = Buffer.alloc((62 + name.length + 8) & ~7);
+    entry.writeUInt32BE(e.mode ?? 0o100644, 24);
+    Buffer.from(e.oid, "hex").copy(entry, 40);
+    entry.writeUInt16BE(e.nameLength ?? name.length, 60);
+    name.copy(entry, 62);
+    parts.push(entry);
+  }
+  parts.push(extensions);
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+}
+
+/** A TREE extension with only the top record, claiming `tree` for `entries` index entries. */
+function cacheTreeClaiming(tree: string, entries: number): Buffer {
+  const data = Buffer.concat([Buffer.from(`\0${entries} 0\n`, "latin1"), Buffer.from(tree, "hex")]);
+  const head = Buffer.alloc(8);
+  head.write("TREE", 0, "latin1");
+  head.writeUInt32BE(data.length, 4);
+  return Buffer.concat([head, data]);
+}
+
+/** A workspace repository with a.txt committed (its objects in a pack), and the folder around it. */
+function repo(): { root: string; ws: string } {
+  const root = tempDir();
+  const ws = join(root, "ws");
+  mkdirSync(ws);
+  gitInit(ws);
+  git(ws, "config", "user.name", "Test");
+  git(ws, "config", "user.email", "test@example.com");
+  git(ws, "config", "commit.gpgsign", "false");
+  makeTree(ws, { "a.txt": "good\n", "src/b.txt": "b\n" });
+  git(ws, "add", "-A");
+  git(ws, "commit", "-q", "-m", "one");
+  return { root, ws };
+}
+
+/** The one store under a config home. */
+function storeDir(home: string): string {
+  const names = readdirSync(join(home, "checkpoints")).filter((n) => /^[0-9a-f]{16}$/.test(n));
+  assert.equal(names.length, 1);
+  return join(home, "checkpoints", names[0]!);
+}
+
+/** Whether the store holds an object (in its own object folder, not through the user's). */
+function storeHas(home: string, oid: string): boolean {
+  const out = spawnSync("git", ["--git-dir", join(storeDir(home), "git"), "cat-file", "-e", oid], { env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } });
+  return out.status === 0;
+}
+
+describe("checkpoints: a hostile .git before the first checkpoint", () => {
+  it("an index entry `../outside.txt` is not read (the file beside the workspace never enters the store) and the checkpoint restores exactly", async () => {
+    const fixture = makeHome();
+    rmSync(fixture.workspace, { recursive: true });
+    const { root, ws } = repo();
+    renameSync(ws, fixture.workspace);
+    const outside = join(fixture.workspace, "..", "outside.txt");
+    writeFileSync(outside, "secret beside the workspace\n");
+    rmSync(root, { recursive: true });
+    const work = fixture.workspace;
+    writeFileSync(
+      join(work, ".git", "index"),
+      craftIndex([
+        { path: "../outside.txt", oid: blobId("something else\n") },
+        { path: "a.txt", oid: blobId("good\n") },
+        { path: "src/b.txt", oid: blobId("b\n") },
+      ]),
+    );
+    const server = await startServer(fixture);
+    try {
+      const state = treeState(work);
+      const first = (await ok(server, "write_file", { path: "a.txt", content: "changed\n" })).checkpoint;
+      await maintenanceIdle();
+      assert.equal(storeHas(fixture.home, blobId("secret beside the workspace\n")), false, "the file outside the workspace was read into the store");
+      await ok(server, "restore_checkpoint", { id: first });
+      assert.equal(treeState(work), state);
+      assert.equal(readFileSync(outside, "utf8"), "secret beside the workspace\n");
+    } finally {
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+
+  it("a cache-tree that names another tree than its entries make is not trusted: the checkpoint holds the files on disk", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      gitInit(ws);
+      makeTree(ws, { "a.txt": "good\n" });
+      git(ws, "add", "-A");
+      const evilBlob = spawnSync("git", ["hash-object", "-w", "--stdin"], { cwd: ws, input: "evil\n", encoding: "utf8" }).stdout.trim();
+      const evilTree = spawnSync("git", ["mktree"], { cwd: ws, input: `100644 blob ${evilBlob}\ta.txt\n`, encoding: "utf8" }).stdout.trim();
+      assert.match(evilTree, /^[0-9a-f]{40}$/);
+      writeFileSync(join(ws, ".git", "index"), craftIndex([{ path: "a.txt", oid: blobId("good\n") }], cacheTreeClaiming(evilTree, 1)));
+      const state = treeState(ws);
+      const first = (await ok(server, "write_file", { path: "a.txt", content: "changed\n" })).checkpoint;
+      await ok(server, "restore_checkpoint", { id: first });
+      assert.equal(readFileSync(join(ws, "a.txt"), "utf8"), "good\n", "the restore wrote the bytes of the tree the cache-tree named");
+      assert.equal(treeState(ws), state);
+    } finally {
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+
+  it("an index entry whose object the repository lacks does not make the checkpoint unrestorable", async () => {
+    const server = await startServer(makeHome());
+    try {
+      const ws = server.workspace;
+      gitInit(ws);
+      makeTree(ws, { "a.txt": "good\n", "keep.txt": "keep\n" });
+      git(ws, "add", "-A");
+      const oid = blobId("good\n");
+      rmSync(join(ws, ".git", "objects", oid.slice(0, 2), oid.slice(2)), { force: true });
+      const state = treeState(ws);
+      const first = (await ok(server, "write_file", { path: "a.txt", content: "changed\n" })).checkpoint;
+      await maintenanceIdle();
+      await ok(server, "restore_checkpoint", { id: first });
+      assert.equal(treeState(ws), state);
+    } finally {
+      await maintenanceIdle();
+      await server.close();
+    }
+  });
+
+  it("git and the seed read an index the same way: a name shorter in its flags than up to its NUL is refused", () => {
+    const { ws } = repo();
+    // The name bytes say "..a" up to the NUL; the flags say 2 bytes, and git's trees go by the flags: an entry "..".
+    const bytes = craftIndex([{ path: "..a", oid: blobId("good\n"), nameLength: 2 }]);
+    writeFileSync(join(ws, ".git", "index"), bytes);
+    const tree = git(ws, "write-tree", "--missing-ok").trim();
+    const gitWrites = git(ws, "ls-tree", "-r", "-z", "--name-only", tree).split("\0").filter(Boolean);
+    assert.deepEqual(gitWrites, [".."]);
+    const parsed = parseIndex(bytes);
+    if (parsed) assert.deepEqual(parsed.entries.map((e) => e.path), gitWrites, "the seed checks other paths than git's trees hold");
+  });
+
+  it("a FIFO where git keeps its config or its index does not block the server (the checkpoint starts from nothing)", () => {
+    for (const name of ["config", "index", "commondir"]) {
+      const { root, ws } = repo();
+      rmSync(join(ws, ".git", name), { force: true });
+      assert.equal(spawnSync("mkfifo", [join(ws, ".git", name)]).status, 0);
+      // In a child process, bounded: a blocked event loop there cannot hang the tests.
+      const script = `
+        const { CheckpointStore, DEFAULT_SETTINGS } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
+        const store = new CheckpointStore(${JSON.stringify(join(root, "home"))}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+        const record = await store.locked(() => store.checkpoint("exec_command", "first"));
+        process.stdout.write(record.tree);`;
+      const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+      assert.equal(run.signal, null, `${name} as a FIFO: the first checkpoint blocked`);
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /^[0-9a-f]{40}$/);
+    }
+  });
+
+  it("a server killed right after the seeded index was put in place leaves a store that still takes and restores checkpoints", async () => {
+    const { root, ws } = repo();
+    makeTree(ws, { "a.txt": "changed since the commit\n", "new.txt": "new\n" });
+    const home = join(root, "home");
+    const state = treeState(ws);
+    // The first checkpoint in a child process that is killed (SIGKILL, nothing runs after it) once the index copy is in place.
+    const script = `
+      const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
+      checkpointTestHooks.seedIndexPlaced = () => process.kill(process.pid, "SIGKILL");
+      const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+      await store.locked(() => store.checkpoint("exec_command", "killed"));`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(run.signal, "SIGKILL", run.stderr);
+    const store = new CheckpointStore(home, ws, DEFAULT_SETTINGS);
+    assert.ok(existsSync(store.paths.indexFile), "killed with the seeded index in place");
+    const record = await store.locked(() => store.checkpoint("exec_command", "after the restart"));
+    makeTree(ws, { "a.txt": "damaged\n" });
+    rmSync(join(ws, "src"), { recursive: true });
+    const current = await store.locked(() => store.snapshot());
+    const { restoreTree } = await import("../../src/checkpoints/restore.js");
+    await store.locked(() => restoreTree(store, current.tree, record.tree, { paths: [], dryRun: false, forbidden: store.forbidden }));
+    assert.equal(treeState(ws), state);
+  });
+});
