@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { accessSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { join } from "node:path";
+import { ConfinedDir } from "../files/confinedFs.js";
 import { ActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
@@ -112,7 +113,13 @@ function storeKey(root: string): string {
 }
 
 /** Test-only: a slow step injected into every snapshot (e.g. to take a checkpoint past the wait limit). */
-export const checkpointTestHooks: { beforeSnapshot?: (store: CheckpointStore) => Promise<void>; fastPaths?: number; seedIndexPlaced?: () => void } = {};
+export const checkpointTestHooks: {
+  beforeSnapshot?: (store: CheckpointStore) => Promise<void>;
+  fastPaths?: number;
+  seedIndexPlaced?: () => void;
+  /** Between the listing of a few changed files and the read of their bytes (where a running job may swap a folder). */
+  beforeReadEntries?: () => void;
+} = {};
 
 const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
 
@@ -345,7 +352,9 @@ export class CheckpointStore {
     const counts = { added: update.length, changed: forceRemove.length + removals.length + update.length };
     // A few changed files: their bytes are read and stored here, so the action may start now; the index learns them
     // (update-index --index-info, no stat data: the next status looks at those files once more) with the tree, after.
-    const entries = this.fastPathOff || update.length > (checkpointTestHooks.fastPaths ?? FAST_PATHS) ? null : readEntries(this.root, update, this.settings.max_file_bytes, join(p.gitDir, "objects"));
+    const fast = !this.fastPathOff && update.length <= (checkpointTestHooks.fastPaths ?? FAST_PATHS);
+    if (fast) checkpointTestHooks.beforeReadEntries?.();
+    const entries = fast ? readEntries(this.root, update, this.settings.max_file_bytes, join(p.gitDir, "objects")) : null;
     if (entries) {
       const zero = "0".repeat(40);
       const lines = [...forceRemove, ...removals].map((path) => `0 ${zero}\t${path}\0`).concat(entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`));
@@ -880,10 +889,16 @@ function parseStatus(text: string): { candidates: string[]; inIndex: Set<string>
 function readEntries(root: string, paths: readonly string[], maxBytes: number, objectsDir: string): { path: string; mode: string; oid: string }[] | null {
   const out: { path: string; mode: string; oid: string }[] = [];
   for (const path of paths) {
-    const abs = join(root, path);
+    // Through the folder opened one component at a time without following a symlink: a folder
+    // swapped for a symlink since the listing (by a job still running) cannot lead outside.
+    const parts = path.split("/");
+    const name = parts.pop()!;
     let content: Buffer;
     let mode: string;
+    let dir: ConfinedDir | undefined;
     try {
+      dir = ConfinedDir.open(root, parts, false);
+      const abs = dir.entry(name);
       const st = lstatSync(abs);
       if (st.isSymbolicLink()) {
         content = readlinkSync(abs, { encoding: "buffer" });
@@ -902,6 +917,8 @@ function readEntries(root: string, paths: readonly string[], maxBytes: number, o
       } else return null;
     } catch {
       return null;
+    } finally {
+      dir?.close();
     }
     out.push({ path, mode, oid: writeLooseBlob(objectsDir, content) });
   }

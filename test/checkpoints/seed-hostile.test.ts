@@ -9,12 +9,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { maintenanceIdle } from "../../src/checkpoints/hook.js";
 import { parseIndex } from "../../src/checkpoints/seed.js";
-import { CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
+import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
+import { shadowGit } from "../../src/checkpoints/shadowGit.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
 import { git, gitInit, makeTree } from "../files-helpers.js";
 import { ok, treeState } from "./cp-helpers.js";
@@ -209,5 +210,33 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     const { restoreTree } = await import("../../src/checkpoints/restore.js");
     await store.locked(() => restoreTree(store, current.tree, record.tree, { paths: [], dryRun: false, forbidden: store.forbidden }));
     assert.equal(treeState(ws), state);
+  });
+
+  it("a folder swapped for a symlink between the listing of a few changed files and the read of their bytes brings nothing from outside into the store", async () => {
+    const outside = realpathSync(tempDir());
+    writeFileSync(join(outside, "f.txt"), "SECRET from outside the workspace\n");
+    const ws = realpathSync(tempDir());
+    makeTree(ws, { "d/f.txt": "inside\n", "top.txt": "top\n" });
+    const store = new CheckpointStore(realpathSync(tempDir()), ws, DEFAULT_SETTINGS);
+    await store.locked(() => store.checkpoint("write_file", "first"));
+    writeFileSync(join(ws, "d/f.txt"), "inside, changed\n");
+    // What a job still running could do right after the listing: d is now a link to a folder outside.
+    checkpointTestHooks.beforeReadEntries = () => {
+      renameSync(join(ws, "d"), join(ws, "d.moved"));
+      symlinkSync(outside, join(ws, "d"));
+    };
+    let tree: string;
+    try {
+      tree = (await store.locked(() => store.checkpoint("write_file", "second"))).tree;
+    } finally {
+      delete checkpointTestHooks.beforeReadEntries;
+    }
+    const listing = (await shadowGit(store.paths, ["ls-tree", "-r", "--full-tree", tree])).stdout.toString("utf8");
+    for (const row of listing.trim().split("\n")) {
+      const [meta, path] = row.split("\t");
+      const oid = meta!.split(" ")[2]!;
+      const bytes = (await shadowGit(store.paths, ["cat-file", "-p", oid])).stdout.toString("utf8");
+      assert.ok(!bytes.includes("SECRET"), `${path} holds bytes from outside: ${listing}`);
+    }
   });
 });
