@@ -572,14 +572,24 @@ export class CheckpointStore {
   async ownObjectsInBackground(): Promise<void> {
     const trees = await this.locked(async () => (this.state().borrowing ? this.borrowedTrees() : null));
     if (!trees) return;
+    // Written beside the store, taken in under the lock only while still borrowing: once a command's
+    // own copy has ended the borrowing, that command may rewrite the user's objects in place while
+    // this copy still reads them, and its pack must then never join the store.
+    const incoming = join(this.borrowDir, "incoming");
     try {
-      await this.copyBorrowed(trees);
+      mkdirSync(incoming, { recursive: true, mode: 0o700 });
+      await this.copyBorrowed(trees, join(incoming, "pack"));
     } catch (error) {
-      if (!this.state().borrowing) return; // a restore made the copy meanwhile
+      if (!this.state().borrowing) return; // a restore or a command made the copy meanwhile
       throw error;
     }
     await this.locked(async () => {
-      if (this.state().borrowing) await this.stopBorrowing();
+      if (!this.state().borrowing) return;
+      const packDir = join(this.paths.gitDir, "objects", "pack");
+      // The index of a pack last: git looks for packs by their .idx.
+      const names = readdirSync(incoming).sort((a, b) => Number(a.endsWith(".idx")) - Number(b.endsWith(".idx")));
+      for (const name of names) renameSync(join(incoming, name), join(packDir, name));
+      await this.stopBorrowing();
     });
   }
 
@@ -593,9 +603,9 @@ export class CheckpointStore {
     return [...trees];
   }
 
-  /** One pack in this store with everything the trees reach (read through the helper repository: the links, ours, the user's). */
-  private async copyBorrowed(trees: string[]): Promise<void> {
-    await this.borrowGit(["pack-objects", "--revs", "-q", "--window=0", join(this.paths.gitDir, "objects", "pack", "pack")], {
+  /** One pack with everything the trees reach (read through the helper repository: the links, ours, the user's), in this store unless `base` says where. */
+  private async copyBorrowed(trees: string[], base = join(this.paths.gitDir, "objects", "pack", "pack")): Promise<void> {
+    await this.borrowGit(["pack-objects", "--revs", "-q", "--window=0", base], {
       input: `${trees.join("\n")}\n`,
       timeoutMs: 600_000,
     });
