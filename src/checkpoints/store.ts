@@ -119,6 +119,8 @@ export const checkpointTestHooks: {
   seedIndexPlaced?: () => void;
   /** Between the listing of a few changed files and the read of their bytes (where a running job may swap a folder). */
   beforeReadEntries?: () => void;
+  /** After the background copy of borrowed objects wrote its pack into `folder`, before it is taken in. */
+  afterBackgroundCopy?: (folder: string) => Promise<void>;
 } = {};
 
 const recordCache = new Map<string, { stamp: string; records: CheckpointRecord[] }>();
@@ -579,6 +581,7 @@ export class CheckpointStore {
     try {
       mkdirSync(incoming, { recursive: true, mode: 0o700 });
       await this.copyBorrowed(trees, join(incoming, "pack"));
+      await checkpointTestHooks.afterBackgroundCopy?.(incoming);
     } catch (error) {
       if (!this.state().borrowing) return; // a restore or a command made the copy meanwhile
       throw error;

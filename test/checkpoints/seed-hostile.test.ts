@@ -239,4 +239,43 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
       assert.ok(!bytes.includes("SECRET"), `${path} holds bytes from outside: ${listing}`);
     }
   });
+
+  it("a background copy that read the user's objects after a command's own copy ended the borrowing is thrown away, never taken into the store", async () => {
+    const ws = realpathSync(tempDir());
+    gitInit(ws);
+    git(ws, "config", "user.name", "Test");
+    git(ws, "config", "user.email", "test@example.com");
+    git(ws, "config", "commit.gpgsign", "false");
+    makeTree(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(40) });
+    git(ws, "add", "-A");
+    git(ws, "commit", "-q", "-m", "one");
+    git(ws, "gc", "-q");
+    const store = new CheckpointStore(realpathSync(tempDir()), ws, DEFAULT_SETTINGS);
+    const first = await store.locked(() => store.checkpoint("write_file", "first"));
+    assert.equal(store.isBorrowing(), true, "the first checkpoint borrows the user's objects");
+    // While the background copy runs, a command's checkpoint makes its own copy (ending the borrowing) and the
+    // command then rewrites the user's pack in place: what the background copy read is no longer to be trusted.
+    // Here the pack it wrote stands for that: zeroed after its header.
+    checkpointTestHooks.afterBackgroundCopy = async (folder) => {
+      await store.locked(() => store.ownObjects());
+      for (const name of readdirSync(folder).filter((n) => n.endsWith(".pack"))) {
+        const bytes = readFileSync(join(folder, name));
+        bytes.fill(0, 12);
+        writeFileSync(join(folder, name), bytes);
+      }
+    };
+    try {
+      await store.ownObjectsInBackground();
+    } finally {
+      delete checkpointTestHooks.afterBackgroundCopy;
+    }
+    assert.equal(store.isBorrowing(), false);
+    const listing = (await shadowGit(store.paths, ["ls-tree", "-r", "--full-tree", first.tree])).stdout.toString("utf8").trim().split("\n");
+    const contents = new Map<string, string>();
+    for (const row of listing) {
+      const [meta, path] = row.split("\t");
+      contents.set(path!, (await shadowGit(store.paths, ["cat-file", "-p", meta!.split(" ")[2]!])).stdout.toString("utf8"));
+    }
+    assert.deepEqual(Object.fromEntries(contents), { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(40) });
+  });
 });
