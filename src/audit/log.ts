@@ -97,18 +97,24 @@ export class AuditLog {
   constructor(
     home: string,
     private readonly maxBytes = DEFAULT_MAX_BYTES,
+    /**
+     * The access token as it is now, for redaction: a server's log removes it from every
+     * record, also from those whose writer passed no token (the dashboard's own lines, a
+     * refusal on the MCP face), so no new writer can forget it.
+     */
+    private readonly currentToken?: () => string | undefined,
   ) {
     this.file = auditFile(home);
   }
 
   /**
-   * Queue one record. With `token`, the token is removed from every field first
-   * (paths, command, details), on the one JSON text that is written: a record
-   * without it is serialized once and passed to the listeners as it is.
+   * Queue one record. The token (`token`, else the log's own currentToken) is removed
+   * from every field first (paths, command, details); a record without it is serialized
+   * once and passed to the listeners as it is.
    */
   write(record: AuditRecord, token?: string): void {
     const plain = JSON.stringify(record);
-    const text = redactJsonText(plain, token);
+    const text = redactJsonText(plain, token ?? this.currentToken?.());
     if (text !== plain) record = JSON.parse(text) as AuditRecord;
     this.lines.push(`${text}\n`);
     this.notify(record);

@@ -57,7 +57,13 @@ export async function startStdioFace(options: StdioFaceOptions): Promise<StdioFa
   recordLayoutsAtStart(resources, realOrSelf(options.home), initial);
   // stdin is the protocol and there is no dashboard here: nobody could approve a held command.
   refuseLocalApprovals(resources, "local approvals are on (approvals.commands: local), and the stdio face has no dashboard or terminal where the owner could approve a command");
-  const audit = new AuditLog(options.home);
+  const audit = new AuditLog(options.home, undefined, () => {
+    try {
+      return store.current().token;
+    } catch {
+      return undefined; // a config that never loaded: nothing to redact, and no call gets past access
+    }
+  });
 
   const face = mcpFace({
     actions: options.actions ?? ACTIONS,

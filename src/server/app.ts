@@ -115,7 +115,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   const resources = new ResourceBag();
   // The git layouts commands may rely on are read now, at the owner's act, never from a command's writes.
   recordLayoutsAtStart(resources, realOrSelf(options.home), initial);
-  const audit = new AuditLog(options.home);
+  const audit = new AuditLog(options.home, undefined, () => safeConfig()?.token);
   // `sandbox status` / `sandbox reset` of the owner's CLI reach this server's boxes through the config folder.
   serveOwnerRequests(resources, realOrSelf(options.home), () => safeConfig()?.sandbox.box_idle_minutes ?? 30);
   const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));

@@ -270,6 +270,28 @@ describe("the token next to a JSON escape, and percent-encoded in a path", () =>
   });
 });
 
+describe("the server's audit log redacts every record", () => {
+  it("also one whose writer passed no token (a new writer cannot forget it)", async () => {
+    const fixture = makeHome();
+    const secret = fixture.token.slice(4);
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [] });
+    const heard: AuditRecord[] = [];
+    running.app.codex.audit.subscribe((record) => heard.push(record));
+    try {
+      running.app.codex.audit.write({ time: isoNow(), action: "some_new_writer", workspace: null, outcome: "ok", duration_ms: 0, face: "dashboard", command: `echo ${fixture.token}`, detail: { note: secret } });
+      running.app.codex.audit.flush();
+      const file = readFileSync(running.app.codex.audit.file, "utf8");
+      assert.match(file, /"action":"some_new_writer"/);
+      assert.ok(!file.includes(secret), file);
+      assert.equal(heard.length, 1);
+      assert.ok(!JSON.stringify(heard).includes(secret));
+      assert.equal(heard[0]!.command, "echo cgc_[redacted]");
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe("every spelling of /mcp", () => {
   it("gets the Host check on every method; an action's plain path does not", async () => {
     const fixture = makeHome();
