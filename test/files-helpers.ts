@@ -40,6 +40,21 @@ export function gitInit(dir: string): void {
   git(dir, "init", "-q", "-b", "main");
 }
 
+/**
+ * A repository at `dir` with `spec` committed. The identity goes into its config too, so
+ * commands run in it (git commit --amend) work; `packed`: its objects gc'd into one pack.
+ */
+export function committedRepo(dir: string, spec: Record<string, Node>, packed = true): void {
+  gitInit(dir);
+  git(dir, "config", "user.name", "Test");
+  git(dir, "config", "user.email", "test@example.com");
+  git(dir, "config", "commit.gpgsign", "false");
+  makeTree(dir, spec);
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "one");
+  if (packed) git(dir, "gc", "-q");
+}
+
 /** The ripgrep binary on PATH (ignoring our override variable), or null. */
 export function ripgrepOnPath(): string | null {
   const env = { ...process.env };

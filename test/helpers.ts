@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../src/config/schema.js";
 import { newConfig, saveConfig } from "../src/config/store.js";
@@ -113,6 +114,43 @@ export async function postJson(base: string, action: string, body: unknown, opti
 export async function getPath(base: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   const response = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(30_000) });
   return toReply(response);
+}
+
+/** An answer read by rawRequest: status, headers, text and the JSON in it (undefined when it is not JSON). */
+export interface RawReply {
+  status: number;
+  headers: Record<string, unknown>;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: Record<string, any> | undefined;
+}
+
+/**
+ * A request through node:http, where fetch would not do: the path goes out exactly as given
+ * (no normalising of `..`, `%2f` or `//`) and any Host header is sent. `body` is written when given.
+ */
+export function rawRequest(base: string, path: string, headers: Record<string, string>, body?: string, method = "POST"): Promise<RawReply> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method, headers, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => {
+        let json: RawReply["json"];
+        try {
+          json = JSON.parse(text) as RawReply["json"];
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
 }
 
 async function toReply(response: Response): Promise<Reply> {

@@ -17,7 +17,7 @@ import { parseIndex } from "../../src/checkpoints/seed.js";
 import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
 import { shadowGit } from "../../src/checkpoints/shadowGit.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
-import { git, gitInit, makeTree } from "../files-helpers.js";
+import { committedRepo, git, gitInit, makeTree } from "../files-helpers.js";
 import { ok, treeState } from "./cp-helpers.js";
 
 function blobId(content: string): string {
@@ -60,13 +60,7 @@ function repo(): { root: string; ws: string } {
   const root = tempDir();
   const ws = join(root, "ws");
   mkdirSync(ws);
-  gitInit(ws);
-  git(ws, "config", "user.name", "Test");
-  git(ws, "config", "user.email", "test@example.com");
-  git(ws, "config", "commit.gpgsign", "false");
-  makeTree(ws, { "a.txt": "good\n", "src/b.txt": "b\n" });
-  git(ws, "add", "-A");
-  git(ws, "commit", "-q", "-m", "one");
+  committedRepo(ws, { "a.txt": "good\n", "src/b.txt": "b\n" }, false);
   return { root, ws };
 }
 
@@ -242,14 +236,7 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
 
   it("a background copy that read the user's objects after a command's own copy ended the borrowing is thrown away, never taken into the store", async () => {
     const ws = realpathSync(tempDir());
-    gitInit(ws);
-    git(ws, "config", "user.name", "Test");
-    git(ws, "config", "user.email", "test@example.com");
-    git(ws, "config", "commit.gpgsign", "false");
-    makeTree(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(40) });
-    git(ws, "add", "-A");
-    git(ws, "commit", "-q", "-m", "one");
-    git(ws, "gc", "-q");
+    committedRepo(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(40) });
     const store = new CheckpointStore(realpathSync(tempDir()), ws, DEFAULT_SETTINGS);
     const first = await store.locked(() => store.checkpoint("write_file", "first"));
     assert.equal(store.isBorrowing(), true, "the first checkpoint borrows the user's objects");

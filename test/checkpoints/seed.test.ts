@@ -7,7 +7,7 @@ import { maintenanceIdle } from "../../src/checkpoints/hook.js";
 import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
 import { shadowGit } from "../../src/checkpoints/shadowGit.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
-import { git, gitInit, makeTree } from "../files-helpers.js";
+import { committedRepo, git, gitInit, makeTree } from "../files-helpers.js";
 import { gitFingerprint, ok, sh, treeState } from "./cp-helpers.js";
 
 const SETTINGS = { ...DEFAULT_SETTINGS, max_file_bytes: 1_000 };
@@ -155,14 +155,7 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
     const server = await startServer(makeHome());
     try {
       const ws = server.workspace;
-      gitInit(ws);
-      git(ws, "config", "user.name", "Test");
-      git(ws, "config", "user.email", "test@example.com");
-      git(ws, "config", "commit.gpgsign", "false");
-      makeTree(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n", "src/c.ts": "export const c = 2;\n", "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
-      git(ws, "add", "-A");
-      git(ws, "commit", "-q", "-m", "one");
-      git(ws, "gc", "-q");
+      committedRepo(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n", "src/c.ts": "export const c = 2;\n", "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
       const state = treeState(ws);
       // The first action rewrites history and prunes at once, racing the copy of the borrowed objects.
       const first = (await sh(server, "printf 'rewritten\\n' > a.txt && rm src/b.ts && git commit -qa --amend -m amended && git reflog expire --expire=now --all && git gc -q --prune=now")).checkpoint;
@@ -186,14 +179,7 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
     const server = await startServer(makeHome());
     try {
       const ws = server.workspace;
-      gitInit(ws);
-      git(ws, "config", "user.name", "Test");
-      git(ws, "config", "user.email", "test@example.com");
-      git(ws, "config", "commit.gpgsign", "false");
-      makeTree(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(50), "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
-      git(ws, "add", "-A");
-      git(ws, "commit", "-q", "-m", "one");
-      git(ws, "gc", "-q");
+      committedRepo(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(50), "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
       const packDir = join(ws, ".git", "objects", "pack");
       const packs = () => readdirSync(packDir).filter((name) => name.endsWith(".pack")).map((name) => readFileSync(join(packDir, name)).toString("hex"));
       const before = packs();

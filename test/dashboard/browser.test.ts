@@ -15,7 +15,7 @@ import { updateConfig } from "../../src/config/store.js";
 import { tempDir } from "../helpers.js";
 import { boxes } from "../../src/sandbox/box/boxes.js";
 import { BWRAP, CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
-import { CONNECT_PROBE, eventually, startWithDashboard, type DashFixture } from "./helpers.js";
+import { CONNECT_PROBE, eventually, startWithDashboard, withLoggedInPage, type DashFixture } from "./helpers.js";
 
 const CHROMIUM = chromiumPath() ?? "chromium";
 const { skip = false } = requires(NEEDS_CHROMIUM);
@@ -41,26 +41,9 @@ after(async () => {
   await fx?.close();
 });
 
-/** A fresh browser context logged in through a one-time link; a screenshot is saved when the body fails. */
+/** A fresh browser context logged in through a one-time link (see withLoggedInPage). */
 async function withPage(name: string, body: (page: Page) => Promise<void>, options: { lang?: "en" | "zh"; width?: number } = {}): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: 900 }, locale: "en-US" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  try {
-    await page.goto(fx.dash.loginUrl(options.lang));
-    await page.locator("#conn.on").waitFor();
-    await body(page);
-    assert.deepEqual(errors, [], "no script errors on the page");
-  } catch (error) {
-    const file = join(shots, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    process.stderr.write(`dashboard test "${name}" failed; screenshot: ${file}\n`);
-    throw error;
-  } finally {
-    await context.close();
-  }
+  return withLoggedInPage(browser, fx, join(shots, `${name}.png`), body, options);
 }
 
 function processes(): string {

@@ -14,7 +14,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
 import { cookieName } from "../../src/dashboard/guard.js";
 import { count } from "../../src/dashboard/web/i18n.js";
-import { startWithDashboard, type DashFixture } from "./helpers.js";
+import { startWithDashboard, withLoggedInPage, type DashFixture } from "./helpers.js";
 
 const CHROMIUM = chromiumPath() ?? "chromium";
 const { skip = false } = requires(NEEDS_CHROMIUM);
@@ -35,24 +35,7 @@ after(async () => {
 });
 
 async function withPage(name: string, body: (page: Page) => Promise<void>, options: { lang?: "en" | "zh"; width?: number; height?: number } = {}): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, locale: "en-US" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  try {
-    await page.goto(fx.dash.loginUrl(options.lang));
-    await page.locator("#conn.on").waitFor();
-    await body(page);
-    assert.deepEqual(errors, [], "no script errors on the page");
-  } catch (error) {
-    const file = join(shots, `failed-${name}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    process.stderr.write(`dashboard test "${name}" failed; screenshot: ${file}\n`);
-    throw error;
-  } finally {
-    await context.close();
-  }
+  return withLoggedInPage(browser, fx, join(shots, `failed-${name}.png`), body, { height: 800, ...options });
 }
 
 describe("plural words", () => {

@@ -1,5 +1,7 @@
 /** Dashboard fixtures: a real Actions server, its real dashboard on 127.0.0.1:0, raw HTTP with any Host. */
+import assert from "node:assert/strict";
 import { request } from "node:http";
+import type { Browser, Page } from "playwright-core";
 import type { Config } from "../../src/config/schema.js";
 import { startOwnerDashboard, type OwnerDashboard } from "../../src/dashboard/start.js";
 import { createTicket } from "../../src/dashboard/tickets.js";
@@ -128,3 +130,33 @@ s.on("data", (d) => { b += d; if (b.includes("\\r\\n\\r\\n")) { console.log("PRO
 s.on("end", () => console.log("END:" + b.split("\\r\\n")[0]));
 s.on("error", (e) => console.log("ERR:" + e.code));
 `;
+
+/**
+ * A fresh browser context logged in through a one-time link; the body runs on its page, no
+ * script error may occur, and a screenshot goes to `shot` when the body fails.
+ */
+export async function withLoggedInPage(
+  browser: Browser,
+  fx: DashFixture,
+  shot: string,
+  body: (page: Page) => Promise<void>,
+  options: { lang?: "en" | "zh"; width?: number; height?: number } = {},
+): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, locale: "en-US" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  try {
+    await page.goto(fx.dash.loginUrl(options.lang));
+    await page.locator("#conn.on").waitFor();
+    await body(page);
+    assert.deepEqual(errors, [], "no script errors on the page");
+  } catch (error) {
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    process.stderr.write(`dashboard test failed; screenshot: ${shot}\n`);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}

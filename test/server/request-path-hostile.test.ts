@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, realpathSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { z } from "zod";
@@ -15,7 +14,7 @@ import { auditFollower } from "../../src/audit/follow.js";
 import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { listen } from "../../src/server/listen.js";
 import { coreSources } from "../../src/dashboard/coreSources.js";
-import { makeHome, postJson, startServer, tempDir, unsandboxedHome } from "../helpers.js";
+import { makeHome, postJson, rawRequest, startServer, tempDir, unsandboxedHome } from "../helpers.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -117,29 +116,21 @@ describe("the audit follower with other writers on the same file", () => {
 });
 
 /** POST with exactly these headers and body. */
-function rawPost(url: string, path: string, headers: Record<string, string>, body = "{}", method = "POST"): Promise<{ status: number; headers: Record<string, unknown>; text: string; json: Json | undefined }> {
-  const base = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: base.hostname, port: base.port, path, method, headers, timeout: 30_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => {
-        let json: Json | undefined;
-        try {
-          json = JSON.parse(text) as Json;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    if (method !== "GET" && method !== "HEAD") req.write(body);
-    req.end();
+/** A request with its path and headers exactly as given; a POST without a body sends `{}`. */
+/** A request log kept in memory: the stream the server writes to, and what it wrote so far. */
+function capturedLog(): { stream: Writable; text(): string } {
+  let logged = "";
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logged += String(chunk);
+      done();
+    },
   });
+  return { stream, text: () => logged };
 }
+
+const rawPost = (url: string, path: string, headers: Record<string, string>, body = "{}", method = "POST") =>
+  rawRequest(url, path, headers, method === "GET" || method === "HEAD" ? undefined : body, method);
 
 describe("the token on every way out of a call", () => {
   it("never reaches the audit file, the listeners or the request log, with or without its prefix, now or later", async () => {
@@ -161,13 +152,8 @@ describe("the token on every way out of a call", () => {
     });
     const fixture = makeHome();
     const secret = fixture.token.slice(4);
-    let logged = "";
-    const requestLog = new Writable({
-      write(chunk, _encoding, done) {
-        logged += String(chunk);
-        done();
-      },
-    });
+    const captured = capturedLog();
+    const requestLog = captured.stream;
     const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog, actions: [echo as unknown as AnyAction] });
     const heard: AuditRecord[] = [];
     running.app.codex.audit.subscribe((record) => heard.push(record));
@@ -194,8 +180,8 @@ describe("the token on every way out of a call", () => {
     } finally {
       await running.close();
     }
-    assert.ok(logged.includes("POST /echo_probe 200"), logged);
-    assert.ok(!logged.includes(secret), logged);
+    assert.ok(captured.text().includes("POST /echo_probe 200"), captured.text());
+    assert.ok(!captured.text().includes(secret), captured.text());
   });
 });
 
@@ -238,13 +224,8 @@ describe("the token next to a JSON escape, and percent-encoded in a path", () =>
   it("the request log and a 404 answer never show the token percent-encoded, once or twice", async () => {
     const fixture = makeHome();
     const secret = fixture.token.slice(4);
-    let logged = "";
-    const requestLog = new Writable({
-      write(chunk, _encoding, done) {
-        logged += String(chunk);
-        done();
-      },
-    });
+    const captured = capturedLog();
+    const requestLog = captured.stream;
     const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog, actions: [] });
     const once = [...fixture.token].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join("");
     const twice = once.replaceAll("%", "%25");
@@ -263,10 +244,10 @@ describe("the token next to a JSON escape, and percent-encoded in a path", () =>
       for (let i = 0; i < 3; i++) out = decodeURIComponent(out.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
       return out;
     };
-    assert.equal((logged.match(/ 404 /g) ?? []).length, 3, logged);
-    assert.ok(!decodedAll(logged).includes(secret), logged);
+    assert.equal((captured.text().match(/ 404 /g) ?? []).length, 3, captured.text());
+    assert.ok(!decodedAll(captured.text()).includes(secret), captured.text());
     for (const text of answers) assert.ok(!decodedAll(text).includes(secret), text);
-    assert.match(logged, /POST \/x\/cgc_\[redacted\]\/y 404/, "shown decoded, the token replaced");
+    assert.match(captured.text(), /POST \/x\/cgc_\[redacted\]\/y 404/, "shown decoded, the token replaced");
   });
 });
 

@@ -8,7 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, realpathSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import { defineAction, type AnyAction } from "../../src/actions/define.js";
@@ -16,35 +15,14 @@ import { auditFollower, followAuditFile } from "../../src/audit/follow.js";
 import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { login, raw, startWithDashboard, type DashFixture } from "../dashboard/helpers.js";
 import { listen } from "../../src/server/listen.js";
-import { getPath, makeHome, postJson, startServer, tempDir, type TestServer } from "../helpers.js";
+import { getPath, makeHome, postJson, rawRequest, startServer, tempDir, type TestServer } from "../helpers.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 /** POST with exactly these headers and body (fetch would add a Content-Type of its own). */
-function rawPost(s: TestServer, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; json: Json | undefined; text: string }> {
-  const url = new URL(s.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: "POST", headers, timeout: 30_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => {
-        let json: Json | undefined;
-        try {
-          json = JSON.parse(text) as Json;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, json, text });
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+/** A POST with its path and headers exactly as given. */
+const rawPost = (s: TestServer, path: string, headers: Record<string, string>, body?: string) => rawRequest(s.url, path, headers, body);
 
 /** Records written so far, flushed first. */
 function auditLines(s: TestServer): AuditRecord[] {
