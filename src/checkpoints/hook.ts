@@ -37,7 +37,7 @@ export function storeFor(ctx: ActionContext): CheckpointStore {
 }
 
 /** How long an action waits for its checkpoint (ms): CHATGPT_CODEX_CHECKPOINT_WAIT_MS, default 5 s. */
-export function checkpointWaitMs(): number {
+function checkpointWaitMs(): number {
   const value = Number(process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS);
   return Number.isFinite(value) && value > 0 ? value : 5_000;
 }

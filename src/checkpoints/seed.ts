@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { readGitFile } from "../git/repo.js";
 
 /**
  * Starting the shadow store of a git workspace from the user's own repository,
@@ -30,10 +31,10 @@ export function findUserRepository(root: string): UserRepository | null {
   try {
     const st = lstatSync(dotGit);
     if (st.isDirectory()) gitDir = dotGit;
-    else if (st.isFile() && st.size < 4096) {
-      const m = /^gitdir: (.+)$/m.exec(readText(dotGit));
-      if (!m) return null;
-      gitDir = resolve(root, m[1]!.trim());
+    else if (st.isFile()) {
+      const named = readGitFile(dotGit, root);
+      if (!named) return null;
+      gitDir = named;
     } else return null;
   } catch {
     return null;
@@ -67,25 +68,34 @@ export function findUserRepository(root: string): UserRepository | null {
  * and must be a regular file of at most 1 MiB; anything else throws.
  */
 function readText(file: string): string {
+  return readRegularFile(file, 1024 * 1024)?.bytes.toString("utf8") ?? "";
+}
+
+/**
+ * A regular file read whole, opened without blocking (a FIFO swapped in cannot stall the
+ * server), with its mtime; null when it does not exist. Throws for anything else: not a
+ * regular file, over `maxBytes`, a read that comes up short.
+ */
+function readRegularFile(file: string, maxBytes: number): { bytes: Buffer; mtimeMs: number } | null {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return "";
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw error;
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size > 1024 * 1024) throw new Error(`${file} is not a small regular file`);
+    if (!st.isFile() || st.size > maxBytes) throw new Error(`${file} is not a regular file of at most ${maxBytes} bytes`);
     const bytes = Buffer.alloc(st.size);
     let got = 0;
     while (got < st.size) {
       const n = readSync(fd, bytes, got, st.size - got, got);
-      if (n <= 0) break;
+      if (n <= 0) throw new Error(`${file} ended before its size`);
       got += n;
     }
-    return bytes.toString("utf8", 0, got);
+    return { bytes, mtimeMs: st.mtimeMs };
   } finally {
     closeSync(fd);
   }
@@ -357,29 +367,12 @@ function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[])
 
 /** The user's index, read once (a git that replaces it renames a new file in, so this is one consistent version), and its mtime. */
 export function readUserIndex(file: string): { bytes: Buffer; mtimeMs: number } | null {
-  let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO put there must not block the server
+    return readRegularFile(file, 512 * 1024 * 1024);
   } catch {
     return null;
   }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > 512 * 1024 * 1024) return null;
-    const bytes = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, bytes, got, st.size - got, got);
-      if (n <= 0) return null;
-      got += n;
-    }
-    return { bytes, mtimeMs: st.mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
 }
-
-export type DropReason = "too_large" | "unreadable" | "not_a_file" | "outside";
 
 /**
  * Entries of the user's index the shadow must not take over as they are:

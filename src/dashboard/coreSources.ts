@@ -189,7 +189,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
  * are not activity: older audit files have such lines, the feed leaves them out.
  */
 const OWNER_READS = new Set(["list_checkpoints", "checkpoint_diff"]);
-export function shownInFeed(record: AuditRecord): boolean {
+function shownInFeed(record: AuditRecord): boolean {
   return !(record.face === "dashboard" && OWNER_READS.has(record.action));
 }
 

@@ -30,7 +30,7 @@ export interface DashboardServer {
  * sets the standard ones (CSP, frame, sniffing, referrer, cross-origin policies) with this CSP;
  * the rest are ours.
  */
-export const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY = {
   "default-src": ["'none'"],
   "script-src": ["'self'"],
   "style-src": ["'self'"],
@@ -40,7 +40,7 @@ export const CONTENT_SECURITY_POLICY = {
   "form-action": ["'none'"],
   "frame-ancestors": ["'none'"],
 };
-export const OWN_HEADERS: Record<string, string> = {
+const OWN_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
   "permissions-policy": "camera=(), microphone=(), geolocation=()",
   "x-chatgpt-codex-dashboard": "1",

@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, openSync, readSync, realpathSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 
 /**
@@ -68,12 +68,17 @@ function repositoryAt(folder: string): Repository | null {
   }
 }
 
-/** The folder a `.git` file names ("gitdir: <path>", relative to the file's folder). */
-function readGitFile(file: string, folder: string): string | null {
+/**
+ * The folder a `.git` file names ("gitdir: <path>", relative to the file's folder); null when
+ * it names none. Opened without blocking and read only when it is a regular file: a command
+ * may swap a FIFO in after the caller looked, and a plain open of it would stall the server.
+ */
+export function readGitFile(file: string, folder: string): string | null {
   let text: string;
   try {
-    const fd = openSync(file, "r");
+    const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
+      if (!fstatSync(fd).isFile()) return null;
       const buffer = Buffer.alloc(MAX_GITFILE_BYTES);
       const length = readSync(fd, buffer, 0, MAX_GITFILE_BYTES, 0);
       text = buffer.subarray(0, length).toString("utf8");

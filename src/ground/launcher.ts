@@ -22,7 +22,7 @@ export function cliCommand(args: string): string {
 }
 
 /** This copy's CLI entry point (dist/src/cli/main.js), by absolute path. */
-export function cliEntryPoint(): string {
+function cliEntryPoint(): string {
   return join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
 }
 

@@ -64,7 +64,7 @@ const SYNONYMS: Record<string, readonly string[]> = {
 };
 
 /** `startLine`, `Start-Line`, `start line` → `start_line`. */
-export function normalizeFieldName(name: string): string {
+function normalizeFieldName(name: string): string {
   return name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .toLowerCase()

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { findRepository } from "../../src/git/repo.js";
+import { fileURLToPath } from "node:url";
 import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
 import { makeCanary, plainGit, setupGit, type Canary } from "./helpers.js";
 
@@ -217,5 +218,19 @@ describe("git never discovers a repository implicitly", () => {
         await s.close();
       }
     }
+  });
+});
+
+describe("a .git file swapped for a FIFO", () => {
+  it("is read without blocking: no repository, and the process goes on", () => {
+    const dir = tempDir();
+    const fifo = join(dir, ".git");
+    execFileSync("mkfifo", [fifo]);
+    // In a child with a time limit: a blocking open of a FIFO with no writer never returns.
+    const repo = fileURLToPath(new URL("../../src/git/repo.js", import.meta.url));
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", `import { readGitFile } from ${JSON.stringify(repo)}; console.log(JSON.stringify(readGitFile(${JSON.stringify(fifo)}, ${JSON.stringify(dir)})));`], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(run.signal, null, "the read returned instead of waiting for a writer");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), "null");
   });
 });
