@@ -23,8 +23,14 @@ if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
+// The spec reporter ends with the list of failing tests and their errors, so the last lines of
+// a long run (all a CI log may keep) name what failed.
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], {
   cwd: root,
   stdio: "inherit",
+  // An action waits 5 s for its checkpoint, then answers 409 checkpoint_pending. A loaded CI
+  // machine can take that long for a fresh workspace's first checkpoint, which would fail tests
+  // about something else; the tests of that answer set their own wait.
+  env: { CHATGPT_CODEX_CHECKPOINT_WAIT_MS: "60000", ...process.env },
 });
 process.exit(result.status ?? 1);

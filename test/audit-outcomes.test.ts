@@ -12,8 +12,8 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { updateConfig } from "../src/config/store.js";
 import { OUTCOMES } from "../src/ground/outcome.js";
-import { eventually, get, login, post, startWithDashboard, type DashFixture, type Login } from "./dashboard/helpers.js";
-import { runCliAsync } from "./helpers.js";
+import { get, login, post, startWithDashboard, type DashFixture, type Login } from "./dashboard/helpers.js";
+import { runCliAsync, waitFor } from "./helpers.js";
 import { call, connect, okBody, type Json } from "./mcp-helpers.js";
 
 type Answer = { ok: true; body: Json } | { ok: false; code: string; status: number };
@@ -111,7 +111,7 @@ for (const face of faces) {
     it("a command that exits 3 after the answer: running, then failed through command_output", async () => {
       const started = answered(await face.call("exec_command", { command: `sleep 1; exit 3 ${tag("late")}`, wait_seconds: 0 }));
       assert.equal(started.outcome, undefined);
-      const done = await eventually(async () => {
+      const done = await waitFor(async () => {
         const body = answered(await face.call("command_output", { job_id: started.job_id, wait_seconds: 10 }));
         return body.status === "running" ? undefined : body;
       }, "the late command's end", 60_000);
@@ -200,7 +200,7 @@ function auditFileRecords(): Line[] {
 
 /** Every expected command's last line is in the file (job ends are written when the job ends). */
 async function settled(): Promise<void> {
-  await eventually(() => {
+  await waitFor(() => {
     const records = auditFileRecords();
     return [...expected].every(([tag, want]) => {
       const mine = records.filter((r) => typeof r.command === "string" && r.command.endsWith(tag));

@@ -4,12 +4,10 @@
  * groups, timeouts, limits and shutdown.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ACTIONS } from "../src/actions/registry.js";
 import { MAX_TIMEOUT_SECONDS, MAX_WAIT_SECONDS } from "../src/exec/jobs.js";
-import { startServer, type TestServer, unsandboxedHome } from "./helpers.js";
+import { auditRecord, startServer, type TestServer, unsandboxedHome } from "./helpers.js";
 import { followJob, groupGone, groupMembers, pidOf } from "./exec-helpers.js";
 
 let server: TestServer;
@@ -94,14 +92,9 @@ test("timeout_seconds kills the whole group, grandchildren included", async () =
   assert.equal(last.json.status, "timed_out");
   assert.ok(await groupGone(pgid), "grandchildren are killed with the job");
   // The ending gets an audit line of its own, with the command text.
-  let ending: { outcome?: string; command?: string; detail?: { event?: string; job_id?: string } } | undefined;
-  for (let i = 0; i < 50 && !ending; i++) {
-    const lines = readFileSync(join(server.home, "audit.log"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
-    ending = lines.find((l) => l.detail?.event === "job_end" && l.detail?.job_id === started.json.job_id);
-    if (!ending) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(ending?.outcome, "timed_out");
-  assert.match(ending?.command ?? "", /sleep 120/);
+  const ending = await auditRecord(server.home, (l) => l.detail?.event === "job_end" && l.detail?.job_id === started.json.job_id);
+  assert.equal(ending.outcome, "timed_out");
+  assert.match(ending.command ?? "", /sleep 120/);
 });
 
 test("over-large wait_seconds and timeout_seconds are clamped, not refused", async () => {

@@ -1,10 +1,11 @@
 /** Shared test fixtures: temp folders, a real config home, a real server, real CLI runs. */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
+import { auditFile } from "../src/config/paths.js";
 import type { Config } from "../src/config/schema.js";
 import { newConfig, saveConfig } from "../src/config/store.js";
 import { readReply } from "../src/ground/httpJson.js";
@@ -12,6 +13,48 @@ import { listen, type RunningServer } from "../src/server/listen.js";
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
 export const SHARED = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "shared");
+
+/**
+ * Polls `check` every 25 ms until it gives a value (not undefined or false) and returns it;
+ * throws naming `what` after `timeoutMs`. The bound is generous on purpose: a loaded CI machine
+ * can be many times slower than a laptop, and a condition that holds returns at once.
+ */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Whether `condition` comes to hold within `timeoutMs`, polled like waitFor (for a test that asserts it with its own message). */
+export async function comesTrue(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  return waitFor(condition, "", timeoutMs).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** One audit record as a test reads it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AuditRecordLine = Record<string, any>;
+
+/** The audit log's records as they are now ([] before its first line). */
+export function auditRecords(home: string): AuditRecordLine[] {
+  const file = auditFile(home);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditRecordLine);
+}
+
+/** The last audit record `match` finds, once it is there: the log is written in batches, once per event-loop turn. */
+export function auditRecord(home: string, match: (record: AuditRecordLine) => boolean, what = "the audit record"): Promise<AuditRecordLine> {
+  return waitFor(() => auditRecords(home).filter(match).at(-1), what);
+}
 
 const cleanups: string[] = [];
 

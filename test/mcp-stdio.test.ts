@@ -16,9 +16,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ACTIONS } from "../src/actions/registry.js";
 import { newConfig, saveConfig, updateConfig } from "../src/config/store.js";
-import { eventually, get, login, startWithDashboard } from "./dashboard/helpers.js";
+import { get, login, startWithDashboard } from "./dashboard/helpers.js";
 import { requires, type Need } from "./preconditions.js";
-import { CLI, PLAIN_ENGLISH, makeHome, runCli, startServer, tempDir, unsandboxedHome, type Fixture } from "./helpers.js";
+import { CLI, PLAIN_ENGLISH, makeHome, runCli, startServer, tempDir, unsandboxedHome, waitFor, type Fixture } from "./helpers.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -149,7 +149,7 @@ describe("chatgpt-codex mcp (stdio face) with the official SDK client", () => {
 
   it("writes audit records with face and caller stdio", async () => {
     await call(session, "read_file", { path: "notes.txt" });
-    const records = await eventually(() => {
+    const records = await waitFor(() => {
       const found = auditRecords(fixture.home).filter((r) => r.face === "stdio");
       return found.some((r) => r.action === "read_file" && r.outcome === "ok") && found.some((r) => r.outcome === "refused" && r.error_code === "BLOCKED_BY_POLICY") ? found : undefined;
     }, "stdio audit records", 60_000);
@@ -168,7 +168,7 @@ describe("chatgpt-codex mcp (stdio face) with the official SDK client", () => {
     const message = assertRefused(await call(session, "read_file", { path: "notes.txt" }), "ACCESS_EXPIRED");
     assert.match(message, /revoked/);
     assertRefused(await call(session, "exec_command", { command: "echo should-not-run" }), "ACCESS_EXPIRED");
-    const refusal = await eventually(() => auditRecords(fixture.home).find((r) => r.face === "stdio" && r.outcome === "refused" && r.error_code === "ACCESS_EXPIRED"), "refusal audit record", 60_000);
+    const refusal = await waitFor(() => auditRecords(fixture.home).find((r) => r.face === "stdio" && r.outcome === "refused" && r.error_code === "ACCESS_EXPIRED"), "refusal audit record", 60_000);
     assert.equal(refusal.status, 403);
 
     const renew = runCli(["channel", "renew"], fixture.home);
@@ -277,7 +277,7 @@ describe("chatgpt-codex mcp: standard output is the protocol's alone", () => {
     raw.send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "exec_command", arguments: { command: "echo to-stdout; echo to-stderr >&2" } } });
     raw.send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "read_file", arguments: { path: "missing.txt" } } });
     raw.send("this line is not JSON");
-    await eventually(() => [1, 2, 3, 4].every((id) => raw.stdout().includes(`"id":${id}`)), "four answers", 90_000);
+    await waitFor(() => [1, 2, 3, 4].every((id) => raw.stdout().includes(`"id":${id}`)), "four answers", 90_000);
     raw.end();
     assert.equal(await raw.exited, 0, raw.stderr());
     const messages = protocolLines(raw.stdout());
@@ -304,7 +304,7 @@ describe("chatgpt-codex mcp: standard output is the protocol's alone", () => {
     );
     const raw = rawSession([script], fixture.home);
     raw.send(initialize);
-    await eventually(() => raw.stdout().includes('"id":1'), "the initialize answer", 90_000);
+    await waitFor(() => raw.stdout().includes('"id":1'), "the initialize answer", 90_000);
     raw.end();
     assert.equal(await raw.exited, 0, raw.stderr());
     assert.equal(protocolLines(raw.stdout()).length, 1);
@@ -344,7 +344,7 @@ describe("chatgpt-codex mcp beside a running serve", () => {
       assert.equal(output.status, 404);
 
       await session.close();
-      await eventually(() => !alive(pid), "the job killed with the session", 60_000);
+      await waitFor(() => !alive(pid), "the job killed with the session", 60_000);
     } finally {
       await session.close().catch(() => undefined);
       await server.close();
@@ -358,7 +358,7 @@ describe("chatgpt-codex mcp beside a running serve", () => {
       writeFileSync(join(fx.api.workspace, "seen.txt"), "x\n");
       okBody(await call(session, "read_file", { path: "seen.txt" }));
       const owner = await login(fx);
-      const record = await eventually(async () => {
+      const record = await waitFor(async () => {
         const reply = await get(fx, owner, "/api/events");
         const data = /event: hello\ndata: (.*)\n/.exec(reply.text)?.[1];
         const feed = data ? ((JSON.parse(data) as Json).feed as Json[]) : [];

@@ -14,7 +14,7 @@ import { updateConfig } from "../src/config/store.js";
 import { LIMITS } from "../src/ground/limits.js";
 import { hostAllowed } from "../src/mcp/host.js";
 import { toOpenApiSchema } from "../src/server/openapi.js";
-import { getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";
+import { comesTrue, getPath, makeHome, runCli, startServer, type TestServer } from "./helpers.js";
 import { assertRefused, call, connect, okBody, type Json } from "./mcp-helpers.js";
 
 // restore_checkpoint deletes and overwrites files too (docs/checkpoints.md), and write_stdin types
@@ -66,15 +66,18 @@ function rawMcp(s: TestServer, options: { method?: string; headers?: Record<stri
   });
 }
 
-async function auditLines(home: string): Promise<Json[]> {
+/** The audit log's records, once `ready` holds for them (the log is written in batches), or as they are after 15 s. */
+async function auditLines(home: string, ready: (lines: Json[]) => boolean): Promise<Json[]> {
   const file = join(home, "audit.log");
-  // The log is written once per event-loop turn; give it a few turns.
-  for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Json);
+  const read = () =>
+    existsSync(file)
+      ? readFileSync(file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Json)
+      : [];
+  await comesTrue(() => ready(read()));
+  return read();
 }
 
 describe("MCP face: tools from the registry", () => {
@@ -188,10 +191,11 @@ describe("MCP face: tools from the registry", () => {
 
   it("writes tool calls to the audit log with face \"mcp\"", async () => {
     okBody(await call(client, "workspace_status"));
-    const lines = await auditLines(s.home);
-    const mcp = lines.filter((line) => line.face === "mcp");
-    assert.ok(mcp.some((line) => line.action === "workspace_status" && line.outcome === "ok"), JSON.stringify(lines.slice(-5)));
-    assert.ok(mcp.some((line) => line.action === "switch_workspace" && line.outcome === "error" && line.error_code === "NOT_FOUND"));
+    const statusOk = (line: Json) => line.face === "mcp" && line.action === "workspace_status" && line.outcome === "ok";
+    const switchRefused = (line: Json) => line.face === "mcp" && line.action === "switch_workspace" && line.outcome === "error" && line.error_code === "NOT_FOUND";
+    const lines = await auditLines(s.home, (all) => all.some(statusOk) && all.some(switchRefused));
+    assert.ok(lines.some(statusOk), JSON.stringify(lines.slice(-5)));
+    assert.ok(lines.some(switchRefused), JSON.stringify(lines.slice(-5)));
     assert.ok(!readFileSync(join(s.home, "audit.log"), "utf8").includes(s.token), "audit log never holds the token");
   });
 });
@@ -293,9 +297,11 @@ describe("MCP face: files, patches and commands (same confinement and policy)", 
   });
 
   it("audits writes and refusals with face \"mcp\"", async () => {
-    const lines = (await auditLines(s.home)).filter((line) => line.face === "mcp");
-    assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "ok" && line.paths?.includes("patched.txt")));
-    assert.ok(lines.some((line) => line.action === "apply_patch" && line.outcome === "refused" && line.error_code === "OUTSIDE_WORKSPACE"));
+    const patched = (line: Json) => line.face === "mcp" && line.action === "apply_patch" && line.outcome === "ok" && line.paths?.includes("patched.txt");
+    const refused = (line: Json) => line.face === "mcp" && line.action === "apply_patch" && line.outcome === "refused" && line.error_code === "OUTSIDE_WORKSPACE";
+    const lines = await auditLines(s.home, (all) => all.some(patched) && all.some(refused));
+    assert.ok(lines.some(patched), JSON.stringify(lines.slice(-5)));
+    assert.ok(lines.some(refused), JSON.stringify(lines.slice(-5)));
   });
 });
 

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { auditFile } from "../src/config/paths.js";
-import { startServer, tempDir, type TestServer } from "./helpers.js";
+import { startServer, tempDir, waitFor, type TestServer } from "./helpers.js";
 import { skipUnless } from "./preconditions.js";
 
 /** Every file and folder under root, files as hex bytes plus mode, for "nothing changed" checks. */
@@ -377,15 +377,12 @@ type AuditLine = any;
 
 /** The audit log is written in batches: wait until a matching record is there. */
 async function waitForAudit(home: string, match: (record: AuditLine) => boolean): Promise<AuditLine[]> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (existsSync(auditFile(home))) {
-      const records = readFileSync(auditFile(home), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as AuditLine);
-      if (records.some(match)) return records;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.fail("the audit record did not appear");
+  const records = () =>
+    existsSync(auditFile(home))
+      ? readFileSync(auditFile(home), "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as AuditLine)
+      : [];
+  return waitFor(() => (records().some(match) ? records() : undefined), "the audit record");
 }

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { comesTrue } from "./helpers.js";
 import { test } from "node:test";
 import { checkCommand } from "../src/policy/checkCommand.js";
 import { OPTIONS } from "./policy-fixture.js";
@@ -76,10 +76,7 @@ function fill(template: string, words: string[]): string {
 }
 
 /** Waits (a bounded number of times) for a file a background process substitution may still be creating. */
-async function appears(path: string): Promise<boolean> {
-  for (let i = 0; i < 100 && !existsSync(path); i++) await sleep(50);
-  return existsSync(path);
-}
+const appears = (path: string): Promise<boolean> => comesTrue(() => existsSync(path));
 
 for (const [template, rule] of SHAPES) {
   test(`runs its payload in bash, refused by the policy (${rule}): ${template}`, { skip: !touch && "bash is not installed" }, async () => {

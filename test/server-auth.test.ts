@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ACTIONS } from "../src/actions/registry.js";
 import { updateConfig } from "../src/config/store.js";
-import { getPath, makeHome, postJson, runCliAsync, startServer, type TestServer } from "./helpers.js";
+import { auditRecords, getPath, makeHome, postJson, runCliAsync, startServer, waitFor, type TestServer } from "./helpers.js";
 
 const PUBLIC_GETS = ["/health", "/openapi.json", "/privacy"];
 
@@ -283,7 +283,7 @@ describe("audit log", () => {
       await s.post("workspace_status");
       await s.post("switch_workspace", { name: "missing" });
       await s.post("switch_workspace", { name: 7 });
-      const lines = readFileSync(join(s.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const lines = await waitFor(() => auditRecords(s.home).length >= 3 && auditRecords(s.home), "three audit lines");
       assert.equal(lines.length, 3);
       assert.deepEqual(
         lines.map((l) => [l.action, l.outcome, l.error_code, l.status]),

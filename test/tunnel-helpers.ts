@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLI, tempDir } from "./helpers.js";
+import { CLI, tempDir, waitFor } from "./helpers.js";
+export { waitFor };
 
 /** Tests run from dist/test; the stand-in stays in the source tree. */
 export const FAKE_CLOUDFLARED = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures", "fake-cloudflared.mjs");
@@ -70,17 +71,6 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return true; // no /proc (macOS): kill(0) is all we know
-  }
-}
-
-/** Poll until `check` returns a value (not undefined/false), or fail after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, label: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

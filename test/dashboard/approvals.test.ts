@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { updateConfig } from "../../src/config/store.js";
-import { eventually, get, login, post, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
+import { get, login, post, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
+import { waitFor } from "../helpers.js";
 
 let fx: DashFixture;
 let session: Login;
@@ -83,7 +84,7 @@ describe("local approvals", () => {
 
   it("an unanswered command expires as denied after its timeout", async () => {
     const id = await hold("echo late > late.txt", { timeout_seconds: 1 });
-    const answer = await eventually(async () => {
+    const answer = await waitFor(async () => {
       const reply = await fx.api.post("command_output", { job_id: id, wait_seconds: 2 });
       return reply.json.status === "denied" ? reply : undefined;
     }, "expiry");
@@ -120,7 +121,7 @@ describe("local approvals", () => {
     assert.equal(answer.json.outcome, "refused");
     assert.match(answer.json.message, /could not start/);
     assert.equal(existsSync(join(fx.api.workspace, "r.txt")), false);
-    const end = await eventually(() => {
+    const end = await waitFor(() => {
       const lines = readFileSync(join(fx.api.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
       return lines.find((l) => l.detail?.event === "job_end" && l.detail?.job_id === id);
     }, "the held command's end in the audit log");
@@ -139,7 +140,7 @@ describe("local approvals", () => {
     assert.equal((await post(fx, session, "/api/approvals/job_000000000000/approve")).status, 409);
     const id = await hold("echo audited");
     await post(fx, session, `/api/approvals/${id}/deny`);
-    await eventually(() => {
+    await waitFor(() => {
       const lines = readFileSync(join(fx.api.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
       return lines.some((l) => l.action === "deny_command" && l.face === "dashboard" && l.detail?.job_id === id);
     }, "deny_command audit line");

@@ -16,9 +16,9 @@ import { networkView } from "../../src/dashboard/coreSources.js";
 import { WORDS, type Key } from "../../src/dashboard/web/i18n.js";
 import { boxes } from "../../src/sandbox/box/boxes.js";
 import { ResourceBag } from "../../src/ground/resources.js";
-import { tempDir } from "../helpers.js";
+import { tempDir, waitFor } from "../helpers.js";
 import { BWRAP, requires } from "../preconditions.js";
-import { CONNECT_PROBE, eventually, get, login, post, raw, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
+import { CONNECT_PROBE, get, login, post, raw, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
 
 describe("box panel: pure parts", () => {
   it("networkView sums connections per host and port, refusals per host, port and reason, newest first", () => {
@@ -126,7 +126,7 @@ describe("box panel with a real server and box", requires(BWRAP), () => {
     assert.equal(job.box.id, boxId);
     assert.ok(job.background.some((p: { command: string }) => p.command.includes(`sleep ${marker}`)), JSON.stringify(job));
     // The cache home's size is measured in the background and appears on a later state.
-    const measured = await eventually(async () => (await get(fx, session, "/api/state")).json.boxes[0]?.cache ?? undefined, "the cache home's size");
+    const measured = await waitFor(async () => (await get(fx, session, "/api/state")).json.boxes[0]?.cache ?? undefined, "the cache home's size");
     assert.equal(measured.capped, false);
 
     const path = `/api/boxes/${boxId}/reset`;
@@ -159,11 +159,11 @@ describe("box panel with a real server and box", requires(BWRAP), () => {
     assert.equal(again.status, 404, "the same box cannot be reset twice");
     const after = await get(fx, session, "/api/state");
     assert.deepEqual(after.json.boxes, []);
-    await eventually(async () => {
+    await waitFor(async () => {
       const row = (await get(fx, session, "/api/state")).json.jobs.find((j: { id: string }) => j.id === jobId);
       return row && row.background.length === 0;
     }, "the job's background processes to be gone");
-    const audit = await eventually(() => auditHas(fx, "sandbox_reset"), "the reset in the audit log");
+    const audit = await waitFor(() => auditHas(fx, "sandbox_reset"), "the reset in the audit log");
     assert.equal(audit.face, "dashboard");
     assert.equal(audit.detail.box, boxId);
 
@@ -175,7 +175,7 @@ describe("box panel with a real server and box", requires(BWRAP), () => {
     const reply = await fx.api.post("exec_command", { command: "node connect-probe.cjs example.invalid:443" });
     assert.equal(reply.status, 200, reply.text);
     assert.match(reply.json.stdout, /PROXY:HTTP\/1\.1 403/, reply.text);
-    const job = await eventually(async () => {
+    const job = await waitFor(async () => {
       const row = (await get(fx, session, "/api/state")).json.jobs.find((j: { id: string }) => j.id === reply.json.job_id);
       return row?.network ? row : undefined;
     }, "the refusal in the job's network");

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { updateConfig } from "../../src/config/store.js";
-import { tempDir } from "../helpers.js";
+import { tempDir, waitFor } from "../helpers.js";
 import { boxes } from "../../src/sandbox/box/boxes.js";
 import { BWRAP, CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
-import { CONNECT_PROBE, eventually, startWithDashboard, withLoggedInPage, type DashFixture } from "./helpers.js";
+import { CONNECT_PROBE, startWithDashboard, withLoggedInPage, type DashFixture } from "./helpers.js";
 
 const CHROMIUM = chromiumPath() ?? "chromium";
 const { skip = false } = requires(NEEDS_CHROMIUM);
@@ -101,7 +101,7 @@ describe("dashboard in a real browser", { skip }, () => {
       assert.match(processes(), new RegExp(`sleep ${marker}`));
       const card = page.locator(`#jobs article[data-id="${id}"]`);
       await card.locator("button", { hasText: "Kill" }).click();
-      await eventually(() => !new RegExp(`sleep ${marker}`).test(processes()), "the process to end");
+      await waitFor(() => !new RegExp(`sleep ${marker}`).test(processes()), "the process to end");
       await card.locator(".badge", { hasText: "killed" }).waitFor();
       const seen = await fx.api.post("command_output", { job_id: id, wait_seconds: 0 });
       assert.equal(seen.json.status, "killed");
@@ -135,7 +135,7 @@ describe("dashboard in a real browser", { skip }, () => {
       await box.locator("button", { hasText: "Reset" }).click();
       await box.waitFor({ state: "detached" });
       await page.locator("#boxes [data-empty]", { hasText: "No box running; the first command of a workspace starts one." }).waitFor();
-      await eventually(() => !new RegExp(`sleep ${marker}`).test(processes()), "the background process to end with its box");
+      await waitFor(() => !new RegExp(`sleep ${marker}`).test(processes()), "the background process to end with its box");
       await job.locator("[data-background]").waitFor({ state: "detached" });
       assert.equal(await job.locator("button", { hasText: "Kill" }).count(), 0, "nothing is left to kill");
       assert.deepEqual(await boxes(fx.api.server.resources, () => 30).status(), []);

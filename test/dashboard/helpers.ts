@@ -108,16 +108,6 @@ export function get(fx: DashFixture, session: Login, path: string, headers: Reco
   return raw(fx.port, "GET", path, { cookie: session.cookie, ...headers });
 }
 
-/** Poll `check` until it returns a value (bounded). */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A client that asks the box's proxy (HTTP_PROXY, with the job's Basic credentials) to CONNECT to a host. */
 export const CONNECT_PROBE = `

@@ -15,7 +15,7 @@ import { coreSources } from "../../src/dashboard/coreSources.js";
 import { startDashboard, type DashboardServer } from "../../src/dashboard/server.js";
 import type { CheckpointsProvider, Grant, GrantsProvider } from "../../src/dashboard/sources.js";
 import { loginUrl } from "../../src/dashboard/start.js";
-import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { comesTrue, makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
 import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
 import { login, post, get, type DashFixture } from "./helpers.js";
 
@@ -116,7 +116,7 @@ describe("optional dashboard panels (stand-in providers)", () => {
       await card.locator("pre.diff", { hasText: "+changed by the model" }).waitFor();
       page.once("dialog", (dialog) => void dialog.accept());
       await card.locator("button", { hasText: "Restore" }).click();
-      for (let i = 0; i < 100 && readFileSync(join(api.workspace, "notes.txt"), "utf8") !== "original\n"; i++) await new Promise((r) => setTimeout(r, 100));
+      await comesTrue(() => readFileSync(join(api.workspace, "notes.txt"), "utf8") === "original\n");
       assert.equal(readFileSync(join(api.workspace, "notes.txt"), "utf8"), "original\n");
       assert.deepEqual(checkpoints.restoredIds, ["cp_1"]);
 

@@ -13,10 +13,10 @@ import { chromium, type Browser } from "playwright-core";
 import { updateConfig } from "../../src/config/store.js";
 import { createTicket } from "../../src/dashboard/tickets.js";
 import { loginUrl, startOwnerDashboard, type OwnerDashboard } from "../../src/dashboard/start.js";
-import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { makeHome, startServer, tempDir, waitFor, type TestServer } from "../helpers.js";
 import { CHROMIUM as NEEDS_CHROMIUM, chromiumPath, requires } from "../preconditions.js";
 import { mcpCall, obtainTokens } from "../oauth/helpers.js";
-import { eventually, get, login, type DashFixture } from "./helpers.js";
+import { get, login, type DashFixture } from "./helpers.js";
 
 const CHROMIUM = chromiumPath() ?? "chromium";
 
@@ -85,7 +85,7 @@ describe("dashboard panels with the real checkpoints, grants and sandbox", () =>
       await card.locator("pre.diff", { hasText: "the model broke it" }).waitFor();
       page.once("dialog", (dialog) => void dialog.accept());
       await card.locator("button", { hasText: "Restore" }).click();
-      await eventually(() => readFileSync(file, "utf8") === "good version\n", "the file is back as it was before the bad write");
+      await waitFor(() => readFileSync(file, "utf8") === "good version\n", "the file is back as it was before the bad write");
 
       // The restore took a checkpoint first: the history shows it, so the restore can be undone.
       const history = await api.post("list_checkpoints", {});
@@ -95,7 +95,7 @@ describe("dashboard panels with the real checkpoints, grants and sandbox", () =>
       await grants.first().waitFor();
       await grants.first().locator("button", { hasText: "Revoke" }).click();
       await page.locator("#grants", { hasText: "No connector grants." }).waitFor();
-      await eventually(async () => (await mcpCall(api.url, tokens.access, "tools/list")).status === 401, "the revoked grant's token is refused");
+      await waitFor(async () => (await mcpCall(api.url, tokens.access, "tools/list")).status === 401, "the revoked grant's token is refused");
     } catch (error) {
       const shot = join(process.env.DASHBOARD_SHOTS_DIR || tempDir("cgc-dashboard-shots-"), "real-panels.png");
       await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);

@@ -9,8 +9,7 @@ import { ApprovalQueue } from "../../src/approvals/queue.js";
 import { csrfMatches, hostAllowed, originAllowed, pickLang, Sessions } from "../../src/dashboard/guard.js";
 import { promptApprovalsInTerminal } from "../../src/dashboard/terminalPrompt.js";
 import { consumeTicket, createTicket } from "../../src/dashboard/tickets.js";
-import { tempDir } from "../helpers.js";
-import { eventually } from "./helpers.js";
+import { comesTrue, tempDir, waitFor } from "../helpers.js";
 
 /**
  * `count` processes (the server and `dashboard` runs are separate processes) each load the
@@ -30,7 +29,7 @@ process.stdin.once("data", () => { process.stdout.write(String(consumeTicket(pro
   });
   const ended = children.map((child) => new Promise((resolve) => child.on("exit", resolve)));
   try {
-    for (let i = 0; i < 400 && !outputs.every((o) => o.ready()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    await comesTrue(() => outputs.every((o) => o.ready()));
     assert.ok(outputs.every((o) => o.ready()), "every racer loaded the module");
     for (const child of children) child.stdin.write("go\n");
     await Promise.race([Promise.all(ended), new Promise((resolve) => setTimeout(resolve, 20_000))]);
@@ -107,17 +106,17 @@ describe("approvals in the up terminal", () => {
       const b = queue.hold(request("echo second"));
       assert.match(output, /echo first/);
       input.write("y\n");
-      await eventually(() => queue.get(a.id)?.status === "started", "approval by terminal");
+      await waitFor(() => queue.get(a.id)?.status === "started", "approval by terminal");
       assert.deepEqual(started, [a.id]);
-      await eventually(() => output.includes("echo second"), "the next question");
+      await waitFor(() => output.includes("echo second"), "the next question");
       input.write("no thanks\n");
-      await eventually(() => queue.get(b.id)?.status === "denied", "denial by terminal");
+      await waitFor(() => queue.get(b.id)?.status === "denied", "denial by terminal");
       assert.equal(queue.get(b.id)?.decided_by, "terminal");
 
       const c = queue.hold(request("echo third"));
-      await eventually(() => output.includes("echo third"), "third question");
+      await waitFor(() => output.includes("echo third"), "third question");
       queue.deny(c.id, "dashboard");
-      await eventually(() => output.includes("(denied: dashboard)"), "note of the dashboard's decision");
+      await waitFor(() => output.includes("(denied: dashboard)"), "note of the dashboard's decision");
       assert.deepEqual(started, [a.id]);
     } finally {
       stop();

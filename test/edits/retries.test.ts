@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startServer, type TestServer } from "../helpers.js";
+import { comesTrue, startServer, type TestServer } from "../helpers.js";
 import { sha256 } from "../files-helpers.js";
 
 const FILES: Record<string, string> = {
@@ -131,7 +131,7 @@ describe("retries are safe", () => {
       signal: controller.signal,
     }).then((r) => r.text());
     // Wait (bounded) until the first call's change is on disk, then give up on its answer.
-    for (let i = 0; i < 200 && !bytes("u.txt").toString().includes("TWO"); i++) await new Promise((r) => setTimeout(r, 25));
+    await comesTrue(() => bytes("u.txt").toString().includes("TWO"));
     controller.abort();
     await lost.catch(() => undefined);
     assert.equal(bytes("u.txt").toString(), "one\nTWO\nthree\nfour\n");

@@ -20,8 +20,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ApprovalQueue } from "../../src/approvals/queue.js";
 import { updateConfig } from "../../src/config/store.js";
 import { promptApprovalsInTerminal } from "../../src/dashboard/terminalPrompt.js";
-import { eventually, get, login, post, startWithDashboard } from "../dashboard/helpers.js";
-import { makeHome, startServer, tempDir, type TestServer, unsandboxedHome } from "../helpers.js";
+import { get, login, post, startWithDashboard } from "../dashboard/helpers.js";
+import { makeHome, startServer, tempDir, type TestServer, unsandboxedHome, waitFor } from "../helpers.js";
 
 const GIT = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false"];
 
@@ -145,7 +145,7 @@ describe("write_stdin to a shell: what a refused line would have touched stays u
     assert.equal(existsSync(join(server.workspace, "eof-ran.txt")), false, "an unfinished line waits");
     const closed = await send(server, job, "", { close: true, wait_seconds: 5 });
     assert.equal(closed.status, 200, closed.text);
-    await eventually(async () => (await server.post("command_output", { job_id: job, wait_seconds: 1 })).json.status === "exited", "the shell ends at end of input");
+    await waitFor(async () => (await server.post("command_output", { job_id: job, wait_seconds: 1 })).json.status === "exited", "the shell ends at end of input");
     assert.equal(existsSync(join(server.workspace, "eof-ran.txt")), true, "precondition: closing the input ran the unfinished line");
     assert.equal(readFileSync(marker, "utf8"), "keep me\n");
   });
@@ -281,10 +281,10 @@ describe("local approvals and open stdin", () => {
       assert.match(output, /echo closed\n\(y = approve/);
       assert.doesNotMatch(output, /stdin: open/);
       input.write("n\n");
-      await eventually(() => queue.get(closed.id)?.status === "denied", "the first question answered");
+      await waitFor(() => queue.get(closed.id)?.status === "denied", "the first question answered");
       const open = queue.hold(request("python3", "open"));
       assert.equal(open.stdin, "open");
-      await eventually(() => output.includes("python3"), "the second question");
+      await waitFor(() => output.includes("python3"), "the second question");
       assert.match(output, /python3\n {2}stdin: open .*标准输入：打开/);
     } finally {
       stop();

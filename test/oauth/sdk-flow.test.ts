@@ -12,8 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { writeFileSync } from "node:fs";
-import type { TestServer } from "../helpers.js";
-import { getPath } from "../helpers.js";
+import { auditRecord, getPath, type TestServer } from "../helpers.js";
 import { startOAuthServer } from "./helpers.js";
 import { connectWithOAuth, PersonAtTheComputer } from "./sdk-person.js";
 
@@ -49,10 +48,8 @@ describe("MCP SDK client: OAuth end to end", () => {
     await client.close();
 
     // The audit log names the client of each call.
-    const audit = readFileSync(join(s.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    const mine = audit.filter((r) => r.face === "mcp" && r.action === "read_file");
-    assert.ok(mine.length > 0);
-    assert.match(mine.at(-1).client, /^oauth:MCP SDK test client \([0-9a-f]{8}\)$/);
+    const mine = await auditRecord(s.home, (r) => r.face === "mcp" && r.action === "read_file");
+    assert.match(mine.client, /^oauth:MCP SDK test client \([0-9a-f]{8}\)$/);
 
     // Grants are persisted privately, hashed: neither token appears in the file.
     const file = join(s.home, "connector-grants.json");

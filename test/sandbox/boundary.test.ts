@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { runCli, type Reply } from "../helpers.js";
+import { comesTrue, runCli, type Reply } from "../helpers.js";
 import { BWRAP, requires, ROOT } from "../preconditions.js";
 import { allowExactly, makeWorld, NOBODY, startCliServer, type CliServer, type World } from "./harness.js";
 
@@ -126,8 +126,7 @@ for (const who of USERS) {
       assert.match(second.json.sandbox.warning ?? "", /git pointer/);
       const killed = await server.post("kill_command", { job_id: job.json.job_id });
       assert.equal(killed.status, 200, killed.text);
-      for (let i = 0; i < 60 && existsSync(join(world.workspace, ".git/commondir")); i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(!existsSync(join(world.workspace, ".git/commondir")), "the planted pointer is removed when its job ends");
+      assert.ok(await comesTrue(() => !existsSync(join(world.workspace, ".git/commondir"))), "the planted pointer is removed when its job ends");
     });
 
     test("with the layout as recorded, commits work and no warning is given", async () => {

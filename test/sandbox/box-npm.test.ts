@@ -12,10 +12,9 @@ import { createServer, type Server } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { auditFile } from "../../src/config/paths.js";
 import { updateConfig } from "../../src/config/store.js";
 import { HOST_LOOPBACK_NAME } from "../../src/sandbox/box/boxes.js";
-import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { auditRecord, makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
 import { BWRAP, need, onPath, requires } from "../preconditions.js";
 
 const NPM = need("needs npm on PATH (it comes with Node)", () => onPath("npm") !== null);
@@ -126,8 +125,7 @@ describe("npm install in the box, through the proxy, from a local registry", req
     assert.ok(cached, "npm's cache entry for the package is in the box's home");
     assert.equal(mentions(join(homedir(), ".npm", "_cacache", "index-v5"), NAME), false, "the user's own npm cache never saw it");
     // The owner sees where data went: the audit line names the host, the connections and the bytes.
-    const lines = readFileSync(auditFile(server.home), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { detail?: Record<string, unknown> });
-    const audited = lines.find((line) => line.detail?.job_id === reply.json.job_id);
+    const audited = await auditRecord(server.home, (line) => line.detail?.job_id === reply.json.job_id);
     assert.match(String(audited?.detail?.egress_hosts), new RegExp(`${HOST_LOOPBACK_NAME}:${registry.port}`));
     assert.ok(Number(audited?.detail?.egress_bytes_down) > 0);
   });

@@ -13,7 +13,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { DENIED_HEADER, startEgressProxy, type EgressEvent, type EgressOptions, type EgressProxy, type Target } from "../../src/sandbox/egress/proxy.js";
-import { tempDir } from "../helpers.js";
+import { comesTrue, tempDir } from "../helpers.js";
 
 const USER = "job-1";
 const PASS = "s3cret";
@@ -250,8 +250,7 @@ async function socksVia(socketPath: string, address: SocksAddress, port: number,
 
 /** Waits until the condition holds (the proxy counts a closed connection a little after the client sees it). */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(condition(), "condition never held");
+  assert.ok(await comesTrue(condition), "condition never held");
 }
 
 describe("egress proxy: HTTP CONNECT", () => {

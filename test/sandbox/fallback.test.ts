@@ -10,7 +10,7 @@ import { chmodSync, existsSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Config } from "../../src/config/schema.js";
-import { makeHome, runCli, startServer, tempDir, type TestServer } from "../helpers.js";
+import { comesTrue, makeHome, runCli, startServer, tempDir, type TestServer } from "../helpers.js";
 import { BWRAP, requires } from "../preconditions.js";
 import { makeWorld, startCliServer, type CliServer } from "./harness.js";
 
@@ -30,7 +30,7 @@ after(() => {
 });
 
 async function outputShows(server: CliServer, pattern: RegExp): Promise<void> {
-  for (let i = 0; i < 100 && !pattern.test(server.output()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  await comesTrue(() => pattern.test(server.output()));
 }
 
 async function withPath<T>(path: string, change: (c: Config) => void, run: (server: TestServer) => Promise<T>): Promise<T> {

@@ -9,17 +9,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
+import { comesTrue, makeHome, startServer, tempDir, type TestServer } from "../helpers.js";
 import { BWRAP, requires } from "../preconditions.js";
 import { allowExactly } from "./harness.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-C", cwd, "-c", "user.email=a@b", "-c", "user.name=a", ...args], { encoding: "utf8", stdio: "pipe" });
 const commit = "git -c user.email=a@b -c user.name=a commit -qam inside && echo committed";
 
-async function gone(path: string): Promise<boolean> {
-  for (let i = 0; i < 40 && existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  return !existsSync(path);
-}
+const gone = (path: string): Promise<boolean> => comesTrue(() => !existsSync(path));
 
 describe("a git worktree as the workspace", requires(BWRAP), () => {
   let server: TestServer;

@@ -13,7 +13,7 @@ import { updateConfig } from "../../src/config/store.js";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Reply } from "../helpers.js";
+import { auditRecord, comesTrue, type Reply } from "../helpers.js";
 import { BWRAP, CC, requires, ROOT } from "../preconditions.js";
 import { allowExactly, makeWorld, NOBODY, SECRET_FILES, startCliServer, type CliServer, type World } from "./harness.js";
 
@@ -94,10 +94,7 @@ const GIT: Case[] = [
   { name: "git add and commit still work", command: () => "echo change >> README.md && git -c user.email=a@b -c user.name=a commit -qam 'from the sandbox' && git log --oneline | head -1", runs: true, check: (r, w) => (assert.equal(r.json.exit_code, 0, r.text), assert.match(execFileSync("git", ["-c", "safe.directory=*", "-C", w.workspace, "log", "--oneline"], { encoding: "utf8" }), /from the sandbox/)) },
 ];
 
-async function gone(path: string): Promise<boolean> {
-  for (let i = 0; i < 40 && existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  return !existsSync(path);
-}
+const gone = (path: string): Promise<boolean> => comesTrue(() => !existsSync(path));
 
 const CORPUS = [...READS, ...WRITES, ...ESCAPES, ...GIT];
 
@@ -243,14 +240,8 @@ for (const who of [
 
     test("the audit line records sandbox and network", async () => {
       await server.post("exec_command", { command: "echo audited", network: true });
-      let line: Record<string, unknown> | undefined;
-      for (let i = 0; i < 40 && !line; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50)); // lines are written in batches
-        const lines = readFileSync(join(world.configHome, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-        line = lines.find((l) => l.command === "echo audited" && l.action === "exec_command");
-      }
-      assert.ok(line, "audit line present");
-      assert.deepEqual([(line.detail as Record<string, unknown>).sandbox, (line.detail as Record<string, unknown>).network], ["bubblewrap", true]);
+      const line = await auditRecord(world.configHome, (l) => l.command === "echo audited" && l.action === "exec_command");
+      assert.deepEqual([line.detail.sandbox, line.detail.network], ["bubblewrap", true]);
     });
   });
 }
