@@ -1,7 +1,7 @@
 /** Helpers for the exec tests: the process table, and polling a job to its end. */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
-import type { Reply, TestServer } from "./helpers.js";
+import { comesTrue, type Reply, type TestServer } from "./helpers.js";
 
 /** Pids whose process group is `pgid`, read from the process table (/proc, or ps where there is none). */
 export function groupMembers(pgid: number): number[] {
@@ -30,7 +30,7 @@ export function groupMembers(pgid: number): number[] {
 }
 
 /** Wait (bounded) until the group has no live member. */
-export async function groupGone(pgid: number, timeoutMs = 5_000): Promise<boolean> {
+export async function groupGone(pgid: number, timeoutMs = 15_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (groupMembers(pgid).length === 0) return true;
@@ -61,10 +61,10 @@ export function firstPid(text: string): number {
 /** Read stdout (through command_output) until a pid line shows up. */
 export async function pidOf(server: TestServer, first: Reply): Promise<number> {
   let text = first.json.stdout as string;
-  for (let i = 0; i < 20 && !/^\d+$/m.test(text); i++) {
-    const next = await server.post("command_output", { job_id: first.json.job_id, wait_seconds: 0 });
-    text += next.json.stdout;
-    if (!/^\d+$/m.test(text)) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await comesTrue(async () => {
+    if (/^\d+$/m.test(text)) return true;
+    text += (await server.post("command_output", { job_id: first.json.job_id, wait_seconds: 0 })).json.stdout;
+    return /^\d+$/m.test(text);
+  });
   return firstPid(text);
 }

@@ -228,11 +228,7 @@ describe("request pipeline", () => {
     writeFileSync(join(s.workspace, "a.txt"), "a\n");
     writeFileSync(join(s.workspace, "b.txt"), "b\n");
     // Status answers share a git summary for up to 2 s (documented); changes made by hand show after that.
-    let git: unknown = null;
-    for (let i = 0; i < 40 && git === null; i++) {
-      git = (await s.post("workspace_status")).json.git;
-      if (git === null) await new Promise((r) => setTimeout(r, 100));
-    }
+    const git = await waitFor(async () => (await s.post("workspace_status")).json.git ?? undefined, "a git summary");
     assert.deepEqual(git, { branch: "trunk", dirty_files: 2 });
   });
 });

@@ -33,7 +33,7 @@ function psGroup(pgid: number): string[] {
     .map((f) => `${f[0]} ${f.slice(3).join(" ")}`);
 }
 
-async function psGroupGone(pgid: number, ms = 5_000): Promise<boolean> {
+async function psGroupGone(pgid: number, ms = 15_000): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (psGroup(pgid).length === 0) return true;
