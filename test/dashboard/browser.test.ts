@@ -98,7 +98,8 @@ describe("dashboard in a real browser", { skip }, () => {
       const started = await fx.api.post("exec_command", { command: `sleep ${marker}; echo never`, wait_seconds: 0 });
       assert.equal(started.json.status, "running");
       const id = started.json.job_id as string;
-      assert.match(processes(), new RegExp(`sleep ${marker}`));
+      // "running" comes back at once; the sandbox may still be starting the shell that runs sleep.
+      await waitFor(() => new RegExp(`sleep ${marker}`).test(processes()), "the process to start");
       const card = page.locator(`#jobs article[data-id="${id}"]`);
       await card.locator("button", { hasText: "Kill" }).click();
       await waitFor(() => !new RegExp(`sleep ${marker}`).test(processes()), "the process to end");
