@@ -16,10 +16,10 @@ export const SHARED = join(dirname(fileURLToPath(import.meta.url)), "..", "..", 
 
 /**
  * Polls `check` every 25 ms until it gives a value (not undefined or false) and returns it;
- * throws naming `what` after `timeoutMs`. The bound is generous on purpose: a loaded CI machine
+ * throws naming `what` after `timeoutMs` (20 s unless given). The bound is generous on purpose: a loaded CI machine
  * can be many times slower than a laptop, and a condition that holds returns at once.
  */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -30,7 +30,7 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 }
 
 /** Whether `condition` comes to hold within `timeoutMs`, polled like waitFor (for a test that asserts it with its own message). */
-export async function comesTrue(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+export async function comesTrue(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
   return waitFor(condition, "", timeoutMs).then(
     () => true,
     () => false,

@@ -8,8 +8,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { updateConfig } from "../src/config/store.js";
-import { getPath, makeHome, runCliAsync, startServer, tempDir } from "./helpers.js";
-import { fakeCloudflared, isAlive, readConfig, runLong, waitFor } from "./tunnel-helpers.js";
+import { getPath, makeHome, runCliAsync, startServer, tempDir, waitFor } from "./helpers.js";
+import { fakeCloudflared, isAlive, readConfig, runLong } from "./tunnel-helpers.js";
 
 describe("tunnel (cloudflared quick tunnel, SIMULATION)", () => {
   it("stores the URL, /openapi.json names it, verify passes through the proxy, a crash gives a new URL, Ctrl-C leaves nothing behind", async () => {

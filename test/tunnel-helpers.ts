@@ -8,7 +8,6 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLI, tempDir, waitFor } from "./helpers.js";
-export { waitFor };
 
 /** Tests run from dist/test; the stand-in stays in the source tree. */
 export const FAKE_CLOUDFLARED = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures", "fake-cloudflared.mjs");

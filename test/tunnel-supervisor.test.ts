@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startCloudflared } from "../src/tunnel/cloudflared.js";
 import type { TunnelHandle, TunnelLog } from "../src/tunnel/types.js";
-import { tempDir } from "./helpers.js";
-import { fakeCloudflared, isAlive, waitFor, type FakeCloudflared } from "./tunnel-helpers.js";
+import { tempDir, waitFor } from "./helpers.js";
+import { fakeCloudflared, isAlive, type FakeCloudflared } from "./tunnel-helpers.js";
 
 function collectingLog(): TunnelLog & { lines: string[] } {
   const lines: string[] = [];

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { serverLockFile, type ServerLockInfo } from "../../src/server/instanceLock.js";
-import { getPath, makeHome, PLAIN_ENGLISH, postJson, runCliAsync, tempDir } from "../helpers.js";
-import { fakeCloudflared, isAlive, runLong, waitFor, type LongRun } from "../tunnel-helpers.js";
+import { getPath, makeHome, PLAIN_ENGLISH, postJson, runCliAsync, tempDir, waitFor } from "../helpers.js";
+import { fakeCloudflared, isAlive, runLong, type LongRun } from "../tunnel-helpers.js";
 
 const NEVER_A_PID = 2 ** 22 + 12345;
 

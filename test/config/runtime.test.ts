@@ -11,9 +11,9 @@ import { describe, it } from "node:test";
 import type { Config } from "../../src/config/schema.js";
 import { saveConfig } from "../../src/config/store.js";
 import { get, login, post, startWithDashboard } from "../dashboard/helpers.js";
-import { getPath, makeHome, PLAIN_ENGLISH, runCliAsync, tempDir } from "../helpers.js";
+import { getPath, makeHome, PLAIN_ENGLISH, runCliAsync, tempDir, waitFor } from "../helpers.js";
 import { mcpCall } from "../oauth/helpers.js";
-import { runLong, waitFor } from "../tunnel-helpers.js";
+import { runLong } from "../tunnel-helpers.js";
 import { broken, readText, writeBroken } from "./helpers.js";
 
 /** 1-based line and column of a character offset. */

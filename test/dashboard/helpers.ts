@@ -108,7 +108,6 @@ export function get(fx: DashFixture, session: Login, path: string, headers: Reco
   return raw(fx.port, "GET", path, { cookie: session.cookie, ...headers });
 }
 
-
 /** A client that asks the box's proxy (HTTP_PROXY, with the job's Basic credentials) to CONNECT to a host. */
 export const CONNECT_PROBE = `
 const u = new URL(process.env.HTTP_PROXY || "http://none:1");

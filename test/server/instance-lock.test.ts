@@ -10,8 +10,7 @@ import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { claimServerLock, isRunning, procStart, runningServer, serverLockFile, type ServerLockInfo } from "../../src/server/instanceLock.js";
-import { tempDir } from "../helpers.js";
-import { waitFor } from "../tunnel-helpers.js";
+import { tempDir, waitFor } from "../helpers.js";
 
 const LOCK_MODULE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "server", "instanceLock.js");
 /** Above the largest PID Linux hands out (pid_max ≤ 2^22): never a running process. */
