@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { TestServer } from "../helpers.js";
+import { maintenanceIdle } from "../../src/checkpoints/hook.js";
+import { makeHome, startServer, type Fixture, type TestServer } from "../helpers.js";
 
 /**
  * Every entry below `dir` except the names in `skip` (at any depth): type,
@@ -78,4 +79,15 @@ export async function sh(server: TestServer, command: string): Promise<any> {
   assert.equal(answer.exit_code, 0, `${command}: ${answer.stderr}`);
   assert.match(answer.checkpoint, /^cp-\d+-[0-9a-f]{4}$/);
   return answer;
+}
+
+/** Runs `run` against a real server on a fresh fixture, then waits for its checkpoint work in the background to end and closes it. */
+export async function withServer(run: (server: TestServer) => Promise<void>, fixture: Fixture = makeHome()): Promise<void> {
+  const server = await startServer(fixture);
+  try {
+    await run(server);
+  } finally {
+    await maintenanceIdle();
+    await server.close();
+  }
 }

@@ -18,7 +18,7 @@ import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../sr
 import { shadowGit } from "../../src/checkpoints/shadowGit.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
 import { committedRepo, git, gitInit, makeTree } from "../files-helpers.js";
-import { ok, treeState } from "./cp-helpers.js";
+import { ok, treeState, withServer } from "./cp-helpers.js";
 
 function blobId(content: string): string {
   const bytes = Buffer.from(content);
@@ -111,8 +111,7 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
   });
 
   it("a cache-tree that names another tree than its entries make is not trusted: the checkpoint holds the files on disk", async () => {
-    const server = await startServer(makeHome());
-    try {
+    await withServer(async (server) => {
       const ws = server.workspace;
       gitInit(ws);
       makeTree(ws, { "a.txt": "good\n" });
@@ -126,15 +125,11 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
       await ok(server, "restore_checkpoint", { id: first });
       assert.equal(readFileSync(join(ws, "a.txt"), "utf8"), "good\n", "the restore wrote the bytes of the tree the cache-tree named");
       assert.equal(treeState(ws), state);
-    } finally {
-      await maintenanceIdle();
-      await server.close();
-    }
+    });
   });
 
   it("an index entry whose object the repository lacks does not make the checkpoint unrestorable", async () => {
-    const server = await startServer(makeHome());
-    try {
+    await withServer(async (server) => {
       const ws = server.workspace;
       gitInit(ws);
       makeTree(ws, { "a.txt": "good\n", "keep.txt": "keep\n" });
@@ -146,10 +141,7 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
       await maintenanceIdle();
       await ok(server, "restore_checkpoint", { id: first });
       assert.equal(treeState(ws), state);
-    } finally {
-      await maintenanceIdle();
-      await server.close();
-    }
+    });
   });
 
   it("git and the seed read an index the same way: a name shorter in its flags than up to its NUL is refused", () => {

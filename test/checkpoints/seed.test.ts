@@ -8,7 +8,7 @@ import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../sr
 import { shadowGit } from "../../src/checkpoints/shadowGit.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
 import { committedRepo, git, gitInit, makeTree } from "../files-helpers.js";
-import { gitFingerprint, ok, sh, treeState } from "./cp-helpers.js";
+import { gitFingerprint, ok, sh, treeState, withServer } from "./cp-helpers.js";
 
 const SETTINGS = { ...DEFAULT_SETTINGS, max_file_bytes: 1_000 };
 
@@ -152,8 +152,7 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
   });
 
   it("a restore is byte-exact after the user amends, expires the reflog and prunes (also when the command itself does it)", async () => {
-    const server = await startServer(makeHome());
-    try {
+    await withServer(async (server) => {
       const ws = server.workspace;
       committedRepo(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n", "src/c.ts": "export const c = 2;\n", "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
       const state = treeState(ws);
@@ -169,15 +168,11 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
       await ok(server, "restore_checkpoint", { id: second });
       assert.equal(readFileSync(join(ws, "a.txt"), "utf8"), "rewritten\n");
       assert.equal(existsSync(join(ws, "src/b.ts")), false);
-    } finally {
-      await maintenanceIdle();
-      await server.close();
-    }
+    });
   });
 
   it("a command that overwrites the user's pack in place (the file a first checkpoint borrows) cannot change what an undo writes back", async () => {
-    const server = await startServer(makeHome());
-    try {
+    await withServer(async (server) => {
       const ws = server.workspace;
       committedRepo(ws, { "a.txt": "original a\n", "src/b.ts": "export const b = 1;\n".repeat(50), "bin.dat": Buffer.from([0, 1, 2, 3, 255]) });
       const packDir = join(ws, ".git", "objects", "pack");
@@ -192,10 +187,7 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
       const answer = await ok(server, "restore_checkpoint", { id: first });
       assert.deepEqual([...answer.restored].sort(), ["a.txt", "src/b.ts"]);
       assert.equal(treeState(ws), state, "byte-exact: the store had its own copy before the command started");
-    } finally {
-      await maintenanceIdle();
-      await server.close();
-    }
+    });
   });
 
   it("a checkpoint past the wait limit answers checkpoint_pending without running the action; its restore waits for it", async () => {

@@ -130,19 +130,24 @@ function cases(): Case[] {
   return out;
 }
 
-/** The new walk, with the size list_files reports (lstat of what the walker hands out). */
-function newWalk(ws: string, c: Case, resume: { path: string; inclusive: boolean } | null): { entries: OldEntry[]; lastVisited: string | null } {
-  const walker = new TreeWalker({
+/** One case's walk options, for the new walk and the old one alike (each with its own glob compiler). */
+function walkOptions<G>(ws: string, c: Case, resume: { path: string; inclusive: boolean } | null, compile: (glob: string) => G) {
+  return {
     root: ws,
     start: c.start,
     startParts: c.start === "." ? [] : c.start.split("/"),
     recursive: c.recursive,
     includeHidden: c.includeHidden,
-    glob: c.glob ? compileGlob(c.glob) : null,
+    glob: c.glob ? compile(c.glob) : null,
     forbidden: ["config-home"],
     ancestors: ancestorLevels(ws, c.start),
     resume,
-  });
+  };
+}
+
+/** The new walk, with the size list_files reports (lstat of what the walker hands out). */
+function newWalk(ws: string, c: Case, resume: { path: string; inclusive: boolean } | null): { entries: OldEntry[]; lastVisited: string | null } {
+  const walker = new TreeWalker(walkOptions(ws, c, resume, compileGlob));
   const entries: OldEntry[] = [];
   try {
     for (let entry = walker.next(); entry; entry = walker.next()) {
@@ -163,17 +168,7 @@ function newWalk(ws: string, c: Case, resume: { path: string; inclusive: boolean
 }
 
 function oldOf(ws: string, c: Case, resume: { path: string; inclusive: boolean } | null) {
-  return oldWalk({
-    root: ws,
-    start: c.start,
-    startParts: c.start === "." ? [] : c.start.split("/"),
-    recursive: c.recursive,
-    includeHidden: c.includeHidden,
-    glob: c.glob ? oldCompileGlob(c.glob) : null,
-    forbidden: ["config-home"],
-    ancestors: ancestorLevels(ws, c.start),
-    resume,
-  });
+  return oldWalk(walkOptions(ws, c, resume, oldCompileGlob));
 }
 
 describe("the walk answers exactly as before", () => {

@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { verifyBearer } from "../../src/access/token.js";
-import { defineAction, type AnyAction } from "../../src/actions/define.js";
+import { probeAction } from "./probe.js";
 import { auditFollower } from "../../src/audit/follow.js";
 import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { listen } from "../../src/server/listen.js";
@@ -134,27 +134,18 @@ const rawPost = (url: string, path: string, headers: Record<string, string>, bod
 
 describe("the token on every way out of a call", () => {
   it("never reaches the audit file, the listeners or the request log, with or without its prefix, now or later", async () => {
-    const echo = defineAction({
-      name: "echo_probe",
-      summary: "test only",
-      readOnly: true,
-      consequential: false,
-      destructive: false,
-      input: z.object({ text: z.string() }),
-      output: z.object({ ok: z.boolean() }),
-      handler: async (input, ctx) => {
-        ctx.audit.paths = [input.text];
-        ctx.audit.command = input.text;
-        ctx.audit.detail = { text: input.text };
-        ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.text, detail: { event: "later", text: input.text } });
-        return { ok: true };
-      },
+    const echo = probeAction("echo_probe", z.object({ text: z.string() }), z.object({ ok: z.boolean() }), async (input, ctx) => {
+      ctx.audit.paths = [input.text];
+      ctx.audit.command = input.text;
+      ctx.audit.detail = { text: input.text };
+      ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.text, detail: { event: "later", text: input.text } });
+      return { ok: true };
     });
     const fixture = makeHome();
     const secret = fixture.token.slice(4);
     const captured = capturedLog();
     const requestLog = captured.stream;
-    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog, actions: [echo as unknown as AnyAction] });
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog, actions: [echo] });
     const heard: AuditRecord[] = [];
     running.app.codex.audit.subscribe((record) => heard.push(record));
     try {
@@ -187,24 +178,15 @@ describe("the token on every way out of a call", () => {
 
 describe("the token next to a JSON escape, and percent-encoded in a path", () => {
   it("a text holding an escape right before the token's random part keeps its audit line and its answer; the token itself is still removed", async () => {
-    const echo = defineAction({
-      name: "echo_text",
-      summary: "test only",
-      readOnly: true,
-      consequential: false,
-      destructive: false,
-      input: z.object({ text: z.string() }),
-      output: z.object({ text: z.string() }),
-      handler: async (input, ctx) => {
-        ctx.audit.command = input.text;
-        return { text: input.text };
-      },
+    const echo = probeAction("echo_text", z.object({ text: z.string() }), z.object({ text: z.string() }), async (input, ctx) => {
+      ctx.audit.command = input.text;
+      return { text: input.text };
     });
     // A token whose random part starts with "n": in JSON, "\n" followed by the rest of it holds the random part whole.
     const token = `cgc_n${"A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2".slice(0, 42)}`;
     const fixture = makeHome({ change: (config) => (config.token = token) });
     const secret = token.slice(4);
-    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [echo as unknown as AnyAction] });
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [echo] });
     try {
       const near = `\n${secret.slice(1)}`;
       const reply = await postJson(running.url, "echo_text", { text: near }, { token });

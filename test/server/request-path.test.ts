@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, realpathSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
-import { defineAction, type AnyAction } from "../../src/actions/define.js";
+import { probeAction } from "./probe.js";
 import { auditFollower, followAuditFile } from "../../src/audit/follow.js";
 import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { login, raw, startWithDashboard, type DashFixture } from "../dashboard/helpers.js";
@@ -134,30 +134,21 @@ describe("the request path answers as before", () => {
 describe("runAction's context", () => {
   it("gives handlers the same context: methods that work unbound, a lazy signal, later audit lines", async () => {
     const seen: Json = {};
-    const probe = defineAction({
-      name: "ctx_probe",
-      summary: "test only",
-      readOnly: true,
-      consequential: false,
-      destructive: false,
-      input: z.object({}),
-      output: z.object({ ok: z.boolean() }),
-      handler: async (_input, ctx) => {
-        const { workspace, resolvePath, resolveWritePath } = ctx;
-        seen.root = workspace().root;
-        seen.resolved = resolvePath("a/b.txt").relative;
-        assert.throws(() => resolveWritePath(".git/config"));
-        assert.throws(() => resolvePath("../outside"));
-        seen.deadline = ctx.deadline;
-        seen.signal = ctx.signal;
-        seen.sameSignal = ctx.signal === seen.signal;
-        ctx.audit.paths = ["a/b.txt"];
-        ctx.auditLater({ outcome: "killed", duration_ms: 1, detail: { event: "later", secret: ctx.config.token } });
-        return { ok: true };
-      },
+    const probe = probeAction("ctx_probe", z.object({}), z.object({ ok: z.boolean() }), async (_input, ctx) => {
+      const { workspace, resolvePath, resolveWritePath } = ctx;
+      seen.root = workspace().root;
+      seen.resolved = resolvePath("a/b.txt").relative;
+      assert.throws(() => resolveWritePath(".git/config"));
+      assert.throws(() => resolvePath("../outside"));
+      seen.deadline = ctx.deadline;
+      seen.signal = ctx.signal;
+      seen.sameSignal = ctx.signal === seen.signal;
+      ctx.audit.paths = ["a/b.txt"];
+      ctx.auditLater({ outcome: "killed", duration_ms: 1, detail: { event: "later", secret: ctx.config.token } });
+      return { ok: true };
     });
     const fixture = makeHome();
-    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [probe as unknown as AnyAction] });
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [probe] });
     try {
       const reply = await postJson(running.url, "ctx_probe", {}, { token: fixture.token });
       assert.equal(reply.status, 200, reply.text);
