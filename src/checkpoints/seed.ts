@@ -262,6 +262,8 @@ interface CacheTreeRecord {
   /** The folder ("" for the top). */
   path: string;
   oid: string;
+  /** How many index entries the folder holds, at any depth: git skips that many entries when it takes this tree as it is. */
+  entries: number;
 }
 
 /** The valid folders of a TREE extension (records in pre-order: name, entry count, subtree count, id if valid); null if damaged. */
@@ -285,7 +287,7 @@ function readCacheTree(data: Buffer): CacheTreeRecord[] | null {
     at = nl + 1;
     if (Number(m[1]) >= 0) {
       if (at + 20 > data.length) return null;
-      records.push({ path, oid: data.toString("hex", at, at + 20) });
+      records.push({ path, oid: data.toString("hex", at, at + 20), entries: Number(m[1]) });
       at += 20;
     }
     open.push({ path, left: Number(m[2]) });
@@ -297,20 +299,22 @@ function readCacheTree(data: Buffer): CacheTreeRecord[] | null {
 
 /**
  * Whether every valid record of the cache-tree is the tree git would write
- * for the entries under its folder. Git trusts these records as they are
- * (write-tree takes them, status compares through them), so one that names
- * another tree would make a checkpoint hold other files than the work tree.
- * Hashing the trees here costs far less than writing them.
+ * for the entries under its folder, and counts as many entries as the folder
+ * holds. Git trusts these records as they are (write-tree takes them, status
+ * compares through them, and skips a record's count of entries when it takes
+ * its tree), so one that names another tree or another count would make a
+ * checkpoint hold other files than the work tree. Hashing the trees here costs
+ * far less than writing them.
  */
 function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[]): boolean {
   if (records.length === 0) return true;
-  const computed = new Map<string, string | null>();
+  const computed = new Map<string, { oid: string | null; entries: number }>();
   /**
    * Folders being built, outermost first: their path and their tree's lines so far, each an
    * entry's number in the index or a sub-folder's name and tree id (null: git writes no tree
    * for the folder). One Buffer per folder is made at its end, not one per entry.
    */
-  const stack: { path: string; lines: (number | { name: string; oid: Buffer })[] | null }[] = [{ path: "", lines: [] }];
+  const stack: { path: string; lines: (number | { name: string; oid: Buffer })[] | null; entries: number }[] = [{ path: "", lines: [], entries: 0 }];
   const entries = index.entries;
   const bytes = index.bytes;
   const close = () => {
@@ -337,9 +341,10 @@ function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[])
       });
       oid = createHash("sha1").update(`tree ${size}\0`, "latin1").update(body).digest("hex");
     }
-    computed.set(done.path, oid);
+    computed.set(done.path, { oid, entries: done.entries });
     const parent = stack.at(-1);
     if (!parent) return;
+    parent.entries += done.entries;
     if (oid === null || parent.lines === null) parent.lines = null;
     else parent.lines.push({ name: done.path.slice(done.path.lastIndexOf("/") + 1), oid: Buffer.from(oid, "hex") });
   };
@@ -354,15 +359,19 @@ function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[])
       let path = top;
       for (const part of rest.split("/")) {
         path = path ? `${path}/${part}` : part;
-        stack.push({ path, lines: [] });
+        stack.push({ path, lines: [], entries: 0 });
       }
     }
+    stack.at(-1)!.entries++;
     // An unmerged or intent-to-add entry: git writes no tree for its folders.
     if (e.stage !== 0 || e.hidden) for (const s of stack) s.lines = null;
     else stack.at(-1)!.lines?.push(n);
   });
   while (stack.length > 0) close();
-  return records.every((r) => computed.get(r.path) === r.oid);
+  return records.every((r) => {
+    const folder = computed.get(r.path);
+    return folder !== undefined && folder.oid === r.oid && folder.entries === r.entries;
+  });
 }
 
 /** The user's index, read once (a git that replaces it renames a new file in, so this is one consistent version), and its mtime. */
@@ -404,7 +413,6 @@ export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: nu
       e.stage !== 0 ||
       e.special ||
       (type !== 0o100000 && type !== 0o120000) ||
-      GIT_PART.test(p) ||
       (forbidden.length > 0 && forbidden.some((f) => p === f || p.startsWith(`${f}/`))) ||
       !folderOk(folder)
     ) {
@@ -428,9 +436,6 @@ export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: nu
   }
   return [...drop];
 }
-
-/** A path component named `.git` in any letter case. */
-const GIT_PART = /(^|\/)\.git(\/|$)/i;
 
 const runningAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
 

@@ -156,6 +156,43 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     if (parsed) assert.deepEqual(parsed.entries.map((e) => e.path), gitWrites, "the seed checks other paths than git's trees hold");
   });
 
+  it("entries git would never write are refused: out of order, twice, a `.git` part in any case, an empty part, a leading slash", () => {
+    const oid = blobId("good\n");
+    const index = (...paths: string[]) => parseIndex(craftIndex(paths.map((path) => ({ path, oid }))));
+    assert.ok(index("a.txt", "b/c.txt"), "the same entries in git's form are read");
+    for (const paths of [["b/c.txt", "a.txt"], ["a.txt", "a.txt"], [".git/config"], ["src/.GIT/hooks/pre-commit"], ["a//b"], ["/etc/passwd"], ["a/./b"]]) {
+      assert.equal(index(...paths), null, JSON.stringify(paths));
+    }
+  });
+
+  it("a cache-tree that counts more entries under a folder than it holds is refused (git would skip the next files when it writes a tree)", async () => {
+    const ws = join(tempDir(), "ws");
+    mkdirSync(ws);
+    committedRepo(ws, { "a/x.txt": "x\n", "b.txt": "b\n", "c.txt": "c\n" }, false);
+    const file = join(ws, ".git", "index");
+    const honest = readFileSync(file);
+    assert.ok(parseIndex(honest)?.rootTree, "git's own index, with its cache-tree, is read");
+    // The record of folder `a` says 3 entries instead of 1; its tree id stays right.
+    const record = Buffer.from("a\u00001 0\n", "latin1");
+    const at = honest.indexOf(record, honest.indexOf("TREE"));
+    assert.ok(at > 0, "the cache-tree has a record for folder a");
+    const body = Buffer.from(honest.subarray(0, honest.length - 20));
+    body.write("3", at + 2, "latin1");
+    const lying = Buffer.concat([body, createHash("sha1").update(body).digest()]);
+    assert.equal(parseIndex(lying), null);
+    // Through the server: the second checkpoint (after a change to b.txt) still holds b.txt and c.txt.
+    writeFileSync(file, lying);
+    const fixture = makeHome({ workspace: ws });
+    await withServer(async (server) => {
+      await ok(server, "write_file", { path: "b.txt", content: "changed\n" });
+      const second = (await ok(server, "write_file", { path: "c.txt", content: "changed too\n" })).checkpoint;
+      await ok(server, "restore_checkpoint", { id: second });
+      assert.equal(readFileSync(join(ws, "b.txt"), "utf8"), "changed\n");
+      assert.equal(readFileSync(join(ws, "c.txt"), "utf8"), "c\n");
+      assert.equal(readFileSync(join(ws, "a", "x.txt"), "utf8"), "x\n");
+    }, fixture);
+  });
+
   it("a FIFO where git keeps its config or its index does not block the server (the checkpoint starts from nothing)", () => {
     for (const name of ["config", "index", "commondir"]) {
       const { root, ws } = repo();

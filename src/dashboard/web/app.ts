@@ -236,7 +236,7 @@ function drawSandbox(s: State): void {
 function drawRunning(s: State): void {
   const running = s.jobs.filter((job) => job.status === "running");
   const waiting = s.approvals.pending.length;
-  tone("running", waiting > 0 ? "run" : running.length > 0 ? "run" : "none");
+  tone("running", waiting > 0 || running.length > 0 ? "run" : "none");
   const first = running[0];
   panel("running", [first ? [first.id, first.command] : null, running.length, waiting], (target) => {
     if (waiting > 0) target.append(el("a", { href: "#approvals", class: "badge run", "data-waiting": String(waiting) }, n("waiting", waiting)));
