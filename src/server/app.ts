@@ -86,6 +86,8 @@ function pathOf(url: string): string {
 /**
  * The URL's path as the request log and a 404 show it: without the token, also when the token
  * came percent-encoded, once or more (then the path is shown decoded that far, the token replaced).
+ * Each escape is decoded on its own, so a stray `%` or a broken escape elsewhere in the path
+ * cannot stop the decoding (the token is ASCII: byte-wise decoding finds it).
  */
 function shownPath(url: string, token: string | undefined): string {
   const path = pathOf(url);
@@ -93,11 +95,9 @@ function shownPath(url: string, token: string | undefined): string {
   if (secret === null) return path;
   let decoded = path;
   for (let round = 0; round < 8 && decoded.includes("%") && !decoded.includes(secret); round++) {
-    try {
-      decoded = decodeURIComponent(decoded);
-    } catch {
-      break; // not valid percent-encoding any more
-    }
+    const next = decoded.replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === decoded) break;
+    decoded = next;
   }
   return decoded.includes(secret) ? redactText(decoded, token) : path;
 }

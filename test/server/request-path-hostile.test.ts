@@ -15,6 +15,7 @@ import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { listen } from "../../src/server/listen.js";
 import { coreSources } from "../../src/dashboard/coreSources.js";
 import { makeHome, postJson, rawRequest, startServer, tempDir, unsandboxedHome } from "../helpers.js";
+import { updateConfig } from "../../src/config/store.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -213,7 +214,8 @@ describe("the token next to a JSON escape, and percent-encoded in a path", () =>
     const twice = once.replaceAll("%", "%25");
     const answers: string[] = [];
     try {
-      for (const path of [`/${once}`, `/x/${twice}/y`, `/a${once.slice(0, 12)}${fixture.token.slice(4)}`]) {
+      // Also beside a stray or broken escape, which a whole-path decoder gives up on.
+      for (const path of [`/${once}`, `/x/${twice}/y`, `/a${once.slice(0, 12)}${fixture.token.slice(4)}`, `/%25zz/${twice}`, `/${once}#%zz`, `/${twice}/%25FF`]) {
         const reply = await rawPost(running.url, path, { authorization: `Bearer ${fixture.token}`, "content-type": "application/json" });
         assert.equal(reply.status, 404, reply.text);
         answers.push(reply.text);
@@ -226,7 +228,7 @@ describe("the token next to a JSON escape, and percent-encoded in a path", () =>
       for (let i = 0; i < 3; i++) out = decodeURIComponent(out.replace(/%(?![0-9A-Fa-f]{2})/g, "%25"));
       return out;
     };
-    assert.equal((captured.text().match(/ 404 /g) ?? []).length, 3, captured.text());
+    assert.equal((captured.text().match(/ 404 /g) ?? []).length, 6, captured.text());
     assert.ok(!decodedAll(captured.text()).includes(secret), captured.text());
     for (const text of answers) assert.ok(!decodedAll(text).includes(secret), text);
     assert.match(captured.text(), /POST \/x\/cgc_\[redacted\]\/y 404/, "shown decoded, the token replaced");
@@ -249,6 +251,44 @@ describe("the server's audit log redacts every record", () => {
       assert.equal(heard.length, 1);
       assert.ok(!JSON.stringify(heard).includes(secret));
       assert.equal(heard[0]!.command, "echo cgc_[redacted]");
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe("the token in long commands and across a rotation", () => {
+  it("a token across the 2,000th character of a command leaves none of itself in the record; a token rotated during a call is removed too", async () => {
+    let rotateTo: string | null = null;
+    const probe = probeAction("long_probe", z.object({ text: z.string() }), z.object({ ok: z.boolean() }), async (input, ctx) => {
+      ctx.audit.command = input.text;
+      if (rotateTo) {
+        // As `token rotate` from another process would: the file changes while the call runs (the server reads it again on a later turn).
+        updateConfig(ctx.store.home, (c) => (c.token = rotateTo!));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { ok: true };
+    });
+    const fixture = makeHome();
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [probe] });
+    const heard: AuditRecord[] = [];
+    running.app.codex.audit.subscribe((record) => heard.push(record));
+    try {
+      // The token starts 20 characters before the cut: cut first, 20 of its characters would stay.
+      const straddling = `${"x".repeat(1980)}${fixture.token} ${"t".repeat(100)}`;
+      assert.equal((await postJson(running.url, "long_probe", { text: straddling }, { token: fixture.token })).status, 200);
+      // The handler rotates the token while the call runs, and the command carries the new one.
+      const fresh = `cgc_${"R".repeat(43)}`;
+      rotateTo = fresh;
+      assert.equal((await postJson(running.url, "long_probe", { text: `echo ${fresh}` }, { token: fixture.token })).status, 200);
+      running.app.codex.audit.flush();
+      const file = readFileSync(running.app.codex.audit.file, "utf8");
+      for (const part of [fixture.token.slice(4, 24), fixture.token.slice(4), fresh.slice(4)]) {
+        assert.ok(!file.includes(part), `the record keeps ${part.length} characters of a token`);
+        assert.ok(!JSON.stringify(heard).includes(part));
+      }
+      const commands = heard.filter((r) => r.action === "long_probe").map((r) => r.command ?? "");
+      assert.deepEqual(commands, [`${"x".repeat(1980)}cgc_[redacted] ttttt`, "echo cgc_[redacted]"]);
     } finally {
       await running.close();
     }
