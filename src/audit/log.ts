@@ -108,13 +108,16 @@ export class AuditLog {
   }
 
   /**
-   * Queue one record. The token (`token`, else the log's own currentToken) is removed
-   * from every field first (paths, command, details); a record without it is serialized
-   * once and passed to the listeners as it is.
+   * Queue one record. The token is removed from every field first (paths, command,
+   * details): the one the writer passed (the token at the start of its call) and the
+   * log's own currentToken (the token now, should it have changed meanwhile). A record
+   * without either is serialized once and passed to the listeners as it is.
    */
   write(record: AuditRecord, token?: string): void {
     const plain = JSON.stringify(record);
-    const text = redactJsonText(plain, token ?? this.currentToken?.());
+    const now = this.currentToken?.();
+    let text = redactJsonText(plain, token);
+    if (now !== token) text = redactJsonText(text, now);
     if (text !== plain) record = JSON.parse(text) as AuditRecord;
     this.lines.push(`${text}\n`);
     this.notify(record);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
 import { isoNow, type AuditFace, type AuditLog, type AuditRecord } from "../audit/log.js";
-import { redactError, redactJsonText } from "../ground/redact.js";
+import { auditedCommand, redactError, redactJsonText } from "../ground/redact.js";
 import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type ActiveWorkspace, type AuditNote } from "./context.js";
@@ -101,7 +101,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     face: env.face,
     client: env.client || undefined,
     paths: note.paths?.slice(0, 50),
-    command: note.command?.slice(0, 2000),
+    command: note.command === undefined ? undefined : auditedCommand(note.command, config.token),
     detail,
   };
   // Redacted and serialized once, by the log.

@@ -2,7 +2,8 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { accessState, expiryFromTtl } from "../access/state.js";
 import { approvalQueue } from "../approvals/held.js";
 import { followAuditFile } from "../audit/follow.js";
-import { readAuditLine, type AuditLog, type AuditRecord } from "../audit/log.js";
+import { isoNow, readAuditLine, type AuditLog, type AuditRecord } from "../audit/log.js";
+import { auditedCommand } from "../ground/redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { cliCommand } from "../ground/launcher.js";
 import type { Outcome } from "../ground/outcome.js";
@@ -48,7 +49,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   // deny), and the log redacts a record only when it is given the token.
   const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) => {
     const config = store.current();
-    audit.write({ time: new Date().toISOString(), action, workspace: config.active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra }, config.token);
+    audit.write({ time: isoNow(), action, workspace: config.active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra }, config.token);
   };
   const access = () => {
     const s = accessState(store.current());
@@ -79,7 +80,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
         const wasRunning = job.running;
         const background = job.background.length;
         await job.kill("killed");
-        note("kill_command", "ok", { command: job.command.slice(0, 2000), detail: { job_id: id, was_running: wasRunning, ...(background > 0 ? { background } : {}) } });
+        note("kill_command", "ok", { command: auditedCommand(job.command, store.current().token), detail: { job_id: id, was_running: wasRunning, ...(background > 0 ? { background } : {}) } });
         return true;
       },
     },
@@ -174,9 +175,9 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     if (held && (result.ok || result.held?.status === "denied")) {
       // An approval whose command could not start is an error of the click (the command's own line says why).
       note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "error", {
-        ...(result.ok ? {} : { error_code: "START_FAILED" }),
+        ...(result.ok ? {} : { error_code: result.held?.error_code ?? "INTERNAL" }),
         workspace: held.workspace,
-        command: held.command.slice(0, 2000),
+        command: auditedCommand(held.command, store.current().token),
         detail: { job_id: id },
       });
     }

@@ -23,6 +23,17 @@ export function redactText(text: string, token: string | undefined): string {
   return text.split(secret).join(REDACTED);
 }
 
+/** How many characters of a command an audit record keeps. */
+const AUDITED_COMMAND_CHARS = 2000;
+
+/**
+ * A command as an audit record keeps it: the token removed first, then cut. Cut first, a token
+ * across the cut would keep all but its last characters, which the redaction no longer matches.
+ */
+export function auditedCommand(command: string, token: string | undefined): string {
+  return redactText(command, token).slice(0, AUDITED_COMMAND_CHARS);
+}
+
 /**
  * The JSON text `text` with the token removed from every string in it (keys too); `text`
  * itself when it holds no token. Done on the parsed values, never on the text: there, an

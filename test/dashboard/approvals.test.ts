@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { updateConfig } from "../../src/config/store.js";
 import { get, login, post, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
-import { waitFor } from "../helpers.js";
+import { auditRecord, waitFor } from "../helpers.js";
 
 let fx: DashFixture;
 let session: Login;
@@ -126,6 +126,9 @@ describe("local approvals", () => {
       return lines.find((l) => l.detail?.event === "job_end" && l.detail?.job_id === id);
     }, "the held command's end in the audit log");
     assert.deepEqual([end.outcome, end.error_code, end.detail.decided_by], ["refused", "ACCESS_EXPIRED", "dashboard"]);
+    // The owner's click has its own line, with the code that stopped the command (one of the contract's).
+    const click = await auditRecord(fx.api.home, (l) => l.action === "approve_command" && l.detail?.job_id === id);
+    assert.deepEqual([click.outcome, click.error_code], ["error", "ACCESS_EXPIRED"]);
   });
 
   it("the policy still runs first: a blocked command is refused, not held", async () => {
