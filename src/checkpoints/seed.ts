@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, accessSync, constants } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { readGitFile } from "../git/repo.js";
+import { readRegularFile } from "../fs/regularFile.js";
 
 /**
  * Starting the shadow store of a git workspace from the user's own repository,
@@ -69,36 +70,6 @@ export function findUserRepository(root: string): UserRepository | null {
  */
 function readText(file: string): string {
   return readRegularFile(file, 1024 * 1024)?.bytes.toString("utf8") ?? "";
-}
-
-/**
- * A regular file read whole, opened without blocking (a FIFO swapped in cannot stall the
- * server), with its mtime; null when it does not exist. Throws for anything else: not a
- * regular file, over `maxBytes`, a read that comes up short.
- */
-function readRegularFile(file: string, maxBytes: number): { bytes: Buffer; mtimeMs: number } | null {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw error;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > maxBytes) throw new Error(`${file} is not a regular file of at most ${maxBytes} bytes`);
-    const bytes = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, bytes, got, st.size - got, got);
-      if (n <= 0) throw new Error(`${file} ended before its size`);
-      got += n;
-    }
-    return { bytes, mtimeMs: st.mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

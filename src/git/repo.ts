@@ -1,5 +1,6 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readSmallText } from "../fs/regularFile.js";
 
 /**
  * Find the git repository of a workspace ourselves, so git never discovers one.
@@ -74,20 +75,8 @@ function repositoryAt(folder: string): Repository | null {
  * may swap a FIFO in after the caller looked, and a plain open of it would stall the server.
  */
 export function readGitFile(file: string, folder: string): string | null {
-  let text: string;
-  try {
-    const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    try {
-      if (!fstatSync(fd).isFile()) return null;
-      const buffer = Buffer.alloc(MAX_GITFILE_BYTES);
-      const length = readSync(fd, buffer, 0, MAX_GITFILE_BYTES, 0);
-      text = buffer.subarray(0, length).toString("utf8");
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return null;
-  }
+  const text = readSmallText(file, MAX_GITFILE_BYTES);
+  if (text === null) return null;
   const match = /^gitdir: *(.+?)\s*$/m.exec(text);
   if (!match) return null;
   const target = match[1]!;

@@ -1,5 +1,7 @@
-import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { readSmallText } from "../fs/regularFile.js";
+import { readGitFile } from "../git/repo.js";
 import { realOr } from "../ground/realPath.js";
 
 /**
@@ -46,9 +48,14 @@ export function gitProtection(workspace: string): GitProtection {
   if (stat.isDirectory()) {
     gitDir = realpathSync(dotGit.path);
   } else if (stat.isFile()) {
-    const target = readGitFile(dotGit.path);
+    // A `.git` file is the command's to write: read without blocking, as a regular file only.
+    const target = readGitFile(dotGit.path, dirname(dotGit.path));
     if (!target) return empty();
-    gitDir = target;
+    try {
+      gitDir = realpathSync(target);
+    } catch {
+      return empty();
+    }
     result.readOnly.push(dotGit.path);
   } else {
     return empty();
@@ -56,7 +63,8 @@ export function gitProtection(workspace: string): GitProtection {
   let commonDir = gitDir;
   const commonPointer = join(gitDir, "commondir");
   if (existsSync(commonPointer)) {
-    const text = readFileSync(commonPointer, "utf8").trim();
+    // Anything but a small regular file (a FIFO would stall the server): read as naming no other folder.
+    const text = readSmallText(commonPointer)?.trim() || ".";
     commonDir = realOr(isAbsolute(text) ? text : resolve(gitDir, text));
     result.readOnly.push(commonPointer);
   } else {
@@ -132,25 +140,10 @@ function findDotGit(start: string): { path: string } | null {
   }
 }
 
-function readGitFile(path: string): string | null {
-  try {
-    const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(path, "utf8"));
-    if (!match?.[1]) return null;
-    const target = isAbsolute(match[1]) ? match[1] : resolve(dirname(path), match[1]);
-    return realpathSync(target);
-  } catch {
-    return null;
-  }
-}
-
 /** core.hooksPath from a config file (a small reader: section [core], key hookspath, case-insensitive). */
 export function configuredHooksPath(configPath: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync(configPath, "utf8");
-  } catch {
-    return null;
-  }
+  const text = readSmallText(configPath);
+  if (text === null) return null;
   let section = "";
   let found: string | null = null;
   for (const raw of text.split("\n")) {

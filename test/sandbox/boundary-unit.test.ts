@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { bwrapArgs } from "../../src/sandbox/bwrap.js";
@@ -71,6 +71,32 @@ describe("reconcile: the scan at command time against the record", () => {
     const { protection, untrusted } = reconcile(gitProtection(wt), layout, g);
     assert.deepEqual(untrusted, []);
     assert.deepEqual(protection.writable.sort(), layout.writable.sort());
+  });
+
+  test("a FIFO a command left where the scan reads (the .git file, commondir, config) does not stall the server; the layout still reconciles", () => {
+    const { main, wt, g } = worktree();
+    const layout = captureGitLayout(wt, g);
+    const linked = join(main, ".git/worktrees/wt");
+    for (const [name, at] of [["commondir", join(linked, "commondir")], ["config", join(main, ".git/config")], [".git file", join(wt, ".git")]] as const) {
+      const saved = readFileSync(at);
+      rmSync(at);
+      assert.equal(spawnSync("mkfifo", [at]).status, 0);
+      try {
+        // In a child process, bounded: a blocked read there cannot hang the tests.
+        const script = `
+          const { gitProtection } = await import(${JSON.stringify(new URL("../../src/sandbox/git.js", import.meta.url).href)});
+          process.stdout.write(JSON.stringify(gitProtection(${JSON.stringify(wt)})));`;
+        const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+        assert.equal(run.signal, null, `${name} as a FIFO: the scan blocked`);
+        assert.equal(run.status, 0, run.stderr);
+        const { untrusted, protection } = reconcile(JSON.parse(run.stdout), layout, g);
+        // Nothing outside the workspace becomes writable beyond what was recorded.
+        for (const path of protection.writable) assert.ok(layout.writable.includes(path) || path.startsWith(`${wt}/`), `${name}: ${path} writable (untrusted: ${untrusted.join(", ")})`);
+      } finally {
+        rmSync(at);
+        writeFileSync(at, saved);
+      }
+    }
   });
 
   test("no record: no git folder outside the workspace is writable", () => {
