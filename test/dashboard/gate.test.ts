@@ -174,6 +174,8 @@ describe("dashboard gate", () => {
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
       assert.equal(reply.headers["x-frame-options"], "DENY");
       assert.equal(reply.headers["x-content-type-options"], "nosniff");
+      assert.equal(reply.headers["referrer-policy"], "no-referrer");
+      assert.equal(reply.headers["cache-control"], "no-store");
       for (const name of Object.keys(reply.headers)) assert.doesNotMatch(name, /^access-control-/, "no CORS header");
     }
     const page = await get(fx, session, "/");

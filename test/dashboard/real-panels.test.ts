@@ -10,7 +10,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser } from "playwright-core";
+import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { updateConfig } from "../../src/config/store.js";
+import { coreSources } from "../../src/dashboard/coreSources.js";
 import { createTicket } from "../../src/dashboard/tickets.js";
 import { loginUrl, startOwnerDashboard, type OwnerDashboard } from "../../src/dashboard/start.js";
 import { makeHome, startServer, tempDir, waitFor, type TestServer } from "../helpers.js";
@@ -104,6 +106,33 @@ describe("dashboard panels with the real checkpoints, grants and sandbox", () =>
     } finally {
       await context.close();
       await browser.close();
+    }
+  });
+});
+
+describe("the feed at start", () => {
+  it("leaves out the owner's checkpoint reads that older versions wrote to the audit file, and shows the model's calls", async () => {
+    const fixture = makeHome();
+    const older = new AuditLog(fixture.home);
+    const line = (action: string, face: AuditRecord["face"]): AuditRecord => ({ time: isoNow(), action, workspace: "ws", outcome: "ok", duration_ms: 0, face });
+    older.write(line("list_checkpoints", "dashboard"));
+    older.write(line("checkpoint_diff", "dashboard"));
+    older.write(line("read_file", "http"));
+    older.write(line("list_checkpoints", "mcp"));
+    older.flush();
+    const s = await startServer(fixture);
+    const core = coreSources({ store: s.server.store, resources: s.server.resources, audit: s.server.app.codex.audit, localUrl: () => s.url });
+    try {
+      assert.deepEqual(
+        core.feed.recent(50).map((r) => [r.face, r.action]),
+        [
+          ["http", "read_file"],
+          ["mcp", "list_checkpoints"],
+        ],
+      );
+    } finally {
+      core.close();
+      await s.close();
     }
   });
 });
