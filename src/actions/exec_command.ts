@@ -25,7 +25,8 @@ import { checkCommand } from "../policy/checkCommand.js";
 import { layoutForCommand } from "../sandbox/facts/record.js";
 import { ShellInput } from "../policy/shellProgram.js";
 import { rememberShellInput } from "../exec/stdinGuard.js";
-import { blockedByPolicy, commandPolicyOptions, OPEN_STDIN_SHELL_RULE, openStdinShellRefusal, policySandboxView, realOrSame } from "./policyAnswer.js";
+import { blockedByPolicy, commandPolicyOptions, OPEN_STDIN_SHELL_RULE, openStdinShellRefusal, policySandboxView } from "./policyAnswer.js";
+import { realOr } from "../ground/realPath.js";
 import { planCommand } from "../sandbox/plan.js";
 import { commandShell } from "../exec/shell.js";
 import { defineAction } from "./define.js";
@@ -97,10 +98,10 @@ export default defineAction({
       cwd: cwd.real,
       workspace: workspace.root,
       home: homedir(),
-      configHome: realOrSame(ctx.store.home),
+      configHome: realOr(ctx.store.home),
       settings: ctx.config.sandbox,
       networkRequested: input.network,
-      layout: layoutForCommand(ctx.resources, realOrSame(ctx.store.home), workspace.root, ctx.config, process.env),
+      layout: layoutForCommand(ctx.resources, realOr(ctx.store.home), workspace.root, ctx.config, process.env),
     });
     const sandboxNote = { sandbox: plan.run.info.kind, network: plan.run.info.network, ...(plan.run.info.warning ? { git_pointer_untrusted: true } : {}) };
     ctx.audit.detail = { ...ctx.audit.detail, ...sandboxNote };
@@ -108,7 +109,7 @@ export default defineAction({
     // A command of a box joins the workspace's long-lived sandbox (started now, so a failure answers at once).
     let joined: Joined | null = null;
     if (plan.box) {
-      joined = await joinBox(ctx, { workspace: workspace.root, plan: plan.box, settings: ctx.config.sandbox, configHome: realOrSame(ctx.store.home) });
+      joined = await joinBox(ctx, { workspace: workspace.root, plan: plan.box, settings: ctx.config.sandbox, configHome: realOr(ctx.store.home) });
       ctx.audit.detail = { ...ctx.audit.detail, box: joined.box.id };
     }
     const launch = (id?: string): Job => {

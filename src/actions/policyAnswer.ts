@@ -6,8 +6,7 @@ import { cacheFolder } from "../sandbox/box/boxes.js";
 import { sandboxAvailability, type Availability } from "../sandbox/detect.js";
 import { layoutForCommand } from "../sandbox/facts/record.js";
 import type { SandboxMode } from "../sandbox/types.js";
-import { realOr as realOrSame } from "../ground/realPath.js";
-export { realOr as realOrSame } from "../ground/realPath.js";
+import { realOr } from "../ground/realPath.js";
 
 /**
  * What the command policy is told about a command of this request (exec_command, and the input of a shell it started).
@@ -24,7 +23,7 @@ export function commandPolicyOptions(
     workspaceRoot,
     cwd,
     home: homedir(),
-    configHome: realOrSame(ctx.store.home),
+    configHome: realOr(ctx.store.home),
     env,
     policy: ctx.config.policy,
     ...(sandbox ? { sandbox } : {}),
@@ -56,9 +55,9 @@ export function runsWithPrivateTmp(mode: SandboxMode, availability: Availability
 export function sandboxViewOf(ctx: ActionContext, workspaceRoot: string, availability: Availability | null): SandboxView | null {
   const settings = ctx.config.sandbox;
   if (!runsWithPrivateTmp(settings.mode, availability)) return null;
-  const layout = layoutForCommand(ctx.resources, realOrSame(ctx.store.home), workspaceRoot, ctx.config, process.env);
+  const layout = layoutForCommand(ctx.resources, realOr(ctx.store.home), workspaceRoot, ctx.config, process.env);
   const cache = settings.box ? cacheFolder(workspaceRoot, process.env) : null;
-  const mounted = [workspaceRoot, ...layout.writable, ...layout.visible, ...(cache ? [cache, realOrSame(cache)] : [])];
+  const mounted = [workspaceRoot, ...layout.writable, ...layout.visible, ...(cache ? [cache, realOr(cache)] : [])];
   return { privateRoots: BUBBLEWRAP_PRIVATE_ROOTS, mounted: [...new Set(mounted)] };
 }
 

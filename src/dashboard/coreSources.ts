@@ -197,7 +197,6 @@ function shownInFeed(record: AuditRecord): boolean {
 function summarize(job: Job): JobSummary {
   // The last lines of the job's one numbered log (both streams), as much as fits the tail.
   const lines = [...job.log.read(Math.max(1, job.log.lines - TAIL_LINES + 1), job.log.lines), ...job.log.partials()];
-  const tail = (stream: "stdout" | "stderr") => lines.filter((line) => line.stream === stream).map((line) => line.text).join("\n").slice(-TAIL_CHARS);
   return {
     id: job.id,
     command: job.command,
@@ -205,7 +204,6 @@ function summarize(job: Job): JobSummary {
     started_at: new Date(job.startedAt).toISOString(),
     duration_ms: job.durationMs(),
     exit_code: job.exitCode,
-    tail: { stdout: tail("stdout"), stderr: tail("stderr") },
     output: lines.map((line) => line.text).join("\n").slice(-TAIL_CHARS),
     box: job.box ? { id: job.box.id, started_at: new Date(job.box.startedAt).toISOString() } : null,
     background: job.background.map(({ pid, command }) => ({ pid, command })),

@@ -32,7 +32,6 @@ export function cookieName(port: number): string {
   return `cgc_dashboard_${port}`;
 }
 
-
 export interface Session {
   csrf: string;
   lang: "en" | "zh" | null;

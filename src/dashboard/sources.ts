@@ -15,8 +15,6 @@ export interface JobSummary {
   started_at: string;
   duration_ms: number;
   exit_code: number | null;
-  /** The last part of each stream (for the page, never sent to the model). */
-  tail: { stdout: string; stderr: string };
   /** The last lines of both streams in the order they were printed (what the command is doing now). */
   output: string;
   /** The workspace box the command ran in; null for a command of its own (no box). */

@@ -116,7 +116,6 @@ export class JobManager implements Closable {
     return [...running, ...lingering, ...finished].slice(0, limit);
   }
 
-
   /** Drop finished jobs past their time, then the oldest finished ones beyond the count or the disk budget. */
   private prune(): void {
     const now = Date.now();

@@ -104,7 +104,6 @@ export function guardedPaths(input: Pick<PolicyInput, "home" | "workspace" | "co
   };
 }
 
-
 /** `~/x` → home/x; relative → inside the workspace; absolute stays. */
 export function expand(path: string, home: string, workspace: string): string {
   if (path === "~") return home;

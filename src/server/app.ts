@@ -23,7 +23,7 @@ import { privacyText } from "./privacy.js";
 import { AuthThrottle, clientKey, type TrustedForwarding } from "./throttle.js";
 import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
 import { serveOwnerRequests } from "../sandbox/box/ownerRequests.js";
-import { realOr as realOrSelf } from "../ground/realPath.js";
+import { realOr } from "../ground/realPath.js";
 
 export interface ServerOptions {
   home: string;
@@ -114,10 +114,10 @@ export function buildServer(options: ServerOptions): CodexServer {
   const actions = options.actions ?? ACTIONS;
   const resources = new ResourceBag();
   // The git layouts commands may rely on are read now, at the owner's act, never from a command's writes.
-  recordLayoutsAtStart(resources, realOrSelf(options.home), initial);
+  recordLayoutsAtStart(resources, realOr(options.home), initial);
   const audit = new AuditLog(options.home, undefined, () => safeConfig()?.token);
   // `sandbox status` / `sandbox reset` of the owner's CLI reach this server's boxes through the config folder.
-  serveOwnerRequests(resources, realOrSelf(options.home), () => safeConfig()?.sandbox.box_idle_minutes ?? 30);
+  serveOwnerRequests(resources, realOr(options.home), () => safeConfig()?.sandbox.box_idle_minutes ?? 30);
   const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));
   let trustedForwarding: TrustedForwarding = null;
   const log = options.requestLog === undefined ? process.stderr : options.requestLog;

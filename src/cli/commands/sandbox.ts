@@ -78,7 +78,6 @@ function formatBytes(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-
 /** The config's sandbox settings; the defaults before any config exists. */
 function settings(): SandboxSettings {
   try {

@@ -407,7 +407,7 @@ const unfollowed = new Set<string>();
 function drawJobs(s: State): void {
   // A running job's time and output change every second: they are updated in place below, so
   // its card (and the Kill button under the pointer) is rebuilt only when something else changes.
-  const shape = s.jobs.map(({ duration_ms, tail: _tail, output, ...rest }) => (rest.status === "running" ? rest : { ...rest, duration_ms, output, open: openTails.has(rest.id) }));
+  const shape = s.jobs.map(({ duration_ms, output, ...rest }) => (rest.status === "running" ? rest : { ...rest, duration_ms, output, open: openTails.has(rest.id) }));
   panel("jobs", shape, (target) => {
     if (s.jobs.length === 0) target.append(el("p", { class: "note" }, w("jobs_none")));
     for (const job of s.jobs) {
