@@ -74,6 +74,21 @@ http.createServer((req, res) => {
 }).listen(0, "127.0.0.1", function () { console.log("Port: " + this.address().port); });
 `;
 
+/**
+ * The least any server of ours can be: the framework and the validation library, loaded as
+ * ES modules as our CLI loads them, one route validating its body, and nothing else of ours.
+ * Its memory is the floor under the RSS goal.
+ */
+const FASTIFY_ZOD_ESM = `
+const { default: Fastify } = await import(process.argv[1]);
+const { z } = await import(process.argv[2]);
+const input = z.object({}).strict();
+const app = Fastify();
+app.post("/", async (request) => input.parse(request.body ?? {}));
+await app.listen({ port: 0, host: "127.0.0.1" });
+console.log("Port: " + app.server.address().port);
+`;
+
 /** A bare node:http server written as an ES module, as our CLI is: Node's module loader is part of any ESM program's memory. */
 const BARE_SERVER_ESM = `
 import { createServer } from "node:http";
@@ -133,6 +148,9 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
     const bareEsm = spawn(process.execPath, ["--input-type=module", "-e", BARE_SERVER_ESM], { stdio: ["ignore", "pipe", "ignore"] });
     children.push(bareEsm);
     await waitForPort(bareEsm);
+    const stackFloor = spawn(process.execPath, ["--input-type=module", "-e", FASTIFY_ZOD_ESM, import.meta.resolve("fastify"), import.meta.resolve("zod")], { stdio: ["ignore", "pipe", "ignore"] });
+    children.push(stackFloor);
+    await waitForPort(stackFloor);
     // Idle: started, nothing served yet.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, IDLE_MS - (Date.now() - started))));
     const idleOurs = rssMb(ours.pid!);
@@ -140,6 +158,7 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, SETTLED_MS - (Date.now() - started))));
     const settledOurs = rssMb(ours.pid!);
     const settledEsm = rssMb(bareEsm.pid!);
+    const settledFloor = rssMb(stackFloor.pid!);
     const sample = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${config.token}`, "content-type": "application/json" }, body: "{}" });
     const body = await sample.text();
     const bare = spawn(process.execPath, ["-e", BARE_SERVER, body], { stdio: ["ignore", "pipe", "ignore"] });
@@ -236,6 +255,15 @@ export default async function serverBench(ctx: BenchContext): Promise<BenchRow[]
         goal: `≤ ${RSS_GOAL}×`,
         met: settledRatio <= RSS_GOAL,
         note: `V8 has returned the start's garbage by then; a bare node:http server written as an ES module (as our CLI is) takes ${settledEsm.toFixed(1)} MB (${(settledEsm / idleBare).toFixed(2)}×)`,
+      },
+      {
+        name: `idle RSS after ${SETTLED_MS / 1000} s: Fastify + zod as ES modules, nothing of ours`,
+        ours: `${settledFloor.toFixed(1)} MB`,
+        baseline: `${idleBare.toFixed(1)} MB`,
+        ratio: settledFloor / idleBare,
+        goal: "-",
+        met: null,
+        note: `the floor under the RSS goal: the framework and the validation the goal keeps, one route, no code of ours; ours is ${(settledOurs / settledFloor).toFixed(2)}× this floor`,
       },
     ];
   } finally {
