@@ -1,5 +1,5 @@
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ActionError } from "../ground/errors.js";
 import { GIT_BASE_ARGS, gitChildEnvironment } from "../git/run.js";
@@ -127,26 +127,45 @@ export interface ShadowRun {
  * relative to its top); bounded by a timeout. With `capBytes`, output beyond it
  * is dropped and the child stopped (truncated: true). Rejects with INTERNAL
  * (the message has git's first error line, never a file's contents).
+ *
+ * With `files`, git reads its input from one file and writes its output to
+ * another (read back as stdout when it ends): it then runs to its end while
+ * this process is busy with synchronous work, where a pipe would fill and stop
+ * it. `files.output` is created private; `capBytes` does not apply.
  */
 export function shadowGit(
   paths: ShadowPaths,
   args: string[],
-  options: { input?: Buffer | string; timeoutMs?: number; capBytes?: number; okCodes?: number[] } = {},
+  options: { input?: Buffer | string; files?: { input: string; output: string }; timeoutMs?: number; capBytes?: number; okCodes?: number[] } = {},
 ): Promise<ShadowRun> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
-    const child = spawn("git", [...shadowArgs(paths), ...args], {
-      cwd: paths.root,
-      env: shadowEnvironment(paths),
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const files = options.files;
+    const fds: number[] = [];
+    let child: ChildProcess;
+    try {
+      if (files) {
+        fds.push(openSync(files.input, "r"));
+        fds.push(openSync(files.output, "w", 0o600));
+      }
+      child = spawn("git", [...shadowArgs(paths), ...args], {
+        cwd: paths.root,
+        env: shadowEnvironment(paths),
+        stdio: files ? [fds[0]!, fds[1]!, "pipe"] : ["pipe", "pipe", "pipe"],
+      });
+    } catch (error) {
+      return reject(new ActionError("INTERNAL", `checkpoint store: cannot run git ${args[0] ?? ""} (${(error as NodeJS.ErrnoException).code ?? "error"})`));
+    } finally {
+      // The child has its own copies of these descriptors.
+      for (const fd of fds) closeSync(fd);
+    }
     const out: Buffer[] = [];
     let outBytes = 0;
     let truncated = false;
     let err = "";
     const cap = options.capBytes ?? 512 * 1024 * 1024;
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
       if (truncated) return;
       if (outBytes + chunk.length > cap) {
         out.push(chunk.subarray(0, cap - outBytes));
@@ -158,10 +177,10 @@ export function shadowGit(
       out.push(chunk);
       outBytes += chunk.length;
     });
-    child.stderr.on("data", (chunk: Buffer) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
       if (err.length < 8192) err += chunk.toString("utf8");
     });
-    child.stdin.on("error", () => undefined);
+    child.stdin?.on("error", () => undefined);
     child.on("error", (error) => {
       clearTimeout(timer);
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
@@ -171,15 +190,22 @@ export function shadowGit(
     child.on("close", (code, signal) => {
       if (process.env.CGC_CP_TRACE) process.stderr.write(`[git ${args[0]}] ${Math.round(performance.now() - t0)}ms\n`);
       clearTimeout(timer);
-      const stdout = Buffer.concat(out);
+      let stdout = Buffer.concat(out);
+      if (files && code === 0) {
+        try {
+          stdout = readFileSync(files.output);
+        } catch (error) {
+          return reject(new ActionError("INTERNAL", `checkpoint store: git ${args[0] ?? ""} output unreadable (${(error as NodeJS.ErrnoException).code ?? "error"})`));
+        }
+      }
       if (truncated || code === 0 || (code !== null && options.okCodes?.includes(code))) {
         return resolvePromise({ stdout, stderr: err, truncated });
       }
       const first = err.trim().split("\n")[0] || (signal ? `stopped by ${signal}` : `exit code ${code}`);
       reject(new ActionError("INTERNAL", `checkpoint store: git ${args[0] ?? ""} failed: ${first.slice(0, 300)}`));
     });
-    if (options.input !== undefined) child.stdin.end(options.input);
-    else child.stdin.end();
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
   });
 }
 

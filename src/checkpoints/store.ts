@@ -441,7 +441,7 @@ export class CheckpointStore {
     return join(this.paths.dir, "borrow");
   }
 
-  private borrowGit(args: string[], options: { input?: string; timeoutMs?: number } = {}) {
+  private borrowGit(args: string[], options: Parameters<typeof shadowGit>[2] = {}) {
     return shadowGit({ ...this.paths, gitDir: this.borrowDir }, args, options);
   }
 
@@ -479,6 +479,16 @@ export class CheckpointStore {
       writeFileSync(join(this.borrowDir, "objects", "info", "alternates"), `${ours}\n${repo.objectsDir}\n`, { mode: 0o600 });
       const pinned = pinObjects(repo.objectsDir, join(this.borrowDir, "objects"));
       trace("objects linked");
+      // Tracked files that .gitignore covers (a fresh store never takes them), listed from a copy of the index just
+      // read while the entries are checked (it reads nothing but that copy and the ignore files), dropped after the
+      // first status. Entries dropped below may be listed too: a path whose index entry is gone is removed as a no-op.
+      const probe = `${p.indexFile}.ignored`;
+      writeFileSync(probe, read.bytes, { mode: 0o600 });
+      const ignored = shadowGit({ ...p, indexFile: probe }, ["ls-files", "-z", "-c", "-i", "--exclude-standard"])
+        .then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0))
+        .finally(() => rmSync(probe, { force: true }));
+      ignored.catch(() => undefined);
+      this.ignoredTracked = ignored;
       // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one
       // (copied while the entries are checked here).
       const treesCopied =
@@ -486,16 +496,23 @@ export class CheckpointStore {
           ? this.borrowGit(["pack-objects", "-q", "--window=0", join(ours, "pack", "pack")], { input: `${parsed.trees.join("\n")}\n` })
           : Promise.resolve(null);
       treesCopied.catch(() => undefined);
-      const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden));
-      trace("entries checked");
       // Every object an entry names must be there to be copied later (an index can name objects its repository lacks:
       // damage, or a hostile .git), else the checkpoint could never be restored: such an entry is hashed again from the file.
       // Where something may have converted bytes on their way into the user's index, an entry whose object size is
-      // not the file's size is hashed again too.
-      const named = parsed.entries.filter((e) => (e.mode & 0o170000) !== 0o160000 && !drop.has(e.path));
-      const out = await this.borrowGit(["cat-file", "--buffer", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], { input: named.map((e) => `${oidOf(parsed, e)}\n`).join("") });
-      const found = out.stdout.toString("utf8").split("\n");
+      // not the file's size is hashed again too. Git looks them up through files while the entries are checked here.
+      const named = parsed.entries.filter((e) => (e.mode & 0o170000) !== 0o160000);
+      const asked = join(this.borrowDir, "lookup-in");
+      const answered = join(this.borrowDir, "lookup-out");
+      writeFileSync(asked, named.map((e) => `${oidOf(parsed, e)}\n`).join(""), { mode: 0o600 });
+      const lookup = this.borrowGit(["cat-file", "--buffer", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], { files: { input: asked, output: answered } });
+      lookup.catch(() => undefined);
+      const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden));
+      trace("entries checked");
+      const found = (await lookup).stdout.toString("utf8").split("\n");
+      rmSync(asked, { force: true });
+      rmSync(answered, { force: true });
       named.forEach((e, i) => {
+        if (drop.has(e.path)) return;
         const [oid, type, size] = (found[i] ?? "").split(" ");
         if (oid !== oidOf(parsed, e) || type !== "blob" || (repo.mayConvert && (e.mode & 0o170000) === 0o100000 && Number(size) !== e.size)) drop.add(e.path);
       });
@@ -523,10 +540,6 @@ export class CheckpointStore {
       }
       // HEAD at the user's index tree: the first status then lists only what differs from it.
       await this.moveHead(parsed.rootTree ?? (await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
-      // Tracked files that .gitignore covers (a fresh store never takes them): listed while the first status runs, dropped after it.
-      const ignored = shadowGit(p, ["ls-files", "-z", "-c", "-i", "--exclude-standard"]).then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0));
-      ignored.catch(() => undefined);
-      this.ignoredTracked = ignored;
       if (!pinned) await this.ownObjects(); // the user's objects could not be linked here: copy them before the action goes ahead
     } catch (error) {
       this.dropSeed(error);
