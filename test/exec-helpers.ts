@@ -30,13 +30,8 @@ export function groupMembers(pgid: number): number[] {
 }
 
 /** Wait (bounded) until the group has no live member. */
-export async function groupGone(pgid: number, timeoutMs = 15_000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (groupMembers(pgid).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return groupMembers(pgid).length === 0;
+export function groupGone(pgid: number, timeoutMs = 15_000): Promise<boolean> {
+  return comesTrue(() => groupMembers(pgid).length === 0, timeoutMs);
 }
 
 /** Call command_output until the job is no longer running (bounded), collecting stdout. */

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { startServer, type TestServer, unsandboxedHome } from "../helpers.js";
+import { comesTrue, startServer, type TestServer, unsandboxedHome } from "../helpers.js";
 import { followJob, pidOf } from "../exec-helpers.js";
 
 let server: TestServer;
@@ -33,13 +33,8 @@ function psGroup(pgid: number): string[] {
     .map((f) => `${f[0]} ${f.slice(3).join(" ")}`);
 }
 
-async function psGroupGone(pgid: number, ms = 15_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (psGroup(pgid).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return psGroup(pgid).length === 0;
+function psGroupGone(pgid: number, ms = 15_000): Promise<boolean> {
+  return comesTrue(() => psGroup(pgid).length === 0, ms);
 }
 
 test("no editor ever opens: git commit without -m ends non-zero instead of waiting, with a clear message", async () => {

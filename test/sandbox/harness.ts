@@ -12,7 +12,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { join } from "node:path";
 import type { Config } from "../../src/config/schema.js";
 import { newConfig, saveConfig, updateConfig } from "../../src/config/store.js";
-import { CLI, postJson, type Reply } from "../helpers.js";
+import { CLI, comesTrue, postJson, type Reply } from "../helpers.js";
 
 export const NOBODY = 65534;
 
@@ -170,23 +170,13 @@ export function pidsRunning(argv: string[]): number[] {
 }
 
 /** Wait (bounded) until no process has this command line. */
-export async function noneRunning(argv: string[], timeoutMs = 8_000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (pidsRunning(argv).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return pidsRunning(argv).length === 0;
+export function noneRunning(argv: string[], timeoutMs = 8_000): Promise<boolean> {
+  return comesTrue(() => pidsRunning(argv).length === 0, timeoutMs);
 }
 
 /** Wait (bounded) until some process has this command line. */
-export async function someRunning(argv: string[], timeoutMs = 8_000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (pidsRunning(argv).length > 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
+export function someRunning(argv: string[], timeoutMs = 8_000): Promise<boolean> {
+  return comesTrue(() => pidsRunning(argv).length > 0, timeoutMs);
 }
 
 /** A sleep duration nobody else uses, so its processes can be found by command line. */
