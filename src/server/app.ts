@@ -11,7 +11,7 @@ import { BatchedLines } from "../ground/batchedLines.js";
 import { LIMITS } from "../ground/limits.js";
 import { ResourceBag } from "../ground/resources.js";
 import { runAction } from "../core/runAction.js";
-import { redactable, redactText } from "../ground/redact.js";
+import { redactable, redactError, redactText } from "../ground/redact.js";
 import { NAME, VERSION } from "../ground/version.js";
 import { MCP_PATH } from "../mcp/clientConfig.js";
 import { hostAllowed, isMcpRequest } from "../mcp/host.js";
@@ -121,6 +121,10 @@ export function buildServer(options: ServerOptions): CodexServer {
   const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));
   let trustedForwarding: TrustedForwarding = null;
   const log = options.requestLog === undefined ? process.stderr : options.requestLog;
+  // Request log: method, path, status, time. Headers (and so the token) are never written; the path without the token.
+  const requestLog = log ? new BatchedLines((lines) => log.write(lines.join(""))) : null;
+  const logRequest = (method: string, url: string, status: number, ms: number) =>
+    requestLog?.push(`${isoNow()} ${method} ${shownPath(url, safeConfig()?.token)} ${status} ${ms.toFixed(0)}ms\n`);
 
   const app = Fastify({
     logger: false,
@@ -129,6 +133,14 @@ export function buildServer(options: ServerOptions): CodexServer {
     requestTimeout: 60_000,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // A path Fastify cannot decode (a broken %-escape): answered here, in the contract's shape and without
+    // the token, not by Fastify's own 400, which repeats the path as it came. No hook runs for it.
+    frameworkErrors: (_error, request, reply) => {
+      sendError(reply, "BAD_REQUEST", `malformed URL path: ${shownPath(request.url, safeConfig()?.token).slice(0, 200)}`, {
+        hint: "Percent-encode the path correctly, or call the action by its plain name.",
+      });
+      logRequest(request.method, request.url, 400, 0);
+    },
   });
 
   function safeConfig() {
@@ -215,14 +227,11 @@ export function buildServer(options: ServerOptions): CodexServer {
   app.addContentTypeParser("application/json", { parseAs: "string" }, parseBody);
   app.addContentTypeParser("*", { parseAs: "string" }, parseBody);
 
-  // Request log: method, path, status, time. Headers (and so the token) are never written.
   // Both hooks below take a callback: on the path of every request, an async hook costs a
   // promise and a microtask more for nothing. A hook that answered does not call done().
-  if (log) {
-    const requestLog = new BatchedLines((lines) => log.write(lines.join("")));
+  if (requestLog) {
     app.addHook("onResponse", (request, reply, done) => {
-      const path = shownPath(request.url, safeConfig()?.token);
-      requestLog.push(`${isoNow()} ${request.method} ${path} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms\n`);
+      logRequest(request.method, request.url, reply.statusCode, reply.elapsedTime);
       done();
     });
     app.addHook("onClose", async () => requestLog.flush());
@@ -252,7 +261,8 @@ export function buildServer(options: ServerOptions): CodexServer {
 
   app.setErrorHandler((caught, _request, reply) => {
     const error = caught instanceof Error ? caught : new Error(String(caught));
-    if (error instanceof ActionError) return reply.code(error.status).send(error.toBody());
+    // An ActionError may quote what the caller sent (a Content-Type, a field): never the token.
+    if (error instanceof ActionError) return reply.code(error.status).send(redactError(error, safeConfig()?.token).toBody());
     const fastifyCode = (error as { code?: string }).code;
     const statusCode = (error as { statusCode?: number }).statusCode;
     if (fastifyCode === "FST_ERR_CTP_BODY_TOO_LARGE" || statusCode === 413) {

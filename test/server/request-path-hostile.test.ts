@@ -235,6 +235,47 @@ describe("the token next to a JSON escape, and percent-encoded in a path", () =>
   });
 });
 
+describe("the token in what the caller sent, quoted back", () => {
+  it("a path Fastify cannot decode is answered 400 BAD_REQUEST in the contract's shape, logged, and without the token", async () => {
+    const fixture = makeHome();
+    const secret = fixture.token.slice(4);
+    const captured = capturedLog();
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: captured.stream, actions: [] });
+    const paths = [`/${fixture.token}%zz`, `/%zz${fixture.token}`, `/mcp/${fixture.token}%`, `/${secret}%`];
+    try {
+      for (const path of paths) {
+        const reply = await rawPost(running.url, path, { authorization: `Bearer ${fixture.token}`, "content-type": "application/json" });
+        assert.equal(reply.status, 400, reply.text);
+        assert.equal(reply.json?.error?.code, "BAD_REQUEST", reply.text);
+        assert.match(reply.json?.error?.message, /^malformed URL path: /);
+        assert.ok(!reply.text.includes(secret), reply.text);
+      }
+    } finally {
+      await running.close();
+    }
+    assert.equal((captured.text().match(/ 400 /g) ?? []).length, paths.length, captured.text());
+    assert.ok(!captured.text().includes(secret), captured.text());
+  });
+
+  it("a Content-Type carrying the token is refused without quoting the token", async () => {
+    const fixture = makeHome();
+    const secret = fixture.token.slice(4);
+    const probe = probeAction("type_probe", z.object({}), z.object({ ok: z.boolean() }), async () => ({ ok: true }));
+    const running = await listen({ home: fixture.home, host: "127.0.0.1", port: 0, requestLog: null, actions: [probe] });
+    try {
+      for (const type of [`application/${fixture.token}`, `text/${secret}; charset=utf-8`]) {
+        const reply = await rawPost(running.url, "/type_probe", { authorization: `Bearer ${fixture.token}`, "content-type": type });
+        assert.equal(reply.status, 400, reply.text);
+        assert.equal(reply.json?.error?.code, "BAD_REQUEST", reply.text);
+        assert.match(reply.json?.error?.message, /^send JSON \(Content-Type: application\/json\), not .*\[redacted\]/);
+        assert.ok(!reply.text.includes(secret), reply.text);
+      }
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe("the server's audit log redacts every record", () => {
   it("also one whose writer passed no token (a new writer cannot forget it)", async () => {
     const fixture = makeHome();
