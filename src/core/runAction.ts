@@ -45,8 +45,12 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
   const started = performance.now();
   const config = env.store.current();
   const deadline = Date.now() + LIMITS.answerWithinMs;
-  const auditLater = (event: Parameters<ActionContext["auditLater"]>[0]) =>
-    env.audit.write({ time: isoNow(), action: action.name, workspace: ctx.workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event }, currentToken(env));
+  // A later line (a job's end) keeps its command as the call's own line does: the token removed first, then cut.
+  const auditLater = (event: Parameters<ActionContext["auditLater"]>[0]) => {
+    const token = currentToken(env);
+    const command = event.command === undefined ? {} : { command: auditedCommand(event.command, token) };
+    env.audit.write({ time: isoNow(), action: action.name, workspace: ctx.workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event, ...command }, token);
+  };
   const ctx = new CallContext(config, env, deadline, auditLater);
   const note = ctx.audit;
 

@@ -14,7 +14,7 @@ import { auditFollower } from "../../src/audit/follow.js";
 import { AuditLog, isoNow, type AuditRecord } from "../../src/audit/log.js";
 import { listen } from "../../src/server/listen.js";
 import { coreSources } from "../../src/dashboard/coreSources.js";
-import { makeHome, postJson, rawRequest, startServer, tempDir, unsandboxedHome } from "../helpers.js";
+import { makeHome, postJson, rawRequest, startServer, tempDir, unsandboxedHome, waitFor } from "../helpers.js";
 import { updateConfig } from "../../src/config/store.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -303,6 +303,8 @@ describe("the token in long commands and across a rotation", () => {
     let rotateTo: string | null = null;
     const probe = probeAction("long_probe", z.object({ text: z.string() }), z.object({ ok: z.boolean() }), async (input, ctx) => {
       ctx.audit.command = input.text;
+      // A line after the answer (as a job's end is) carries the same command.
+      setTimeout(() => ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.text, detail: { event: "later" } }), 5);
       if (rotateTo) {
         // As `token rotate` from another process would: the file changes while the call runs (the server reads it again on a later turn).
         updateConfig(ctx.store.home, (c) => (c.token = rotateTo!));
@@ -322,14 +324,17 @@ describe("the token in long commands and across a rotation", () => {
       const fresh = `cgc_${"R".repeat(43)}`;
       rotateTo = fresh;
       assert.equal((await postJson(running.url, "long_probe", { text: `echo ${fresh}` }, { token: fixture.token })).status, 200);
+      await waitFor(() => heard.filter((r) => r.detail?.event === "later").length === 2, "the two later lines");
       running.app.codex.audit.flush();
       const file = readFileSync(running.app.codex.audit.file, "utf8");
       for (const part of [fixture.token.slice(4, 24), fixture.token.slice(4), fresh.slice(4)]) {
         assert.ok(!file.includes(part), `the record keeps ${part.length} characters of a token`);
         assert.ok(!JSON.stringify(heard).includes(part));
       }
-      const commands = heard.filter((r) => r.action === "long_probe").map((r) => r.command ?? "");
-      assert.deepEqual(commands, [`${"x".repeat(1980)}cgc_[redacted] ttttt`, "echo cgc_[redacted]"]);
+      const calls = heard.filter((r) => r.action === "long_probe" && r.detail?.event !== "later").map((r) => r.command ?? "");
+      assert.deepEqual(calls, [`${"x".repeat(1980)}cgc_[redacted] ttttt`, "echo cgc_[redacted]"]);
+      const later = heard.filter((r) => r.detail?.event === "later").map((r) => r.command ?? "");
+      assert.deepEqual(later, calls, "a later line keeps the command as the call's line does: the token removed, then cut to 2,000");
     } finally {
       await running.close();
     }
