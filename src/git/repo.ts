@@ -22,7 +22,8 @@ export interface Repository {
   workTree: string;
 }
 
-const MAX_GITFILE_BYTES = 4096;
+/** Git reads a `.git` file of up to 1 MiB (setup.c, read_gitfile_gently); a larger one is no repository to git either. */
+const MAX_GITFILE_BYTES = 1024 * 1024;
 
 /** The repository `dir` is in, or null when neither it nor a parent has a usable `.git`. */
 export function findRepository(dir: string): Repository | null {
@@ -70,16 +71,16 @@ function repositoryAt(folder: string): Repository | null {
 }
 
 /**
- * The folder a `.git` file names ("gitdir: <path>", relative to the file's folder); null when
- * it names none. Opened without blocking and read only when it is a regular file: a command
- * may swap a FIFO in after the caller looked, and a plain open of it would stall the server.
+ * The folder a `.git` file names, read as git reads it: the file starts with "gitdir: ", and the
+ * rest, without its trailing line ends, is the path (relative to the file's folder). Null when it
+ * names none. Opened without blocking and read only when it is a regular file: a command may
+ * swap a FIFO in after the caller looked, and a plain open of it would stall the server.
  */
 export function readGitFile(file: string, folder: string): string | null {
   const text = readSmallText(file, MAX_GITFILE_BYTES);
-  if (text === null) return null;
-  const match = /^gitdir: *(.+?)\s*$/m.exec(text);
-  if (!match) return null;
-  const target = match[1]!;
+  if (text === null || !text.startsWith("gitdir: ")) return null;
+  const target = text.slice("gitdir: ".length).replace(/[\r\n]+$/, "");
+  if (target === "" || target.includes("\0")) return null;
   return isAbsolute(target) ? target : resolve(folder, target);
 }
 

@@ -48,15 +48,16 @@ export function gitProtection(workspace: string): GitProtection {
   if (stat.isDirectory()) {
     gitDir = realpathSync(dotGit.path);
   } else if (stat.isFile()) {
-    // A `.git` file is the command's to write: read without blocking, as a regular file only.
+    // A `.git` file is the command's to write: read without blocking, as a regular file only. It stays
+    // read-only even when it names no folder we can use, so a command cannot turn it into a pointer.
+    result.readOnly.push(dotGit.path);
     const target = readGitFile(dotGit.path, dirname(dotGit.path));
-    if (!target) return empty();
+    if (!target) return result;
     try {
       gitDir = realpathSync(target);
     } catch {
-      return empty();
+      return result;
     }
-    result.readOnly.push(dotGit.path);
   } else {
     return empty();
   }

@@ -205,6 +205,24 @@ describe("git never discovers a repository implicitly", () => {
     assert.equal(findRepository(join(base, "missing-folder")), null);
   });
 
+  it("a .git file is read as git reads it: padded with line ends (found), a later gitdir line or a leading space (not a repository)", () => {
+    const base = tempDir();
+    const cases: Array<[string, string, boolean]> = [
+      ["padded", `gitdir: meta${"\n".repeat(6_000)}`, true],
+      ["crlf", "gitdir: meta\r\n", true],
+      ["later-line", "junk\ngitdir: meta\n", false],
+      ["leading-space", " gitdir: meta\n", false],
+    ];
+    for (const [name, text, repository] of cases) {
+      const ws = join(base, name);
+      setupGit(base, "init", "-q", "--bare", join(name, "meta"));
+      writeFileSync(join(ws, ".git"), text);
+      const gitSays = plainGit(ws, "rev-parse", "--absolute-git-dir").trim();
+      assert.equal(gitSays === join(ws, "meta"), repository, `${name}: git itself says ${JSON.stringify(gitSays)}`);
+      assert.deepEqual(findRepository(ws), repository ? { gitDir: join(ws, "meta"), workTree: ws } : null, name);
+    }
+  });
+
   it("a .git that is a plain file with garbage or an empty folder in the workspace: NOT_A_GIT_REPO, git: null", async () => {
     for (const plant of ["file", "dir"] as const) {
       const fixture = makeHome();

@@ -144,6 +144,20 @@ describe("git protection", () => {
     assert.ok(p.mustNotAppear.includes(join(ws, ".git/config.worktree")));
   });
 
+  test("a .git file padded past 4 KiB still protects the folder it names; one that names none stays read-only itself", () => {
+    const ws = tempDir();
+    git(ws, "init", "-q", "--bare", "meta");
+    writeFileSync(join(ws, ".git"), `gitdir: meta${"\n".repeat(6_000)}`);
+    const p = gitProtection(ws);
+    assert.equal(p.gitDir, join(ws, "meta"));
+    for (const path of [join(ws, ".git"), join(ws, "meta/hooks"), join(ws, "meta/config")]) assert.ok(p.readOnly.includes(path), `${path} read-only`);
+    writeFileSync(join(ws, ".git"), "junk, not a pointer\n");
+    const none = gitProtection(ws);
+    assert.equal(none.gitDir, null);
+    assert.deepEqual(none.readOnly, [join(ws, ".git")], "a command cannot turn it into a pointer");
+    assert.deepEqual(none.writable, []);
+  });
+
   test("a missing .git/hooks becomes an empty read-only folder", () => {
     const ws = tempDir();
     git(ws, "init", "-q");
