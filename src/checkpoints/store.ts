@@ -151,6 +151,25 @@ export class CheckpointStore {
     this.forbidden = forbiddenInside(root, [home]);
   }
 
+  /** The seed's copies of the user's index: the one made whole before it is put in place, and the one the ignored files are listed from. */
+  private get seedTemp(): string {
+    return `${this.paths.indexFile}.seed`;
+  }
+
+  private get seedProbe(): string {
+    return `${this.paths.indexFile}.ignored`;
+  }
+
+  /**
+   * What a process stopped during a first checkpoint left (under the lock, no seed is under way):
+   * the seed's copies of the user's index, and the borrowing folder (links to the user's object
+   * files) when the store does not borrow.
+   */
+  private removeSeedLeftovers(): void {
+    for (const file of [this.seedTemp, this.seedProbe]) if (existsSync(file)) rmSync(file, { force: true });
+    if (existsSync(this.borrowDir) && !this.state().borrowing) rmSync(this.borrowDir, { recursive: true, force: true });
+  }
+
   /** Whether anything was ever recorded for this workspace (read-only callers don't create the store). */
   exists(): boolean {
     return existsSync(this.historyFile);
@@ -160,7 +179,10 @@ export class CheckpointStore {
     const fresh = !existsSync(join(this.paths.gitDir, "HEAD"));
     mkdirSync(join(this.paths.dir, ".."), { recursive: true, mode: 0o700 });
     await ensureShadowRepo(this.paths, this.forbidden);
-    if (!fresh) repairPinnedFiles(this.paths, this.forbidden);
+    if (!fresh) {
+      repairPinnedFiles(this.paths, this.forbidden);
+      this.removeSeedLeftovers();
+    }
     if (!existsSync(join(this.paths.dir, "workspace.txt"))) writeFileAtomicSync(join(this.paths.dir, "workspace.txt"), `${this.root}\n`);
   }
 
@@ -292,24 +314,8 @@ export class CheckpointStore {
     const listed = await shadowGit(p, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all"]);
     const parsedStatus = parseStatus(listed.stdout.toString("utf8"));
     const { inIndex, staged } = parsedStatus;
-    let candidates = parsedStatus.candidates;
+    const candidates = parsedStatus.candidates;
     const forceRemove: string[] = [];
-    if (this.ignoredTracked) {
-      const pendingIgnored = this.ignoredTracked;
-      this.ignoredTracked = null;
-      let ignored: string[];
-      try {
-        ignored = await pendingIgnored;
-      } catch (error) {
-        this.dropSeed(error);
-        throw error; // snapshot() tries again, from nothing
-      }
-      if (ignored.length > 0) {
-        const set = new Set(ignored);
-        forceRemove.push(...ignored);
-        candidates = candidates.filter((path) => !set.has(path));
-      }
-    }
     // Removals first, so a file replaced by a folder (or the reverse) never clashes in the index.
     const removals: string[] = [];
     const update: string[] = [];
@@ -480,15 +486,14 @@ export class CheckpointStore {
       const pinned = pinObjects(repo.objectsDir, join(this.borrowDir, "objects"));
       trace("objects linked");
       // Tracked files that .gitignore covers (a fresh store never takes them), listed from a copy of the index just
-      // read while the entries are checked (it reads nothing but that copy and the ignore files), dropped after the
-      // first status. Entries dropped below may be listed too: a path whose index entry is gone is removed as a no-op.
-      const probe = `${p.indexFile}.ignored`;
+      // read while the entries are checked (it reads nothing but that copy and the ignore files), and dropped with
+      // the rest. Bounded: an ignore file behind an entry's symlinked folder is read too, and a FIFO there would block.
+      const probe = this.seedProbe;
       writeFileSync(probe, read.bytes, { mode: 0o600 });
-      const ignored = shadowGit({ ...p, indexFile: probe }, ["ls-files", "-z", "-c", "-i", "--exclude-standard"])
+      const ignored = shadowGit({ ...p, indexFile: probe }, ["ls-files", "-z", "-c", "-i", "--exclude-standard"], { timeoutMs: 30_000 })
         .then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0))
         .finally(() => rmSync(probe, { force: true }));
       ignored.catch(() => undefined);
-      this.ignoredTracked = ignored;
       // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one
       // (copied while the entries are checked here).
       const treesCopied =
@@ -518,10 +523,12 @@ export class CheckpointStore {
       });
       await treesCopied;
       trace("trees copied");
+      for (const path of await ignored) drop.add(path);
+      trace("ignored listed");
       // The copy looks older than the user's index, so git re-checks every file that changed close to when that was written.
       // It is made whole (dropped entries removed) under another name first: a server stopped half-way through must not
       // leave an index in place that names borrowed objects while the state does not say they are borrowed.
-      const temp = `${p.indexFile}.seed`;
+      const temp = this.seedTemp;
       writeFileSync(temp, read.bytes, { mode: 0o600 });
       const when = (read.mtimeMs - 2_000) / 1000;
       utimesSync(temp, when, when);
@@ -549,15 +556,12 @@ export class CheckpointStore {
   /** The last short-way snapshot failed to update the index: take the long way once. */
   private fastPathOff = false;
 
-  /** Tracked-but-ignored paths of a seeded index, still being listed (see seedFromUser). */
-  private ignoredTracked: Promise<string[]> | null = null;
-
   /** Give up the seeded index: the next snapshot starts from nothing (hashes every file), as a store without git. */
   private dropSeed(error: unknown): void {
     if (process.env.CGC_CP_TRACE) process.stderr.write(`[checkpoints] starting from the user's index failed: ${(error as Error)?.message}\n`);
-    this.ignoredTracked = null;
     rmSync(this.paths.indexFile, { force: true });
-    rmSync(`${this.paths.indexFile}.seed`, { force: true });
+    rmSync(this.seedTemp, { force: true });
+    rmSync(this.seedProbe, { force: true });
     writeFileAtomicSync(join(this.paths.gitDir, "HEAD"), "ref: refs/heads/none\n");
     const after = this.state();
     after.borrowing = false;

@@ -235,6 +235,46 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     assert.equal(treeState(ws), state);
   });
 
+  it("a server killed right after the seeded index was put in place: tracked files .gitignore covers still stay out, as from nothing", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    mkdirSync(ws);
+    committedRepo(ws, { ".gitignore": "*.log\n", "a.txt": "a\n", "forced.log": "tracked although ignored\n" }, false);
+    git(ws, "add", "-f", "forced.log");
+    git(ws, "commit", "-q", "-m", "forced");
+    const home = join(root, "home");
+    const script = `
+      const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
+      checkpointTestHooks.seedIndexPlaced = () => process.kill(process.pid, "SIGKILL");
+      const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+      await store.locked(() => store.checkpoint("exec_command", "killed"));`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(run.signal, "SIGKILL", run.stderr);
+    const store = new CheckpointStore(home, ws, DEFAULT_SETTINGS);
+    const record = await store.locked(() => store.checkpoint("exec_command", "after the restart"));
+    const plain = new CheckpointStore(join(root, "home-plain"), ws, DEFAULT_SETTINGS);
+    plain.seedFromUserIndex = false;
+    const fromNothing = await plain.locked(() => plain.checkpoint("exec_command", "from nothing"));
+    assert.equal(record.tree, fromNothing.tree);
+    const listing = (await shadowGit(store.paths, ["ls-tree", "-r", "--name-only", "--full-tree", record.tree])).stdout.toString("utf8");
+    assert.deepEqual(listing.trim().split("\n"), [".gitignore", "a.txt"]);
+  });
+
+  it("what a process stopped during a first checkpoint left (copies of the user's index, a borrowing folder the store does not use) is removed at the next lock", async () => {
+    const { root, ws } = repo();
+    const store = new CheckpointStore(join(root, "home"), ws, DEFAULT_SETTINGS);
+    await store.locked(() => store.checkpoint("exec_command", "first"));
+    await store.locked(() => store.ownObjects());
+    assert.equal(store.isBorrowing(), false);
+    const leftovers = [`${store.paths.indexFile}.seed`, `${store.paths.indexFile}.ignored`, join(store.paths.dir, "borrow", "lookup-out")];
+    mkdirSync(join(store.paths.dir, "borrow"), { recursive: true });
+    for (const file of leftovers) writeFileSync(file, "left by a killed process\n");
+    await store.locked(async () => undefined);
+    for (const file of leftovers) assert.equal(existsSync(file), false, `${file} removed`);
+    assert.equal(existsSync(join(store.paths.dir, "borrow")), false);
+    assert.ok(existsSync(store.paths.indexFile), "the store's own index stays");
+  });
+
   it("a folder swapped for a symlink between the listing of a few changed files and the read of their bytes brings nothing from outside into the store", async () => {
     const outside = realpathSync(tempDir());
     writeFileSync(join(outside, "f.txt"), "SECRET from outside the workspace\n");
