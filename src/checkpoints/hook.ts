@@ -36,10 +36,17 @@ export function storeFor(ctx: ActionContext): CheckpointStore {
   return new CheckpointStore(ctx.store.home, ctx.workspace().root, checkpointSettings(ctx.config));
 }
 
-/** How long an action waits for its checkpoint (ms): CHATGPT_CODEX_CHECKPOINT_WAIT_MS, default 5 s. */
-function checkpointWaitMs(): number {
+/** What an action keeps for itself after its checkpoint, before its answer is due. */
+const ACTION_RESERVE_MS = 5_000;
+
+/**
+ * How long an action waits for its checkpoint (ms): CHATGPT_CODEX_CHECKPOINT_WAIT_MS, default 5 s,
+ * and never so long that the action could not answer by its deadline (ChatGPT gives up after 45 s).
+ */
+export function checkpointWaitMs(deadline: number, now = Date.now()): number {
   const value = Number(process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS);
-  return Number.isFinite(value) && value > 0 ? value : 5_000;
+  const wanted = Number.isFinite(value) && value > 0 ? value : 5_000;
+  return Math.max(0, Math.min(wanted, deadline - now - ACTION_RESERVE_MS));
 }
 
 /** Trees and records still being written after their command was answered. */
@@ -125,7 +132,7 @@ export async function runWithCheckpoint<I>(
   try {
     const work = store.locked(body);
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), checkpointWaitMs())));
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), checkpointWaitMs(ctx.deadline))));
     const first = await Promise.race([taken_.then(() => "taken" as const), work.then(() => "done" as const, () => "done" as const), late]);
     clearTimeout(timer);
     if (first === "late" && decided.verdict === null) {

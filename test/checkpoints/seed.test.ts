@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, utimesSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { maintenanceIdle } from "../../src/checkpoints/hook.js";
+import { checkpointWaitMs, maintenanceIdle } from "../../src/checkpoints/hook.js";
 import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
 import { shadowGit } from "../../src/checkpoints/shadowGit.js";
 import { makeHome, startServer, tempDir } from "../helpers.js";
@@ -191,6 +191,25 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
       assert.deepEqual([...answer.restored].sort(), ["a.txt", "src/b.ts"]);
       assert.equal(treeState(ws), state, "byte-exact: the store had its own copy before the command started");
     });
+  });
+
+  it("the wait for a checkpoint is 5 s, or CHATGPT_CODEX_CHECKPOINT_WAIT_MS, and never so long that the action misses its deadline", () => {
+    const saved = process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS;
+    const now = 1_000_000;
+    try {
+      delete process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS;
+      assert.equal(checkpointWaitMs(now + 40_000, now), 5_000);
+      process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = "not a number";
+      assert.equal(checkpointWaitMs(now + 40_000, now), 5_000);
+      process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = "12000";
+      assert.equal(checkpointWaitMs(now + 40_000, now), 12_000);
+      process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = "600000";
+      assert.equal(checkpointWaitMs(now + 40_000, now), 35_000, "5 s are kept for the action itself");
+      assert.equal(checkpointWaitMs(now + 3_000, now), 0, "a deadline that near: no wait at all");
+    } finally {
+      if (saved === undefined) delete process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS;
+      else process.env.CHATGPT_CODEX_CHECKPOINT_WAIT_MS = saved;
+    }
   });
 
   it("a checkpoint past the wait limit answers checkpoint_pending without running the action; its restore waits for it", async () => {
