@@ -6,7 +6,7 @@ import { isoNow, readAuditLine, type AuditLog, type AuditRecord } from "../audit
 import { auditedCommand } from "../ground/redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { cliCommand } from "../ground/launcher.js";
-import type { Outcome } from "../ground/outcome.js";
+import { outcomeOf, type Outcome } from "../ground/outcome.js";
 import type { ResourceBag } from "../ground/resources.js";
 import type { Job } from "../exec/job.js";
 import { JobManager } from "../exec/jobManager.js";
@@ -45,8 +45,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
   const stopFollowing = followAuditFile(audit, (record) => record.face === "stdio", (record) => audit.relay(record));
-  // The token goes in too: these lines carry the command as the GPT sent it (kill, approve,
-  // deny), and the log redacts a record only when it is given the token.
+  // These lines carry the command as the GPT sent it (kill, approve, deny): the log removes the token from every record.
   const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) => {
     const config = store.current();
     audit.write({ time: isoNow(), action, workspace: config.active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra }, config.token);
@@ -173,9 +172,11 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
     const held = approvals.get(id);
     const result = approve ? approvals.approve(id, "dashboard") : approvals.deny(id, "dashboard");
     if (held && (result.ok || result.held?.status === "denied")) {
-      // An approval whose command could not start is an error of the click (the command's own line says why).
-      note(approve ? "approve_command" : "deny_command", result.ok ? "ok" : "error", {
-        ...(result.ok ? {} : { error_code: result.held?.error_code ?? "INTERNAL" }),
+      // An approval whose command could not start: the word its error code has everywhere (access expired:
+      // refused), as on the command's own line, which says why.
+      const errorCode = result.ok ? undefined : (result.held?.error_code ?? "INTERNAL");
+      note(approve ? "approve_command" : "deny_command", errorCode === undefined ? "ok" : (outcomeOf({ errorCode }) ?? "error"), {
+        ...(errorCode === undefined ? {} : { error_code: errorCode }),
         workspace: held.workspace,
         command: auditedCommand(held.command, store.current().token),
         detail: { job_id: id },

@@ -126,9 +126,9 @@ describe("local approvals", () => {
       return lines.find((l) => l.detail?.event === "job_end" && l.detail?.job_id === id);
     }, "the held command's end in the audit log");
     assert.deepEqual([end.outcome, end.error_code, end.detail.decided_by], ["refused", "ACCESS_EXPIRED", "dashboard"]);
-    // The owner's click has its own line, with the code that stopped the command (one of the contract's).
+    // The owner's click has its own line, with the code that stopped the command (one of the contract's) and its word.
     const click = await auditRecord(fx.api.home, (l) => l.action === "approve_command" && l.detail?.job_id === id);
-    assert.deepEqual([click.outcome, click.error_code], ["error", "ACCESS_EXPIRED"]);
+    assert.deepEqual([click.outcome, click.error_code], ["refused", "ACCESS_EXPIRED"], "the same word as the command's own line");
   });
 
   it("the policy still runs first: a blocked command is refused, not held", async () => {
