@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { accessState, expiryFromTtl } from "../src/access/state.js";
-import { generateToken, redactToken, verifyBearer } from "../src/access/token.js";
+import { generateToken, verifyBearer } from "../src/access/token.js";
+import { redactText } from "../src/ground/redact.js";
 import { newConfig } from "../src/config/store.js";
 import { cliCommand } from "../src/ground/launcher.js";
 
@@ -37,9 +38,10 @@ describe("token", () => {
     assert.equal(verifyBearer("Bearer ", ""), false);
   });
 
-  it("redactToken removes every occurrence", () => {
+  it("redactText removes every occurrence, with or without the prefix", () => {
     const token = generateToken();
-    assert.equal(redactToken(`a ${token} b ${token}`, token), "a [redacted] b [redacted]");
+    const bare = token.slice(token.indexOf("_") + 1);
+    assert.equal(redactText(`a ${token} b ${bare}`, token), "a cgc_[redacted] b [redacted]");
   });
 });
 

@@ -35,8 +35,3 @@ function tokenDigest(token: string): Buffer {
   return lastDigest;
 }
 
-/** Replace every occurrence of the token in a text (defence in depth for logs and errors). */
-export function redactToken(text: string, token: string | undefined): string {
-  if (!token) return text;
-  return text.split(token).join("[redacted]");
-}

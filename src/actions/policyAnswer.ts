@@ -85,7 +85,7 @@ export async function policySandboxView(ctx: ActionContext, workspaceRoot: strin
  * The sandbox view without waiting: the detection's answer once a command of this process
  * has seen it come (the first one may not have); until then only what is certain.
  */
-export function policySandboxViewNow(ctx: ActionContext, workspaceRoot: string): SandboxView | null {
+function policySandboxViewNow(ctx: ActionContext, workspaceRoot: string): SandboxView | null {
   if (ctx.config.sandbox.mode === "off" || process.platform !== "linux") return null;
   return sandboxViewOf(ctx, workspaceRoot, availabilityKnownNow());
 }

@@ -84,7 +84,7 @@ function gitHasAttrSource(): boolean {
 }
 
 /** The environment of a shadow git: the user's minus every GIT_* variable, then ours. */
-export function shadowEnvironment(paths: ShadowPaths | null): NodeJS.ProcessEnv {
+function shadowEnvironment(paths: ShadowPaths | null): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(gitChildEnvironment())) {
     if (!key.startsWith("GIT_")) env[key] = value;
@@ -108,7 +108,7 @@ export function shadowEnvironment(paths: ShadowPaths | null): NodeJS.ProcessEnv 
 }
 
 /** The arguments every shadow git gets before the subcommand. */
-export function shadowArgs(paths: ShadowPaths): string[] {
+function shadowArgs(paths: ShadowPaths): string[] {
   const args = [...GIT_BASE_ARGS, `--git-dir=${paths.gitDir}`, `--work-tree=${paths.root}`];
   for (const [key, value] of PINNED) args.push("-c", `${key}=${value}`);
   if (gitHasAttrSource()) args.push(`--attr-source=${EMPTY_TREE}`);
@@ -136,7 +136,7 @@ export interface ShadowRun {
 export function shadowGit(
   paths: ShadowPaths,
   args: string[],
-  options: { input?: Buffer | string; files?: { input: string; output: string }; timeoutMs?: number; capBytes?: number; okCodes?: number[] } = {},
+  options: ({ input?: Buffer | string; files?: never } | { input?: never; files: { input: string; output: string } }) & { timeoutMs?: number; capBytes?: number } = {},
 ): Promise<ShadowRun> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
@@ -198,7 +198,7 @@ export function shadowGit(
           return reject(new ActionError("INTERNAL", `checkpoint store: git ${args[0] ?? ""} output unreadable (${(error as NodeJS.ErrnoException).code ?? "error"})`));
         }
       }
-      if (truncated || code === 0 || (code !== null && options.okCodes?.includes(code))) {
+      if (truncated || code === 0) {
         return resolvePromise({ stdout, stderr: err, truncated });
       }
       const first = err.trim().split("\n")[0] || (signal ? `stopped by ${signal}` : `exit code ${code}`);

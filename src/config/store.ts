@@ -135,6 +135,15 @@ export class ConfigStore {
     return configFile(this.home);
   }
 
+  /** The token as it is now, for redaction; undefined when no config ever loaded (then no call gets past access). */
+  tokenNow(): string | undefined {
+    try {
+      return this.current().token;
+    } catch {
+      return undefined;
+    }
+  }
+
   current(): Config {
     if (this.served !== undefined) {
       if (this.checkedThisTurn) return this.served;

@@ -47,7 +47,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
   const deadline = Date.now() + LIMITS.answerWithinMs;
   // A later line (a job's end) keeps its command as the call's own line does: the token removed first, then cut.
   const auditLater = (event: Parameters<ActionContext["auditLater"]>[0]) => {
-    const token = currentToken(env);
+    const token = env.store.tokenNow();
     const command = event.command === undefined ? {} : { command: auditedCommand(event.command, token) };
     env.audit.write({ time: isoNow(), action: action.name, workspace: ctx.workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event, ...command }, token);
   };
@@ -171,12 +171,4 @@ class CallContext implements ActionContext {
 function safeMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split("\n")[0]!.slice(0, 300);
-}
-
-function currentToken(env: RunEnvironment): string | undefined {
-  try {
-    return env.store.current().token;
-  } catch {
-    return undefined;
-  }
 }

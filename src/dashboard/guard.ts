@@ -18,7 +18,7 @@ export function hostAllowed(host: string | undefined, port: number): boolean {
 }
 
 /** The page's own origin for a request whose Host passed hostAllowed. */
-export function ownOrigin(host: string): string {
+function ownOrigin(host: string): string {
   return `http://${host.toLowerCase()}`;
 }
 

@@ -1,10 +1,10 @@
+import { REDACTED } from "../ground/redact.js";
+
 /**
  * Replaces a secret (the access token) in streamed text. The end of each
  * chunk that could be the start of the secret is held back until the next
  * chunk shows whether it is.
  */
-export const REDACTED = "[redacted]";
-
 export class SecretRedactor {
   private held = "";
 

@@ -50,13 +50,7 @@ export function mcpFace(parts: McpFaceParts): McpFace {
     actions,
     tools: toolList(actions),
     env: { store, resources, audit, face },
-    token: () => {
-      try {
-        return store.current().token;
-      } catch {
-        return undefined;
-      }
-    },
+    token: () => store.tokenNow(),
     ...(admit ? { admit } : {}),
   };
 }

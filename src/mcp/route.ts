@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { redactToken } from "../access/token.js";
+import { redactText } from "../ground/redact.js";
 import { ActionError, type ErrorCode } from "../ground/errors.js";
 import { MCP_PATH } from "./clientConfig.js";
 import { principalLabel } from "../oauth/authServer.js";
@@ -73,7 +73,7 @@ export function registerMcpRoute(app: FastifyInstance): void {
         // The app's body parser already read the JSON; hand it over instead of the drained stream.
         await transport.handleRequest(request.raw, reply.raw, request.body);
       } catch (error) {
-        process.stderr.write(`mcp: request failed: ${redactToken(String((error as Error)?.stack ?? error), face.token())}\n`);
+        process.stderr.write(`mcp: request failed: ${redactText(String((error as Error)?.stack ?? error), face.token())}\n`);
         if (!reply.raw.headersSent) {
           reply.raw.writeHead(500, { "content-type": "application/json" });
           reply.raw.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "internal error; see the server's terminal" }, id: null }));

@@ -2,7 +2,7 @@ import { Writable, type Readable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { accessRefusal } from "../access/state.js";
-import { redactToken } from "../access/token.js";
+import { redactText } from "../ground/redact.js";
 import type { AnyAction } from "../actions/define.js";
 import { ACTIONS } from "../actions/registry.js";
 import { refuseLocalApprovals } from "../approvals/held.js";
@@ -14,7 +14,7 @@ import { ResourceBag } from "../ground/resources.js";
 import { recordLayoutsAtStart } from "../sandbox/facts/record.js";
 import { mcpFace, type McpCaller } from "./face.js";
 import { createMcpServer } from "./server.js";
-import { realOr as realOrSelf } from "../ground/realPath.js";
+import { realOr } from "../ground/realPath.js";
 
 export interface StdioFaceOptions {
   home: string;
@@ -54,16 +54,10 @@ export async function startStdioFace(options: StdioFaceOptions): Promise<StdioFa
   const initial = store.current();
   const resources = new ResourceBag();
   // The git layouts commands may rely on are read now, at the owner's act, as `serve` does.
-  recordLayoutsAtStart(resources, realOrSelf(options.home), initial);
+  recordLayoutsAtStart(resources, realOr(options.home), initial);
   // stdin is the protocol and there is no dashboard here: nobody could approve a held command.
   refuseLocalApprovals(resources, "local approvals are on (approvals.commands: local), and the stdio face has no dashboard or terminal where the owner could approve a command");
-  const audit = new AuditLog(options.home, undefined, () => {
-    try {
-      return store.current().token;
-    } catch {
-      return undefined; // a config that never loaded: nothing to redact, and no call gets past access
-    }
-  });
+  const audit = new AuditLog(options.home, undefined, () => store.tokenNow());
 
   const face = mcpFace({
     actions: options.actions ?? ACTIONS,
@@ -93,7 +87,7 @@ export async function startStdioFace(options: StdioFaceOptions): Promise<StdioFa
     },
   };
   const server = createMcpServer(face, caller);
-  transport.onerror = (error) => log(`mcp: ${redactToken(String(error?.message ?? error), face.token())}`);
+  transport.onerror = (error) => log(`mcp: ${redactText(String(error?.message ?? error), face.token())}`);
 
   let finish!: () => void;
   const closed = new Promise<void>((resolve) => (finish = resolve));

@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { actionEffects, type AnyAction } from "../actions/define.js";
-import { redactToken } from "../access/token.js";
+import { redactText } from "../ground/redact.js";
 import type { RunResult } from "../core/runAction.js";
 import { toOpenApiSchema } from "../server/openapi.js";
 
@@ -67,8 +67,8 @@ export function toolResult(result: RunResult, token: string | undefined): CallTo
     return { content: [{ type: "text", text: result.text }], ...(structuredContent ? { structuredContent } : {}) };
   }
   const body = result.error.toBody();
-  body.error.message = redactToken(body.error.message, token);
-  if (body.error.hint !== undefined) body.error.hint = redactToken(body.error.hint, token);
+  body.error.message = redactText(body.error.message, token);
+  if (body.error.hint !== undefined) body.error.hint = redactText(body.error.hint, token);
   const lines = [`${body.error.code}: ${body.error.message}`];
   if (body.error.hint !== undefined) lines.push(`Hint: ${body.error.hint}`);
   return {

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { accessRefusal, accessState, publicAccess } from "../access/state.js";
-import { redactToken, verifyBearer } from "../access/token.js";
+import { verifyBearer } from "../access/token.js";
 import type { AnyAction } from "../actions/define.js";
 import { ACTIONS } from "../actions/registry.js";
 import { clientLabel } from "../audit/client.js";
@@ -102,7 +102,7 @@ function shownPath(url: string, token: string | undefined): string {
   return decoded.includes(secret) ? redactText(decoded, token) : path;
 }
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: { hint?: string; headers?: Record<string, string> } = {}) {
+function sendError(reply: FastifyReply, code: ErrorCode, message: string, extra: { hint?: string; headers?: Record<string, string> } = {}) {
   const error = new ActionError(code, message, { hint: extra.hint });
   for (const [key, value] of Object.entries(extra.headers ?? {})) reply.header(key, value);
   return reply.code(error.status).type("application/json").send(error.toBody());
@@ -115,7 +115,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   const resources = new ResourceBag();
   // The git layouts commands may rely on are read now, at the owner's act, never from a command's writes.
   recordLayoutsAtStart(resources, realOr(options.home), initial);
-  const audit = new AuditLog(options.home, undefined, () => safeConfig()?.token);
+  const audit = new AuditLog(options.home, undefined, () => store.tokenNow());
   // `sandbox status` / `sandbox reset` of the owner's CLI reach this server's boxes through the config folder.
   serveOwnerRequests(resources, realOr(options.home), () => safeConfig()?.sandbox.box_idle_minutes ?? 30);
   const throttle = new AuthThrottle(() => Math.min(50, safeConfig()?.server.auth_fail_limit ?? 20));
@@ -124,7 +124,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   // Request log: method, path, status, time. Headers (and so the token) are never written; the path without the token.
   const requestLog = log ? new BatchedLines((lines) => log.write(lines.join(""))) : null;
   const logRequest = (method: string, url: string, status: number, ms: number) =>
-    requestLog?.push(`${isoNow()} ${method} ${shownPath(url, safeConfig()?.token)} ${status} ${ms.toFixed(0)}ms\n`);
+    requestLog?.push(`${isoNow()} ${method} ${shownPath(url, store.tokenNow())} ${status} ${ms.toFixed(0)}ms\n`);
 
   const app = Fastify({
     logger: false,
@@ -136,7 +136,7 @@ export function buildServer(options: ServerOptions): CodexServer {
     // A path Fastify cannot decode (a broken %-escape): answered here, in the contract's shape and without
     // the token, not by Fastify's own 400, which repeats the path as it came. No hook runs for it.
     frameworkErrors: (_error, request, reply) => {
-      sendError(reply, "BAD_REQUEST", `malformed URL path: ${shownPath(request.url, safeConfig()?.token).slice(0, 200)}`, {
+      sendError(reply, "BAD_REQUEST", `malformed URL path: ${shownPath(request.url, store.tokenNow()).slice(0, 200)}`, {
         hint: "Percent-encode the path correctly, or call the action by its plain name.",
       });
       logRequest(request.method, request.url, 400, 0);
@@ -262,7 +262,7 @@ export function buildServer(options: ServerOptions): CodexServer {
   app.setErrorHandler((caught, _request, reply) => {
     const error = caught instanceof Error ? caught : new Error(String(caught));
     // An ActionError may quote what the caller sent (a Content-Type, a field): never the token.
-    if (error instanceof ActionError) return reply.code(error.status).send(redactError(error, safeConfig()?.token).toBody());
+    if (error instanceof ActionError) return reply.code(error.status).send(redactError(error, store.tokenNow()).toBody());
     const fastifyCode = (error as { code?: string }).code;
     const statusCode = (error as { statusCode?: number }).statusCode;
     if (fastifyCode === "FST_ERR_CTP_BODY_TOO_LARGE" || statusCode === 413) {
@@ -273,12 +273,12 @@ export function buildServer(options: ServerOptions): CodexServer {
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
       return sendError(reply, "BAD_REQUEST", error.message);
     }
-    process.stderr.write(`internal error: ${redactToken(String(error.stack ?? error), safeConfig()?.token)}\n`);
+    process.stderr.write(`internal error: ${redactText(String(error.stack ?? error), store.tokenNow())}\n`);
     return sendError(reply, "INTERNAL", "internal error; see the server's terminal");
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${shownPath(request.url, safeConfig()?.token).slice(0, 200)}`, {
+    sendError(reply, "NOT_FOUND", `no such endpoint: ${request.method} ${shownPath(request.url, store.tokenNow()).slice(0, 200)}`, {
       hint: "See /openapi.json for the available actions.",
     }),
   );
@@ -309,7 +309,7 @@ export function buildServer(options: ServerOptions): CodexServer {
       const result = await runAction(action, request.body, { ...env, client: agent ? `bearer (${agent})` : "bearer" });
       if (result.ok) return reply.type("application/json").send(result.text);
       const body = result.error.toBody();
-      body.error.message = redactToken(body.error.message, safeConfig()?.token);
+      body.error.message = redactText(body.error.message, store.tokenNow());
       return reply.code(result.status).send(body);
     });
     app.route({
