@@ -14,9 +14,12 @@ function canaryScript(dir: string, canary: string): string {
   return script;
 }
 
+const USER_CONFIG_VARIABLES = ["GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "XDG_CONFIG_HOME"];
+
 describe("checkpoints: a hostile workspace runs nothing", () => {
   let server: TestServer;
   let canary: string;
+  const saved = new Map<string, string | undefined>();
   before(async () => {
     server = await startServer(makeHome());
     const ws = server.workspace;
@@ -46,9 +49,21 @@ describe("checkpoints: a hostile workspace runs nothing", () => {
     process.env.GIT_DIR = join(ws, ".git");
     process.env.GIT_INDEX_FILE = join(ws, ".git", "index");
     process.env.GIT_CONFIG_PARAMETERS = `'core.fsmonitor=${script}'`;
+    // The user's global and system config (and the XDG one) name programs too: the store reads none of them.
+    const outside = join(server.home, "..", "user-config");
+    mkdirSync(join(outside, "git"), { recursive: true });
+    for (const file of [join(outside, "global"), join(outside, "system"), join(outside, "git", "config")]) writeFileSync(file, `${config}\n`);
+    for (const key of USER_CONFIG_VARIABLES) saved.set(key, process.env[key]);
+    process.env.GIT_CONFIG_GLOBAL = join(outside, "global");
+    process.env.GIT_CONFIG_SYSTEM = join(outside, "system");
+    process.env.XDG_CONFIG_HOME = outside;
   });
   after(async () => {
     for (const key of ["GIT_EXTERNAL_DIFF", "GIT_DIR", "GIT_INDEX_FILE", "GIT_CONFIG_PARAMETERS"]) delete process.env[key];
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     await server.close();
   });
 

@@ -91,7 +91,7 @@ describe("a fresh clone, as a normal user without the optional tools", requires(
       "needs the npm package registry",
       "needs ripgrep",
     ]) {
-      assert.ok(out.split("\n").some((line) => /^\s*﹣ .* # /.test(line) && line.includes(` # ${reason}`)), `a skip with its reason: ${reason}`);
+      assert.ok(out.split("\n").some((line) => /^\s*﹣ .* # /.test(line) && line.includes(` # ${reason}`)), `a skip with its reason: ${reason}\n${tail}`);
     }
   });
 });
