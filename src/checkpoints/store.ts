@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
+import { readRegularFile } from "../fs/regularFile.js";
 import { join } from "node:path";
 import { ConfinedDir } from "../files/confinedFs.js";
 import { ActionError } from "../ground/errors.js";
@@ -934,16 +935,11 @@ function readEntries(root: string, paths: readonly string[], maxBytes: number, o
         content = readlinkSync(abs, { encoding: "buffer" });
         mode = "120000";
       } else if (st.isFile()) {
-        const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-        try {
-          const now = fstatSync(fd);
-          if (!now.isFile() || now.size > maxBytes) return null;
-          content = readFileSync(fd);
-          if (content.length > maxBytes) return null;
-          mode = now.mode & 0o100 ? "100755" : "100644";
-        } finally {
-          closeSync(fd);
-        }
+        // Swapped for anything else since the lstat (a link, a FIFO, a bigger file): throws, and the entry is left out.
+        const read = readRegularFile(abs, maxBytes, { noFollow: true });
+        if (!read) return null;
+        content = read.bytes;
+        mode = read.mode & 0o100 ? "100755" : "100644";
       } else return null;
     } catch {
       return null;

@@ -1,6 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { readRegularFile } from "../fs/regularFile.js";
 import { MAX_IGNORE_FILE_BYTES } from "./skipRules.js";
 import { joinRel } from "./treeOrder.js";
 
@@ -38,25 +38,15 @@ export interface IgnoreLevel {
 
 export type IgnoreVerdict = "ignored" | "unignored" | "none";
 
-const NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
 /** Read one ignore file when it is a regular file (a symlinked one could point outside: not followed). */
 export function loadIgnoreLevel(file: string, relDir: string, kind: IgnoreKind = "gitignore"): IgnoreLevel | null {
-  let fd: number;
   try {
-    fd = openSync(file, NO_FOLLOW);
-  } catch {
-    return null;
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > MAX_IGNORE_FILE_BYTES) return null;
-    const text = readFileSync(fd, "utf8");
+    const read = readRegularFile(file, MAX_IGNORE_FILE_BYTES, { noFollow: true });
+    if (!read) return null;
+    const text = read.bytes.toString("utf8");
     return { kind, dir: relDir, text, matcher: ignore({ ignorecase: false }).add(text), namesOnly: onlyNamePatterns(text) };
   } catch {
-    return null;
-  } finally {
-    closeSync(fd);
+    return null; // a link, a FIFO, a folder, too large
   }
 }
 

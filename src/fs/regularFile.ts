@@ -2,13 +2,14 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 
 /**
  * A regular file read whole, opened without blocking (a FIFO a command swapped in cannot stall
- * the server), with its mtime; null when it does not exist. Throws for anything else: not a
- * regular file, over `maxBytes`, a read that comes up short.
+ * the server), with its mtime and mode; null when it does not exist. Throws for anything else:
+ * not a regular file, over `maxBytes`, a read that comes up short, and with `noFollow` a
+ * symbolic link as the last part.
  */
-export function readRegularFile(file: string, maxBytes: number): { bytes: Buffer; mtimeMs: number } | null {
+export function readRegularFile(file: string, maxBytes: number, options: { noFollow?: boolean } = {}): { bytes: Buffer; mtimeMs: number; mode: number } | null {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
@@ -24,7 +25,7 @@ export function readRegularFile(file: string, maxBytes: number): { bytes: Buffer
       if (n <= 0) throw new Error(`${file} ended before its size`);
       got += n;
     }
-    return { bytes, mtimeMs: st.mtimeMs };
+    return { bytes, mtimeMs: st.mtimeMs, mode: st.mode };
   } finally {
     closeSync(fd);
   }
