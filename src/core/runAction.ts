@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AnyAction } from "../actions/define.js";
 import { isoNow, type AuditFace, type AuditLog, type AuditRecord } from "../audit/log.js";
-import { auditedCommand, redactError, redactJsonText } from "../ground/redact.js";
+import { auditedCommand, redactError, redactJsonText, redactText } from "../ground/redact.js";
 import type { Config } from "../config/schema.js";
 import type { ConfigStore } from "../config/store.js";
 import { activeWorkspace, type ActionContext, type ActiveWorkspace, type AuditNote } from "./context.js";
@@ -45,11 +45,15 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
   const started = performance.now();
   const config = env.store.current();
   const deadline = Date.now() + LIMITS.answerWithinMs;
-  // A later line (a job's end) keeps its command as the call's own line does: the token removed first, then cut.
+  /**
+   * A command as this call's audit lines keep it: both tokens removed before the cut, the one of
+   * the call's start and the one now (rotated meanwhile: a later line, a job's end, may come
+   * long after), since a token the cut leaves half of can no longer be found.
+   */
+  const auditCommand = (command: string) => auditedCommand(redactText(command, env.store.tokenNow()), config.token);
   const auditLater = (event: Parameters<ActionContext["auditLater"]>[0]) => {
-    const token = env.store.tokenNow();
-    const command = event.command === undefined ? {} : { command: auditedCommand(event.command, token) };
-    env.audit.write({ time: isoNow(), action: action.name, workspace: ctx.workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event, ...command }, token);
+    const command = event.command === undefined ? {} : { command: auditCommand(event.command) };
+    env.audit.write({ time: isoNow(), action: action.name, workspace: ctx.workspaceName, face: env.face, ...(env.client ? { client: env.client } : {}), ...event, ...command }, config.token);
   };
   const ctx = new CallContext(config, env, deadline, auditLater);
   const note = ctx.audit;
@@ -105,7 +109,7 @@ export async function runAction(action: AnyAction, rawInput: unknown, env: RunEn
     face: env.face,
     client: env.client || undefined,
     paths: note.paths?.slice(0, 50),
-    command: note.command === undefined ? undefined : auditedCommand(note.command, config.token),
+    command: note.command === undefined ? undefined : auditCommand(note.command),
     detail,
   };
   // Redacted and serialized once, by the log.

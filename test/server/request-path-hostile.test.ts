@@ -301,10 +301,12 @@ describe("the server's audit log redacts every record", () => {
 describe("the token in long commands and across a rotation", () => {
   it("a token across the 2,000th character of a command leaves none of itself in the record; a token rotated during a call is removed too", async () => {
     let rotateTo: string | null = null;
+    const writeLater: (() => void)[] = [];
     const probe = probeAction("long_probe", z.object({ text: z.string() }), z.object({ ok: z.boolean() }), async (input, ctx) => {
       ctx.audit.command = input.text;
-      // A line after the answer (as a job's end is) carries the same command.
-      setTimeout(() => ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.text, detail: { event: "later" } }), 5);
+      // A line after the answer (as a job's end is) carries the same command: written once both calls are answered,
+      // so the first call's comes after the token was rotated.
+      writeLater.push(() => ctx.auditLater({ outcome: "ok", duration_ms: 0, command: input.text, detail: { event: "later" } }));
       if (rotateTo) {
         // As `token rotate` from another process would: the file changes while the call runs (the server reads it again on a later turn).
         updateConfig(ctx.store.home, (c) => (c.token = rotateTo!));
@@ -324,6 +326,7 @@ describe("the token in long commands and across a rotation", () => {
       const fresh = `cgc_${"R".repeat(43)}`;
       rotateTo = fresh;
       assert.equal((await postJson(running.url, "long_probe", { text: `echo ${fresh}` }, { token: fixture.token })).status, 200);
+      for (const write of writeLater) write();
       await waitFor(() => heard.filter((r) => r.detail?.event === "later").length === 2, "the two later lines");
       running.app.codex.audit.flush();
       const file = readFileSync(running.app.codex.audit.file, "utf8");
