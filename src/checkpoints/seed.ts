@@ -89,6 +89,8 @@ function mayConvert(config: string, gitDir: string, commonDir: string, root: str
 export interface IndexEntry {
   path: string;
   mode: number;
+  /** The file's owner when git last looked. */
+  uid: number;
   /** The file's size when git last looked (modulo 2^32). */
   size: number;
   /** Where the entry's object id sits in the index (see oidAt). */
@@ -136,6 +138,7 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
   for (let i = 0; i < count; i++) {
     if (at + 62 > end) return null;
     const mode = buf.readUInt32BE(at + 24);
+    const uid = buf.readUInt32BE(at + 28);
     const size = buf.readUInt32BE(at + 36);
     const oidOffset = at + 40;
     const flags = buf.readUInt16BE(at + 60);
@@ -189,6 +192,7 @@ export function parseIndex(buf: Buffer): ParsedIndex | null {
     entries.push({
       path,
       mode,
+      uid,
       size,
       oidOffset,
       stage,
@@ -403,15 +407,24 @@ export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: nu
         // gone: the snapshot's walk sees it deleted
       }
     }
-    if (!canRead(join(root, p))) drop.add(p);
+    if (!canRead(join(root, p), e.uid)) drop.add(p);
   }
   return [...drop];
 }
 
-const runningAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
+const ourUid = typeof process.getuid === "function" ? process.getuid() : -1;
 
-function canRead(path: string): boolean {
-  if (runningAsRoot) return true;
+/**
+ * Whether the shadow may take over an entry as readable. Root reads
+ * everything. A file of our own needs no look of its own: git read it (to
+ * hash or to compare it) when it wrote the stat data this entry carries, and
+ * a change of its mode or ACL since changes its ctime, so the shadow's status
+ * lists it and the snapshot checks it as a new file (the shadow pins
+ * core.trustctime and core.checkStat). A file of another owner (written by
+ * `sudo`, a container) is checked here: git may have read it as root.
+ */
+function canRead(path: string, owner: number): boolean {
+  if (ourUid === 0 || owner === ourUid) return true;
   try {
     accessSync(path, constants.R_OK);
     return true;

@@ -36,6 +36,9 @@ const PINNED: ReadonlyArray<[string, string]> = [
   ["core.autocrlf", "false"],
   ["core.safecrlf", "false"],
   ["core.filemode", "true"],
+  // A file's mode or owner changed since its stat data was written shows as a change (the seed relies on it).
+  ["core.trustctime", "true"],
+  ["core.checkStat", "default"],
   ["core.symlinks", "true"],
   ["core.ignorecase", "false"],
   ["core.precomposeunicode", "false"],

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, utimesSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { checkpointWaitMs, maintenanceIdle } from "../../src/checkpoints/hook.js";
 import { checkpointTestHooks, CheckpointStore, DEFAULT_SETTINGS } from "../../src/checkpoints/store.js";
 import { shadowGit } from "../../src/checkpoints/shadowGit.js";
@@ -11,6 +13,21 @@ import { committedRepo, git, gitInit, makeTree } from "../files-helpers.js";
 import { gitFingerprint, ok, sh, treeState, withServer } from "./cp-helpers.js";
 
 const SETTINGS = { ...DEFAULT_SETTINGS, max_file_bytes: 1_000 };
+const ROOT = process.getuid?.() === 0;
+const NOBODY = 65534;
+const CHECKPOINTS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "checkpoints");
+
+/** Runs a program as uid/gid 65534 with no other groups, in `home` and with its HOME there; its stdout. */
+function asNobody(home: string, program: string, ...args: string[]): string {
+  const run = spawnSync("setpriv", ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", program, ...args], {
+    cwd: home,
+    encoding: "utf8",
+    env: { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 0, `${program} ${args.join(" ")}: ${run.stderr}`);
+  return run.stdout;
+}
 
 /** Every file under the user's .git/objects and the index, by content. */
 function objectsAndIndex(ws: string): string {
@@ -152,6 +169,52 @@ describe("checkpoints: the first snapshot of a git workspace starts from the use
     const b2 = await fromNothing.locked(() => fromNothing.checkpoint("exec_command", "next")).finally(() => (checkpointTestHooks.fastPaths = undefined));
     assert.equal(a2.tree, b2.tree);
     assert.deepEqual(a2.skipped, b2.skipped);
+  });
+
+  it("as a user who is not root: the files it cannot read are left out as from nothing, a stat-clean file of another owner too", { skip: !ROOT && process.env.CI !== "true" && "needs root, to run the store as uid 65534 beside a file of root's" }, () => {
+    assert.ok(ROOT, "CI runs this as root");
+    const root = tempDir("cgc-seed-nobody-");
+    chmodSync(root, 0o777);
+    const ws = join(root, "ws");
+    // The user's repository, all theirs; then one file made unreadable to them (its ctime changes: the index is stale for it).
+    asNobody(root, "sh", "-c", `set -e; mkdir ws; cd ws; git init -q -b main; printf 'mine\\n' > mine.txt; printf 'locked\\n' > locked.txt
+      git add -A; git -c user.name=u -c user.email=u@example.com -c commit.gpgsign=false commit -q -m one; chmod 000 locked.txt`);
+    // A file of root's that the user cannot read, added by root (as with sudo): its index entry is clean and names owner 0.
+    // Its bytes are mine.txt's, so root writes no object of its own (the user could not link it: the store would copy).
+    writeFileSync(join(ws, "other.txt"), "mine\n", { mode: 0o600 });
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(ws, "other.txt"), anHourAgo, anHourAgo); // older than the index: not "racily clean", git will not look again
+    git(ws, "-c", "safe.directory=*", "add", "other.txt");
+    chmodSync(join(ws, ".git", "index"), 0o644);
+    const code = `const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(join(CHECKPOINTS, "store.js"))});
+      const { shadowGit } = await import(${JSON.stringify(join(CHECKPOINTS, "shadowGit.js"))});
+      const { existsSync } = await import("node:fs");
+      const settings = { ...DEFAULT_SETTINGS, max_file_bytes: 1000 };
+      const ws = ${JSON.stringify(ws)};
+      const seeded = new CheckpointStore(${JSON.stringify(join(root, "home-seeded"))}, ws, settings);
+      const plain = new CheckpointStore(${JSON.stringify(join(root, "home-plain"))}, ws, settings);
+      plain.seedFromUserIndex = false;
+      const describe = async (store, taken) => ({
+        tree: taken.tree,
+        skipped: taken.skipped.map((s) => s.path + ":" + s.reason).sort(),
+        files: (await shadowGit(store.paths, ["ls-tree", "-r", "--name-only", "--full-tree", taken.tree])).stdout.toString().split("\\n").filter(Boolean),
+      });
+      const a = await seeded.locked(() => seeded.checkpoint("exec_command", "seeded"));
+      const borrowed = existsSync(seeded.paths.dir + "/borrow");
+      checkpointTestHooks.fastPaths = 0;
+      const b = await plain.locked(() => plain.checkpoint("exec_command", "plain"));
+      process.stdout.write(JSON.stringify({ uid: process.getuid(), borrowed, seeded: await describe(seeded, a), plain: await describe(plain, b) }));`;
+    const answer = JSON.parse(asNobody(root, process.execPath, "--input-type=module", "-e", code)) as {
+      uid: number;
+      borrowed: boolean;
+      seeded: { tree: string; skipped: string[]; files: string[] };
+      plain: { tree: string; skipped: string[]; files: string[] };
+    };
+    assert.equal(answer.uid, NOBODY);
+    assert.equal(answer.borrowed, true, "the first checkpoint started from the user's index");
+    assert.deepEqual(answer.plain.files, ["mine.txt"]);
+    assert.deepEqual(answer.plain.skipped, ["locked.txt:unreadable", "other.txt:unreadable"]);
+    assert.deepEqual(answer.seeded, answer.plain, "the seeded store holds no byte its user could not read, and says so as the store from nothing does");
   });
 
   it("a restore is byte-exact after the user amends, expires the reflog and prunes (also when the command itself does it)", async () => {
