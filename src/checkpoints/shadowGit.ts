@@ -135,11 +135,12 @@ export interface ShadowRun {
  * another (read back as stdout when it ends): it then runs to its end while
  * this process is busy with synchronous work, where a pipe would fill and stop
  * it. `files.output` is created private; `capBytes` does not apply.
+ * With `signal`, an abort stops git (the promise then rejects).
  */
 export function shadowGit(
   paths: ShadowPaths,
   args: string[],
-  options: ({ input?: Buffer | string; files?: never } | { input?: never; files: { input: string; output: string } }) & { timeoutMs?: number; capBytes?: number } = {},
+  options: ({ input?: Buffer | string; files?: never } | { input?: never; files: { input: string; output: string } }) & { timeoutMs?: number; capBytes?: number; signal?: AbortSignal } = {},
 ): Promise<ShadowRun> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
@@ -168,6 +169,9 @@ export function shadowGit(
     let err = "";
     const cap = options.capBytes ?? 512 * 1024 * 1024;
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    const stop = () => child.kill("SIGKILL");
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener("abort", stop, { once: true });
     child.stdout?.on("data", (chunk: Buffer) => {
       if (truncated) return;
       if (outBytes + chunk.length > cap) {
@@ -191,6 +195,7 @@ export function shadowGit(
       } else reject(new ActionError("INTERNAL", `checkpoint store: cannot run git (${(error as NodeJS.ErrnoException).code ?? "error"})`));
     });
     child.on("close", (code, signal) => {
+      options.signal?.removeEventListener("abort", stop);
       if (process.env.CGC_CP_TRACE) process.stderr.write(`[git ${args[0]}] ${Math.round(performance.now() - t0)}ms\n`);
       clearTimeout(timer);
       let stdout = Buffer.concat(out);

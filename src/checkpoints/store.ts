@@ -8,7 +8,7 @@ import { ActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
-import { entriesToDrop, findUserRepository, oidOf, parseIndex, pinObjects, readUserIndex } from "./seed.js";
+import { entriesToDrop, findUserRepository, parseIndex, pinObjects, readUserIndex, type IndexEntry, type ParsedIndex } from "./seed.js";
 import { ensureShadowRepo, repairPinnedFiles, shadowGit, type ShadowPaths } from "./shadowGit.js";
 
 /** What the config says about checkpoints (config key `checkpoints`). */
@@ -471,12 +471,30 @@ export class CheckpointStore {
     const repo = findUserRepository(this.root);
     if (!repo) return;
     const read = readUserIndex(repo.indexFile);
-    const parsed = read ? parseIndex(read.bytes) : null;
-    if (!read || !parsed || parsed.entries.length === 0) return;
+    if (!read) return;
     const p = this.paths;
+    // Tracked files that .gitignore covers (a fresh store never takes them), listed from a private copy of the index
+    // just read, and dropped with the rest. The listing is git's longest step here, so it starts before the copy is
+    // checked and runs while it is: it reads nothing but that copy and ignore files, it only ever drops entries, and
+    // it is stopped and its answer thrown away when the check fails. Bounded: an ignore file behind an entry's
+    // symlinked folder is read too, and a FIFO there would block.
+    const probe = this.seedProbe;
+    writeFileSync(probe, read.bytes, { mode: 0o600 });
+    const stopListing = new AbortController();
+    const ignored = shadowGit({ ...p, indexFile: probe }, ["ls-files", "-z", "-c", "-i", "--exclude-standard"], { timeoutMs: 30_000, signal: stopListing.signal })
+      .then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0))
+      .finally(() => rmSync(probe, { force: true }));
+    ignored.catch(() => undefined);
+    const listingStopped = async () => {
+      stopListing.abort();
+      await ignored.catch(() => undefined);
+    };
+    trace("listing of ignored started");
+    const parsed = parseIndex(read.bytes);
+    if (!parsed || parsed.entries.length === 0) return listingStopped();
     const ours = join(p.gitDir, "objects");
     try {
-      trace("index read");
+      trace("index checked");
       // A helper repository that only reads: the user's objects (linked, so a gc there cannot take them) and ours.
       rmSync(this.borrowDir, { recursive: true, force: true });
       mkdirSync(join(this.borrowDir, "objects", "info"), { recursive: true, mode: 0o700 });
@@ -486,15 +504,6 @@ export class CheckpointStore {
       writeFileSync(join(this.borrowDir, "objects", "info", "alternates"), `${ours}\n${repo.objectsDir}\n`, { mode: 0o600 });
       const pinned = pinObjects(repo.objectsDir, join(this.borrowDir, "objects"));
       trace("objects linked");
-      // Tracked files that .gitignore covers (a fresh store never takes them), listed from a copy of the index just
-      // read while the entries are checked (it reads nothing but that copy and the ignore files), and dropped with
-      // the rest. Bounded: an ignore file behind an entry's symlinked folder is read too, and a FIFO there would block.
-      const probe = this.seedProbe;
-      writeFileSync(probe, read.bytes, { mode: 0o600 });
-      const ignored = shadowGit({ ...p, indexFile: probe }, ["ls-files", "-z", "-c", "-i", "--exclude-standard"], { timeoutMs: 30_000 })
-        .then((out) => out.stdout.toString("utf8").split("\0").filter((path) => path.length > 0))
-        .finally(() => rmSync(probe, { force: true }));
-      ignored.catch(() => undefined);
       // The folders' trees of the user's index, so write-tree takes them as they are instead of writing every one
       // (copied while the entries are checked here).
       const treesCopied =
@@ -507,21 +516,33 @@ export class CheckpointStore {
       // Where something may have converted bytes on their way into the user's index, an entry whose object size is
       // not the file's size is hashed again too. Git looks them up through files while the entries are checked here.
       const named = parsed.entries.filter((e) => (e.mode & 0o170000) !== 0o160000);
+      const ids = oidLines(parsed, named);
       const asked = join(this.borrowDir, "lookup-in");
       const answered = join(this.borrowDir, "lookup-out");
-      writeFileSync(asked, named.map((e) => `${oidOf(parsed, e)}\n`).join(""), { mode: 0o600 });
+      writeFileSync(asked, ids, { mode: 0o600 });
       const lookup = this.borrowGit(["cat-file", "--buffer", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], { files: { input: asked, output: answered } });
       lookup.catch(() => undefined);
+      trace("lookup started");
       const drop = new Set(entriesToDrop(this.root, parsed, this.settings.max_file_bytes, this.forbidden));
       trace("entries checked");
-      const found = (await lookup).stdout.toString("utf8").split("\n");
+      const found = (await lookup).stdout;
       rmSync(asked, { force: true });
       rmSync(answered, { force: true });
+      // One answer line per id asked, in order: "<id> blob <size>" for a blob that is there.
+      let at = 0;
       named.forEach((e, i) => {
+        const end = found.indexOf(0x0a, at);
+        const line = at;
+        at = end < 0 ? found.length : end + 1;
         if (drop.has(e.path)) return;
-        const [oid, type, size] = (found[i] ?? "").split(" ");
-        if (oid !== oidOf(parsed, e) || type !== "blob" || (repo.mayConvert && (e.mode & 0o170000) === 0o100000 && Number(size) !== e.size)) drop.add(e.path);
+        const blob =
+          end >= line + 46 &&
+          ids.compare(found, line, line + 40, i * 41, i * 41 + 40) === 0 &&
+          found.toString("latin1", line + 40, line + 46) === " blob " &&
+          (!repo.mayConvert || (e.mode & 0o170000) !== 0o100000 || found.toString("latin1", line + 46, end) === String(e.size));
+        if (!blob) drop.add(e.path);
       });
+      trace("lookup compared");
       await treesCopied;
       trace("trees copied");
       for (const path of await ignored) drop.add(path);
@@ -550,6 +571,7 @@ export class CheckpointStore {
       await this.moveHead(parsed.rootTree ?? (await shadowGit(p, ["write-tree", "--missing-ok"])).stdout.toString("utf8").trim());
       if (!pinned) await this.ownObjects(); // the user's objects could not be linked here: copy them before the action goes ahead
     } catch (error) {
+      await listingStopped();
       this.dropSeed(error);
     }
   }
@@ -981,6 +1003,24 @@ function readable(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/** The object ids of `entries` in hex, one per line (41 bytes each): the lookup's input. A loop, not 100,000 calls into Buffer. */
+function oidLines(index: ParsedIndex, entries: readonly IndexEntry[]): Buffer {
+  const out = Buffer.allocUnsafe(entries.length * 41);
+  const bytes = index.bytes;
+  let j = 0;
+  for (const e of entries) {
+    for (let k = e.oidOffset; k < e.oidOffset + 20; k++) {
+      const b = bytes[k]!;
+      out[j++] = HEX_DIGITS[b >> 4]!;
+      out[j++] = HEX_DIGITS[b & 15]!;
+    }
+    out[j++] = 0x0a;
+  }
+  return out;
 }
 
 function nulList(paths: readonly string[]): Buffer {

@@ -211,6 +211,41 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     }
   });
 
+  it("an index the seed refuses stops the listing of ignored files it had started (held by a FIFO behind a symlinked folder): the checkpoint is from nothing, no copy is left", () => {
+    const { root, ws } = repo();
+    const outside = join(root, "outside");
+    mkdirSync(outside);
+    assert.equal(spawnSync("mkfifo", [join(outside, ".gitignore")]).status, 0);
+    makeTree(ws, { "lnk/x.txt": "x\n" });
+    git(ws, "add", "-A");
+    rmSync(join(ws, "lnk"), { recursive: true });
+    symlinkSync(outside, join(ws, "lnk"));
+    // Git takes this index (a cache-tree is only a cache); the seed refuses it: its top tree is not the one its entries make.
+    const entries = [
+      { path: "a.txt", oid: blobId("good\n") },
+      { path: "lnk/x.txt", oid: blobId("x\n") },
+      { path: "src/b.txt", oid: blobId("b\n") },
+    ];
+    writeFileSync(join(ws, ".git", "index"), craftIndex(entries, cacheTreeClaiming("4b825dc642cb6eb9a060e54bf8d69288fbee4904", 3)));
+    assert.equal(parseIndex(readFileSync(join(ws, ".git", "index"))), null);
+    assert.match(git(ws, "ls-files", "-s"), /lnk\/x\.txt/, "git reads the index");
+    // In a child process, bounded well below the listing's own 30 s: the checkpoint must not wait for the listing.
+    const script = `
+      const { CheckpointStore, DEFAULT_SETTINGS } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
+      const { shadowGit } = await import(${JSON.stringify(new URL("../../src/checkpoints/shadowGit.js", import.meta.url).href)});
+      const { readdirSync } = await import("node:fs");
+      const store = new CheckpointStore(${JSON.stringify(join(root, "home"))}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+      const record = await store.locked(() => store.checkpoint("exec_command", "first"));
+      const files = (await shadowGit(store.paths, ["ls-tree", "-r", "--name-only", "--full-tree", record.tree])).stdout.toString().trim().split("\\n");
+      process.stdout.write(JSON.stringify({ files, left: readdirSync(store.paths.dir).filter((name) => name.startsWith("index.")) }));`;
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(run.signal, null, "the first checkpoint waited for the listing");
+    assert.equal(run.status, 0, run.stderr);
+    const answer = JSON.parse(run.stdout) as { files: string[]; left: string[] };
+    assert.deepEqual(answer.files, ["a.txt", "lnk", "src/b.txt"]);
+    assert.deepEqual(answer.left, [], "no copy of the user's index is left beside the store's own");
+  });
+
   it("a server killed right after the seeded index was put in place leaves a store that still takes and restores checkpoints", async () => {
     const { root, ws } = repo();
     makeTree(ws, { "a.txt": "changed since the commit\n", "new.txt": "new\n" });
