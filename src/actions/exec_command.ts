@@ -6,6 +6,7 @@ import { holdForApproval } from "../approvals/held.js";
 import type { HeldCommand } from "../approvals/queue.js";
 import { ActionError } from "../ground/errors.js";
 import { outcomeOf } from "../ground/outcome.js";
+import { auditedCommand } from "../ground/redact.js";
 import { boundedNumberWithDefault } from "../exec/bounds.js";
 import { clamp } from "../ground/limits.js";
 import { commandEnvironment } from "../exec/environment.js";
@@ -163,6 +164,7 @@ export default defineAction({
     if (ctx.config.approvals.commands === "local") {
       return holdForApproval(ctx, {
         command: input.command,
+        audited: auditedCommand(input.command, ctx.config.token),
         cwd: cwd.relative === "" ? "." : cwd.relative,
         workspace: workspace.name,
         expiresInMs: timeoutMs,

@@ -13,6 +13,8 @@ export type HeldStatus = "awaiting_approval" | "denied" | "killed" | "started";
 
 export interface HoldRequest {
   command: string;
+  /** The command as audit lines keep it: the token of the call that asked for it removed, then cut (a later token cannot be in it). */
+  audited: string;
   /** Folder relative to the workspace root ("." for the root). */
   cwd: string;
   workspace: string;
@@ -58,6 +60,7 @@ interface Entry {
   held: HeldCommand;
   start: (id: string) => void;
   ended: ((held: HeldCommand) => void) | undefined;
+  audited: string;
   timer: NodeJS.Timeout;
   waiters: Set<() => void>;
   decidedAt: number | null;
@@ -98,9 +101,14 @@ export class ApprovalQueue implements Closable {
       request.expiresInMs,
     );
     timer.unref();
-    this.entries.set(held.id, { held, start: request.start, ended: request.ended, timer, waiters: new Set(), decidedAt: null });
+    this.entries.set(held.id, { held, start: request.start, ended: request.ended, audited: request.audited, timer, waiters: new Set(), decidedAt: null });
     this.emit(held);
     return held;
+  }
+
+  /** The held command as audit lines keep it (see HoldRequest.audited). */
+  audited(id: string): string | undefined {
+    return this.entries.get(id)?.audited;
   }
 
   get(id: string): HeldCommand | undefined {

@@ -3,7 +3,6 @@ import { accessState, expiryFromTtl } from "../access/state.js";
 import { approvalQueue } from "../approvals/held.js";
 import { followAuditFile } from "../audit/follow.js";
 import { isoNow, readAuditLine, type AuditLog, type AuditRecord } from "../audit/log.js";
-import { auditedCommand } from "../ground/redact.js";
 import type { ConfigStore } from "../config/store.js";
 import { cliCommand } from "../ground/launcher.js";
 import { outcomeOf, type Outcome } from "../ground/outcome.js";
@@ -45,7 +44,8 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
   // The stdio face is another process writing the same file: its calls join the live feed from there.
   // This server never writes face "stdio" itself, so nothing is shown twice.
   const stopFollowing = followAuditFile(audit, (record) => record.face === "stdio", (record) => audit.relay(record));
-  // These lines carry the command as the GPT sent it (kill, approve, deny): the log removes the token from every record.
+  // These lines carry the command as the call's own line keeps it (kill, approve, deny): without the token of that
+  // call, however often it was rotated since; the log also removes the token now from every record.
   const note = (action: string, outcome: Outcome, extra: Partial<AuditRecord> = {}) => {
     const config = store.current();
     audit.write({ time: isoNow(), action, workspace: config.active_workspace, outcome, duration_ms: 0, face: "dashboard", client: "owner", ...extra }, config.token);
@@ -79,7 +79,7 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
         const wasRunning = job.running;
         const background = job.background.length;
         await job.kill("killed");
-        note("kill_command", "ok", { command: auditedCommand(job.command, store.current().token), detail: { job_id: id, was_running: wasRunning, ...(background > 0 ? { background } : {}) } });
+        note("kill_command", "ok", { command: job.audited, detail: { job_id: id, was_running: wasRunning, ...(background > 0 ? { background } : {}) } });
         return true;
       },
     },
@@ -170,15 +170,16 @@ export function coreSources(parts: CoreParts): DashboardSources & { close(): voi
 
   function decide(id: string, approve: boolean): { ok: boolean; message?: string } {
     const held = approvals.get(id);
+    const audited = approvals.audited(id);
     const result = approve ? approvals.approve(id, "dashboard") : approvals.deny(id, "dashboard");
-    if (held && (result.ok || result.held?.status === "denied")) {
+    if (held && audited !== undefined && (result.ok || result.held?.status === "denied")) {
       // An approval whose command could not start: the word its error code has everywhere (access expired:
       // refused), as on the command's own line, which says why.
       const errorCode = result.ok ? undefined : (result.held?.error_code ?? "INTERNAL");
       note(approve ? "approve_command" : "deny_command", errorCode === undefined ? "ok" : (outcomeOf({ errorCode }) ?? "error"), {
         ...(errorCode === undefined ? {} : { error_code: errorCode }),
         workspace: held.workspace,
-        command: auditedCommand(held.command, store.current().token),
+        command: audited,
         detail: { job_id: id },
       });
     }

@@ -9,6 +9,7 @@ import type { BoxCommand } from "../sandbox/box/box.js";
 import type { Proc } from "../sandbox/box/protocol.js";
 import type { EgressReport } from "../sandbox/box/boxes.js";
 import { OutputDecoder } from "./textStream.js";
+import { auditedCommand } from "../ground/redact.js";
 
 /**
  * Every status a job can have. `running` lasts until the shell AND every
@@ -75,6 +76,8 @@ const PIPE_GRACE_MS = 250;
 export class Job {
   readonly id: string;
   readonly command: string;
+  /** The command as audit lines about this job keep it: the token of the call that asked for it removed, then cut (a later token cannot be in it). */
+  readonly audited: string;
   readonly startedAt = Date.now();
   readonly stdinMode: StdinMode;
   endedAt: number | null = null;
@@ -110,6 +113,7 @@ export class Job {
   constructor(options: JobOptions) {
     this.id = options.id;
     this.command = options.command;
+    this.audited = auditedCommand(options.command, options.secret);
     this.graceMs = options.graceMs;
     this.stdinMode = options.stdin ?? "closed";
     this.sandbox = options.sandbox;

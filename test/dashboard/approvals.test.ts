@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { generateToken } from "../../src/access/token.js";
 import { updateConfig } from "../../src/config/store.js";
 import { get, login, post, startWithDashboard, type DashFixture, type Login } from "./helpers.js";
 import { auditRecord, waitFor } from "../helpers.js";
@@ -147,6 +148,33 @@ describe("local approvals", () => {
       const lines = readFileSync(join(fx.api.home, "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
       return lines.some((l) => l.action === "deny_command" && l.face === "dashboard" && l.detail?.job_id === id);
     }, "deny_command audit line");
+  });
+
+  it("a command that names the token keeps none of it in the owner's lines (approve, then kill), though the token was rotated while it waited", async () => {
+    const before = fx.api.token;
+    const id = await hold(`sleep 30 # ${before}`);
+    const fresh = generateToken();
+    updateConfig(fx.api.home, (c) => {
+      c.token = fresh;
+    });
+    fx.api.token = fresh;
+    try {
+      assert.equal((await post(fx, session, `/api/approvals/${id}/approve`)).status, 200);
+      await waitFor(async () => (await fx.api.post("command_output", { job_id: id, wait_seconds: 0 })).json.status === "running", "the approved command runs");
+      assert.equal((await post(fx, session, `/api/jobs/${id}/kill`)).status, 200);
+      const approved = await auditRecord(fx.api.home, (l) => l.action === "approve_command" && l.detail?.job_id === id);
+      const killed = await auditRecord(fx.api.home, (l) => l.action === "kill_command" && l.face === "dashboard" && l.detail?.job_id === id);
+      const secret = before.slice(-20); // the token's random part, however it is written
+      for (const line of [approved, killed]) {
+        assert.match(line.command, /^sleep 30 # /);
+        assert.equal(JSON.stringify(line).includes(secret), false, `${line.action}: no part of the token of the call that asked`);
+      }
+    } finally {
+      updateConfig(fx.api.home, (c) => {
+        c.token = before;
+      });
+      fx.api.token = before;
+    }
   });
 
   it("with approvals.commands back to chatgpt, commands run at once (hot reload)", async () => {

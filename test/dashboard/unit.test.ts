@@ -101,7 +101,7 @@ describe("approvals in the up terminal", () => {
     const started: string[] = [];
     const stop = promptApprovalsInTerminal(queue, input, (text) => (output += text));
     try {
-      const request = (command: string) => ({ command, cwd: ".", workspace: "ws", expiresInMs: 60_000, start: (id: string) => void started.push(id) });
+      const request = (command: string) => ({ command, audited: command, cwd: ".", workspace: "ws", expiresInMs: 60_000, start: (id: string) => void started.push(id) });
       const a = queue.hold(request("echo first"));
       const b = queue.hold(request("echo second"));
       assert.match(output, /echo first/);

@@ -275,7 +275,7 @@ describe("local approvals and open stdin", () => {
     let output = "";
     const stop = promptApprovalsInTerminal(queue, input, (text) => (output += text));
     try {
-      const request = (command: string, stdin: "open" | "closed") => ({ command, cwd: ".", workspace: "ws", expiresInMs: 60_000, stdin, start: () => undefined });
+      const request = (command: string, stdin: "open" | "closed") => ({ command, audited: command, cwd: ".", workspace: "ws", expiresInMs: 60_000, stdin, start: () => undefined });
       const closed = queue.hold(request("echo closed", "closed"));
       assert.equal(closed.stdin, "closed");
       assert.match(output, /echo closed\n\(y = approve/);
