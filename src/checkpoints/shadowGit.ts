@@ -101,6 +101,13 @@ function shadowEnvironment(paths: ShadowPaths | null): NodeJS.ProcessEnv {
   env.GIT_AUTO_GC = "0";
   env.GIT_PROTOCOL_FROM_USER = "0";
   env.LC_ALL = "C";
+  // glibc hands the heap's top back to the kernel at every free over its trim threshold, and git frees its zlib
+  // state (~260 KB) after each object it writes: one file after another, the same pages are returned and faulted
+  // in again. Kept, a first checkpoint that writes every file of a tree is several times faster (5,000 small
+  // files through update-index: 1.6 s -> 0.2 s). Up to 64 MB stays with a git process until it exits; other C
+  // libraries ignore these names.
+  env.MALLOC_TRIM_THRESHOLD_ = String(64 * 1024 * 1024);
+  env.MALLOC_TOP_PAD_ = String(16 * 1024 * 1024);
   if (paths) {
     env.GIT_DIR = paths.gitDir;
     env.GIT_WORK_TREE = paths.root;

@@ -90,6 +90,12 @@ const MAX_SUMMARY = 300;
 const REPACK_AFTER = 1_000;
 /** Changed files up to which a snapshot reads them itself (the short way) instead of running update-index before the action. */
 const FAST_PATHS = 64;
+/**
+ * Files per update-index run when many are stored at once. Git's bulk pack compares each new object with every
+ * one written before it in the same run, so one run over 100,000 new files spends ~9 s there; in runs of 10,000
+ * that is a tenth, and each run costs one more read and write of the index.
+ */
+const BULK_BATCH = 10_000;
 
 /** Paths by which the index may differ from HEAD's tree before HEAD is moved (each snapshot's status lists them). */
 const HEAD_LAG = 200;
@@ -117,6 +123,8 @@ function storeKey(root: string): string {
 export const checkpointTestHooks: {
   beforeSnapshot?: (store: CheckpointStore) => Promise<void>;
   fastPaths?: number;
+  /** Files per update-index run when many are stored (BULK_BATCH). */
+  bulkBatch?: number;
   seedIndexPlaced?: () => void;
   /** Between the listing of a few changed files and the read of their bytes (where a running job may swap a folder). */
   beforeReadEntries?: () => void;
@@ -381,24 +389,30 @@ export class CheckpointStore {
       await shadowGit(p, ["update-index", "-z", "--force-remove", "--stdin"], { input: nulList(forceRemove) });
     }
     if (removals.length + update.length > 0) {
-      // Many new files (the first checkpoint of a big tree): stream them into one pack instead of one loose file each.
+      // Many new files (the first checkpoint of a big tree): stream them into packs instead of one loose file each,
+      // BULK_BATCH files per update-index (see there). Removals come first, in order.
       const bulk = update.length > 200 ? ["-c", "core.bigFileThreshold=1"] : [];
-      let listedPaths = [...removals, ...update];
-      // A path that changes type while git reads it (a folder swapped for a symlink, over and over) makes
-      // update-index fail on that path: leave it out (listed as skipped) rather than fail the action.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await shadowGit(p, [...bulk, "update-index", "-z", "--add", "--remove", "--stdin"], {
-            input: nulList(listedPaths),
-            timeoutMs: 120_000 + 20 * update.length, // the first checkpoint of a big tree hashes every file once
-          });
-          break;
-        } catch (error) {
-          const culprit = attempt < MAX_VOLATILE_PATHS ? pathNamedIn((error as Error).message, listedPaths) : undefined;
-          if (culprit === undefined) throw error;
-          listedPaths = listedPaths.filter((path) => path !== culprit);
-          skipped.push({ path: culprit, reason: "changed_while_stored" });
-          if (listedPaths.length === 0) break;
+      const listed = [...removals, ...update];
+      let volatile = 0;
+      const perRun = checkpointTestHooks.bulkBatch ?? BULK_BATCH;
+      for (let from = 0; from < listed.length; from += perRun) {
+        let batch = listed.slice(from, from + perRun);
+        // A path that changes type while git reads it (a folder swapped for a symlink, over and over) makes
+        // update-index fail on that path: leave it out (listed as skipped) rather than fail the action.
+        while (batch.length > 0) {
+          try {
+            await shadowGit(p, [...bulk, "update-index", "-z", "--add", "--remove", "--stdin"], {
+              input: nulList(batch),
+              timeoutMs: 120_000 + 20 * batch.length, // the first checkpoint of a big tree hashes every file once
+            });
+            break;
+          } catch (error) {
+            const culprit = volatile < MAX_VOLATILE_PATHS ? pathNamedIn((error as Error).message, batch) : undefined;
+            if (culprit === undefined) throw error;
+            volatile++;
+            batch = batch.filter((path) => path !== culprit);
+            skipped.push({ path: culprit, reason: "changed_while_stored" });
+          }
         }
       }
     }

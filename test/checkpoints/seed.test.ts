@@ -127,6 +127,42 @@ describe("checkpoints: the shadow index is the stat cache between snapshots", ()
   });
 });
 
+describe("checkpoints: many files stored at once go through update-index in runs", () => {
+  it("a tree stored in runs of 50 files is the tree git writes for it, also when files turned into folders and back", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 260; i++) files[`d${i % 7}/f${i}.txt`] = `file ${i}\n`;
+    files["becomes-folder"] = "a file first\n";
+    files["dir-then-file/x.txt"] = "in a folder first\n";
+    makeTree(ws, files);
+    const store = new CheckpointStore(join(root, "home"), ws, SETTINGS);
+    checkpointTestHooks.bulkBatch = 50;
+    checkpointTestHooks.fastPaths = 0;
+    try {
+      const first = await store.locked(() => store.snapshot());
+      assert.equal(first.added, 262);
+      // Removals and new files in one snapshot, in more than one run: a file replaced by a folder and the reverse.
+      rmSync(join(ws, "becomes-folder"));
+      rmSync(join(ws, "dir-then-file"), { recursive: true });
+      const more: Record<string, string> = { "becomes-folder/inner.txt": "now a folder\n", "dir-then-file": "now a file\n" };
+      for (let i = 0; i < 230; i++) more[`e${i % 5}/g${i}.txt`] = `more ${i}\n`;
+      makeTree(ws, more);
+      const second = await store.locked(() => store.snapshot());
+      // What git itself writes for the same tree, in a scratch repository.
+      gitInit(ws);
+      git(ws, "add", "-A");
+      const expected = git(ws, "write-tree").trim();
+      rmSync(join(ws, ".git"), { recursive: true });
+      assert.equal(first.tree === second.tree, false);
+      assert.equal(second.tree, expected);
+    } finally {
+      checkpointTestHooks.bulkBatch = undefined;
+      checkpointTestHooks.fastPaths = undefined;
+    }
+  });
+});
+
 describe("checkpoints: the first snapshot of a git workspace starts from the user's index", () => {
   it("stores the same tree as a snapshot from nothing, and the user's .git stays byte for byte as it was", async () => {
     const root = tempDir();
