@@ -241,6 +241,16 @@ interface CacheTreeRecord {
   entries: number;
 }
 
+const FOLDER_MODE = Buffer.from("40000 ", "latin1");
+const modeTexts = new Map<number, Buffer>();
+
+/** An entry's mode as a tree line starts with it ("100644 "). */
+function modeText(mode: number): Buffer {
+  let text = modeTexts.get(mode);
+  if (!text) modeTexts.set(mode, (text = Buffer.from(`${mode.toString(8)} `, "latin1")));
+  return text;
+}
+
 /** The valid folders of a TREE extension (records in pre-order: name, entry count, subtree count, id if valid); null if damaged. */
 function readCacheTree(data: Buffer): CacheTreeRecord[] | null {
   const records: CacheTreeRecord[] = [];
@@ -292,29 +302,35 @@ function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[])
   const stack: { path: string; lines: (number | { name: string; oid: Buffer })[] | null; entries: number }[] = [{ path: "", lines: [], entries: 0 }];
   const entries = index.entries;
   const bytes = index.bytes;
+  // One tree's body at a time, written into a buffer that grows as needed and is hashed in place.
+  let body = Buffer.allocUnsafe(64 * 1024);
+  let at = 0;
+  const room = (more: number) => {
+    if (at + more <= body.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(body.length * 2, at + more));
+    body.copy(bigger, 0, 0, at);
+    body = bigger;
+  };
+  /** "<mode in octal> <name>\0<20-byte id>", the id copied from `from` at `offset`. */
+  const line = (mode: Buffer, name: string, from: Buffer, offset: number) => {
+    room(mode.length + name.length * 3 + 21);
+    at += mode.copy(body, at);
+    at += body.write(name, at, "utf8");
+    body[at++] = 0;
+    at += from.copy(body, at, offset, offset + 20);
+  };
   const close = () => {
     const done = stack.pop()!;
     let oid: string | null = null;
     if (done.lines) {
-      const modes: string[] = [];
-      const names: string[] = [];
-      let size = 0;
-      for (const line of done.lines) {
-        const mode = typeof line === "number" ? entries[line]!.mode.toString(8) : "40000";
-        const path = typeof line === "number" ? entries[line]!.path : line.name;
-        const name = typeof line === "number" ? path.slice(path.lastIndexOf("/") + 1) : path;
-        modes.push(mode);
-        names.push(name);
-        size += mode.length + 1 + Buffer.byteLength(name, "utf8") + 1 + 20;
+      at = 0;
+      for (const item of done.lines) {
+        if (typeof item === "number") {
+          const e = entries[item]!;
+          line(modeText(e.mode), e.path.slice(e.path.lastIndexOf("/") + 1), bytes, e.oidOffset);
+        } else line(FOLDER_MODE, item.name, item.oid, 0);
       }
-      const body = Buffer.allocUnsafe(size);
-      let at = 0;
-      done.lines.forEach((line, k) => {
-        at += body.write(`${modes[k]} ${names[k]}\0`, at, "utf8");
-        if (typeof line === "number") at += bytes.copy(body, at, entries[line]!.oidOffset, entries[line]!.oidOffset + 20);
-        else at += line.oid.copy(body, at);
-      });
-      oid = createHash("sha1").update(`tree ${size}\0`, "latin1").update(body).digest("hex");
+      oid = createHash("sha1").update(`tree ${at}\0`, "latin1").update(body.subarray(0, at)).digest("hex");
     }
     computed.set(done.path, { oid, entries: done.entries });
     const parent = stack.at(-1);
@@ -323,18 +339,22 @@ function cacheTreeHolds(index: ParsedIndex, records: readonly CacheTreeRecord[])
     if (oid === null || parent.lines === null) parent.lines = null;
     else parent.lines.push({ name: done.path.slice(done.path.lastIndexOf("/") + 1), oid: Buffer.from(oid, "hex") });
   };
+  // The folder of the entry before (entries are sorted, so a folder's entries come one after another).
+  let folder = "";
   entries.forEach((e, n) => {
     const slash = e.path.lastIndexOf("/");
-    const folder = slash < 0 ? "" : e.path.slice(0, slash);
-    while (stack.length > 1 && folder !== stack.at(-1)!.path && !folder.startsWith(`${stack.at(-1)!.path}/`)) close();
-    // Open the folders between the innermost open one and the entry's.
-    const top = stack.at(-1)!.path;
-    const rest = top === "" ? folder : folder.slice(top.length + 1);
-    if (rest !== "") {
-      let path = top;
-      for (const part of rest.split("/")) {
-        path = path ? `${path}/${part}` : part;
-        stack.push({ path, lines: [], entries: 0 });
+    if (slash !== folder.length || (slash > 0 && !e.path.startsWith(folder))) {
+      folder = slash < 0 ? "" : e.path.slice(0, slash);
+      while (stack.length > 1 && folder !== stack.at(-1)!.path && !folder.startsWith(`${stack.at(-1)!.path}/`)) close();
+      // Open the folders between the innermost open one and the entry's.
+      const top = stack.at(-1)!.path;
+      const rest = top === "" ? folder : folder.slice(top.length + 1);
+      if (rest !== "") {
+        let path = top;
+        for (const part of rest.split("/")) {
+          path = path ? `${path}/${part}` : part;
+          stack.push({ path, lines: [], entries: 0 });
+        }
       }
     }
     stack.at(-1)!.entries++;
