@@ -399,17 +399,23 @@ export function entriesToDrop(root: string, index: ParsedIndex, maxFileBytes: nu
     folders.set(folder, ok);
     return ok;
   };
+  // The folder of the entry before, and its verdict (entries are sorted: a folder's entries come one after another).
+  let folder = "";
+  let inGoodFolder = true;
   for (const e of index.entries) {
     const type = e.mode & 0o170000;
     const p = e.path;
     const slash = p.lastIndexOf("/");
-    const folder = slash < 0 ? "" : p.slice(0, slash);
+    if (!(slash > 0 && slash === folder.length && p.startsWith(folder))) {
+      folder = slash < 0 ? "" : p.slice(0, slash);
+      inGoodFolder = folderOk(folder);
+    }
     if (
       e.stage !== 0 ||
       e.special ||
       (type !== 0o100000 && type !== 0o120000) ||
       (forbidden.length > 0 && forbidden.some((f) => p === f || p.startsWith(`${f}/`))) ||
-      !folderOk(folder)
+      !inGoodFolder
     ) {
       drop.add(p);
       continue;
