@@ -495,7 +495,7 @@ export function pinObjects(objectsDir: string, into: string): boolean {
   }
 }
 
-function safeList(dir: string): string[] {
+export function safeList(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {

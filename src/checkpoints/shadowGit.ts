@@ -3,6 +3,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { join } from "node:path";
 import { ActionError } from "../ground/errors.js";
 import { GIT_BASE_ARGS, gitChildEnvironment } from "../git/run.js";
+import { realOr } from "../ground/realPath.js";
+import { checkFifoWait } from "./fifoWatch.js";
 
 /**
  * The shadow repository of one workspace: a git object store of our own
@@ -27,6 +29,8 @@ export interface ShadowPaths {
 }
 
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+/** How often a running shadow git is checked for a FIFO that holds it. */
+const FIFO_CHECK_MS = 1_000;
 
 /** Settings of the private config; also passed with -c on every run, so a changed file cannot loosen them. */
 const PINNED: ReadonlyArray<[string, string]> = [
@@ -179,6 +183,18 @@ export function shadowGit(
     const stop = () => child.kill("SIGKILL");
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener("abort", stop, { once: true });
+    // A FIFO in the work tree must not hold git until its timeout (see fifoWatch): looked at once a second.
+    let heldBy: string | null = null;
+    const fifoCheck =
+      process.platform === "linux"
+        ? setInterval(() => {
+            if (child.pid === undefined) return;
+            const found = checkFifoWait(child.pid, realOr(paths.root));
+            if (found.held === null) return;
+            heldBy = found.held;
+            child.kill("SIGKILL");
+          }, FIFO_CHECK_MS)
+        : null;
     child.stdout?.on("data", (chunk: Buffer) => {
       if (truncated) return;
       if (outBytes + chunk.length > cap) {
@@ -197,14 +213,23 @@ export function shadowGit(
     child.stdin?.on("error", () => undefined);
     child.on("error", (error) => {
       clearTimeout(timer);
+      if (fifoCheck) clearInterval(fifoCheck);
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         reject(new ActionError("INTERNAL", "git is not installed on this computer; checkpoints need it", { hint: "Install git and try again." }));
       } else reject(new ActionError("INTERNAL", `checkpoint store: cannot run git (${(error as NodeJS.ErrnoException).code ?? "error"})`));
     });
     child.on("close", (code, signal) => {
       options.signal?.removeEventListener("abort", stop);
-      if (process.env.CGC_CP_TRACE) process.stderr.write(`[git ${args[0]}] ${Math.round(performance.now() - t0)}ms\n`);
       clearTimeout(timer);
+      if (fifoCheck) clearInterval(fifoCheck);
+      if (heldBy !== null) {
+        return reject(
+          new ActionError("CONFLICT", `\`${heldBy}\` in the workspace is a FIFO (named pipe) that another process holds open: git waits to read it, so no checkpoint can be taken`, {
+            hint: `Remove it (rm '${heldBy}'), or stop the command that holds it (list_commands, kill_command), then try again.`,
+          }),
+        );
+      }
+      if (process.env.CGC_CP_TRACE) process.stderr.write(`[git ${args[0]}] ${Math.round(performance.now() - t0)}ms\n`);
       let stdout = Buffer.concat(out);
       if (files && code === 0) {
         try {

@@ -8,7 +8,7 @@ import { ActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
-import { entriesToDrop, findUserRepository, parseIndex, pinObjects, readUserIndex, type IndexEntry, type ParsedIndex } from "./seed.js";
+import { entriesToDrop, findUserRepository, parseIndex, pinObjects, readUserIndex, safeList, type IndexEntry, type ParsedIndex } from "./seed.js";
 import { ensureShadowRepo, repairPinnedFiles, shadowGit, type ShadowPaths } from "./shadowGit.js";
 
 /** What the config says about checkpoints (config key `checkpoints`). */
@@ -179,6 +179,20 @@ export class CheckpointStore {
     if (existsSync(this.borrowDir) && !this.state().borrowing) rmSync(this.borrowDir, { recursive: true, force: true });
   }
 
+  /**
+   * The lock files of a shadow git that was stopped (by its timeout, by a FIFO that held it, or with the
+   * server): git leaves them when it is killed, and refuses to run while one is there, so every later
+   * checkpoint would fail. Under this workspace's lock no git of ours runs on the index or the refs, so any
+   * there is stale. The index's (and its temporary copies') and the refs' (HEAD, packed-refs, refs/<kind>/<name>).
+   */
+  private removeStaleGitLocks(): void {
+    const refs = join(this.paths.gitDir, "refs");
+    const folders = [this.paths.dir, this.paths.gitDir, ...safeList(refs).map((kind) => join(refs, kind))];
+    for (const folder of folders) {
+      for (const name of safeList(folder)) if (name.endsWith(".lock")) rmSync(join(folder, name), { force: true });
+    }
+  }
+
   /** Whether anything was ever recorded for this workspace (read-only callers don't create the store). */
   exists(): boolean {
     return existsSync(this.historyFile);
@@ -191,6 +205,7 @@ export class CheckpointStore {
     if (!fresh) {
       repairPinnedFiles(this.paths, this.forbidden);
       this.removeSeedLeftovers();
+      this.removeStaleGitLocks();
     }
     if (!existsSync(join(this.paths.dir, "workspace.txt"))) writeFileAtomicSync(join(this.paths.dir, "workspace.txt"), `${this.root}\n`);
   }

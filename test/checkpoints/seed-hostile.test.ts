@@ -310,6 +310,22 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     assert.ok(existsSync(store.paths.indexFile), "the store's own index stays");
   });
 
+  it("the lock files a killed shadow git left (index, HEAD, packed-refs, a ref) are removed at the next lock, so checkpoints and their housekeeping go on", async () => {
+    const { root, ws } = repo();
+    const store = new CheckpointStore(join(root, "home"), ws, DEFAULT_SETTINGS);
+    await store.locked(() => store.checkpoint("exec_command", "first"));
+    const gitDir = store.paths.gitDir;
+    mkdirSync(join(gitDir, "refs", "cp"), { recursive: true });
+    const locks = [`${store.paths.indexFile}.lock`, join(gitDir, "HEAD.lock"), join(gitDir, "packed-refs.lock"), join(gitDir, "refs", "cp", "0123.lock")];
+    for (const file of locks) writeFileSync(file, "");
+    writeFileSync(join(ws, "a.txt"), "changed\n");
+    const second = await store.locked(() => store.checkpoint("exec_command", "second"));
+    for (const file of locks) assert.equal(existsSync(file), false, `${file} removed`);
+    await store.locked(() => store.maintain());
+    const listing = (await shadowGit(store.paths, ["ls-tree", "-r", "--full-tree", second.tree])).stdout.toString("utf8");
+    assert.match(listing, /\ta\.txt\n/);
+  });
+
   it("a folder swapped for a symlink between the listing of a few changed files and the read of their bytes brings nothing from outside into the store", async () => {
     const outside = realpathSync(tempDir());
     writeFileSync(join(outside, "f.txt"), "SECRET from outside the workspace\n");

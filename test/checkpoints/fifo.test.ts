@@ -1,0 +1,133 @@
+/**
+ * A FIFO where git reads its ignore or attribute rules, made by a command in
+ * the workspace. Git opens those files without looking at their type, so a
+ * FIFO there held every later checkpoint until git's timeout (120 s a try).
+ * Each checkpoint runs in a child process group with a time limit well below
+ * that, and the group is killed at the end, whatever happened.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { tempDir } from "../helpers.js";
+import { git, gitInit, makeTree } from "../files-helpers.js";
+
+const LINUX = process.platform === "linux";
+const needsLinux = !LINUX && process.env.CI !== "true" && "needs Linux (a running git is looked at through /proc)";
+const STORE = new URL("../../src/checkpoints/store.js", import.meta.url).href;
+const SHADOW = new URL("../../src/checkpoints/shadowGit.js", import.meta.url).href;
+/** Well below git's own timeout (120 s): past it, the checkpoint waited for the FIFO. */
+const LIMIT_MS = 30_000;
+
+interface Taken {
+  files?: string[];
+  skipped?: string[];
+  code?: string;
+  message?: string;
+  hint?: string;
+}
+
+/** One checkpoint of `ws` (into `home`) in a child process group, killed after LIMIT_MS; what it took or the error. */
+function checkpointInChild(home: string, ws: string, options: { longWay?: boolean } = {}): Promise<Taken> {
+  const script = `
+    const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(STORE)});
+    const { shadowGit } = await import(${JSON.stringify(SHADOW)});
+    if (${options.longWay === true}) checkpointTestHooks.fastPaths = 0;
+    const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+    let answer;
+    try {
+      const taken = await store.locked(() => store.checkpoint("exec_command", "first"));
+      const files = (await shadowGit(store.paths, ["ls-tree", "-r", "--name-only", "--full-tree", taken.tree])).stdout.toString().trim().split("\\n");
+      answer = { files, skipped: taken.skipped.map((s) => s.path + ":" + s.reason) };
+    } catch (error) {
+      answer = { code: error.code, message: error.message, hint: error.hint };
+    }
+    process.stdout.write(JSON.stringify(answer));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const timer = setTimeout(() => killGroup(child), LIMIT_MS);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      killGroup(child); // a git left behind, too
+      if (signal !== null) return reject(new Error(`the checkpoint was still waiting after ${LIMIT_MS / 1000} s (a FIFO held it)`));
+      if (code !== 0) return reject(new Error(`exit ${code}: ${err}`));
+      resolve(JSON.parse(out) as Taken);
+    });
+  });
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+function mkfifo(path: string): void {
+  assert.equal(spawnSync("mkfifo", [path]).status, 0, `mkfifo ${path}`);
+}
+
+/** A process that holds the FIFO open for reading and writing (so an open of it never waits) and writes nothing. */
+function holdOpen(path: string): ChildProcess {
+  return spawn("sh", ["-c", 'exec 3<>"$1"; exec sleep 60', "sh", path], { detached: true, stdio: "ignore" });
+}
+
+describe("checkpoints: a FIFO where git reads its rules does not hold them", { skip: needsLinux }, () => {
+  it("a FIFO named .gitignore in a folder: git reads it as empty, the checkpoint is taken, and the FIFO is not stored", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    makeTree(ws, { "a.txt": "a\n", "sub/b.txt": "b\n", "sub/x.log": "kept: no rule names it\n" });
+    mkfifo(join(ws, "sub", ".gitignore"));
+    const taken = await checkpointInChild(join(root, "home"), ws);
+    assert.deepEqual(taken.files, ["a.txt", "sub/b.txt", "sub/x.log"], JSON.stringify(taken));
+  });
+
+  it("a FIFO named .gitattributes, read while many files are stored the long way, is opened for git as well", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    makeTree(ws, { "a.txt": "a\n", "sub/b.txt": "b\n" });
+    mkfifo(join(ws, "sub", ".gitattributes"));
+    const taken = await checkpointInChild(join(root, "home"), ws, { longWay: true });
+    assert.deepEqual(taken.files, ["a.txt", "sub/b.txt"], JSON.stringify(taken));
+  });
+
+  it("a first checkpoint of a git workspace whose tracked .gitignore is now a FIFO (the seed lists ignored files through it)", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    mkdirSync(ws);
+    gitInit(ws);
+    makeTree(ws, { ".gitignore": "*.log\n", "a.txt": "a\n", "sub/.gitignore": "*.tmp\n", "sub/b.txt": "b\n" });
+    git(ws, "add", "-A");
+    git(ws, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "one");
+    rmSync(join(ws, "sub", ".gitignore"));
+    mkfifo(join(ws, "sub", ".gitignore"));
+    const taken = await checkpointInChild(join(root, "home"), ws);
+    assert.deepEqual(taken.files, [".gitignore", "a.txt", "sub/b.txt"], JSON.stringify(taken));
+  });
+
+  it("a FIFO another process holds open, read while files are stored: the checkpoint fails with CONFLICT naming it, and works once it is gone", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    makeTree(ws, { "a.txt": "a\n", "sub/b.txt": "b\n" });
+    const fifo = join(ws, "sub", ".gitattributes");
+    mkfifo(fifo);
+    const holder = holdOpen(fifo);
+    try {
+      const refused = await checkpointInChild(join(root, "home"), ws, { longWay: true });
+      assert.equal(refused.code, "CONFLICT", JSON.stringify(refused));
+      assert.match(refused.message ?? "", /`sub\/\.gitattributes` in the workspace is a FIFO/);
+      assert.match(refused.hint ?? "", /rm 'sub\/\.gitattributes'/);
+    } finally {
+      killGroup(holder);
+    }
+    rmSync(fifo);
+    const taken = await checkpointInChild(join(root, "home"), ws, { longWay: true });
+    assert.deepEqual(taken.files, ["a.txt", "sub/b.txt"], JSON.stringify(taken));
+  });
+});
