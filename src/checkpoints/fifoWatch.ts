@@ -1,5 +1,5 @@
-import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs";
-import { basename, isAbsolute, join, relative, sep } from "node:path";
+import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 
 /**
  * A shadow git held by a FIFO in the work tree. Git opens every `.gitignore`
@@ -45,7 +45,10 @@ export function checkFifoWait(pid: number, root: string): FifoWait {
     return found; // gone, or no /proc
   }
   for (const task of tasks.filter((t) => OPEN_WAITS.has(t.wait))) {
-    for (const path of openingPaths(pid, task.tid, root)) if (unblock(path, root)) found.unblocked.push(relative(root, path));
+    for (const path of openingPaths(pid, task.tid, root)) {
+      const opened = unblock(path, root);
+      if (opened !== null) found.unblocked.push(relative(root, opened));
+    }
   }
   if (tasks.some((t) => READ_WAITS.has(t.wait))) found.held = fifoOpenIn(pid, root);
   return found;
@@ -94,15 +97,19 @@ function pathBeingOpened(pid: number, tid: string): string | null {
   }
 }
 
-/** Open a git file that is a FIFO under `root` for writing and close it: a reader waiting to open it reads nothing. */
-function unblock(path: string, root: string): boolean {
-  if (!inside(root, path) || !basename(path).startsWith(".git")) return false;
+/** Open a git file that is a FIFO under `root` for writing and close it (a reader waiting to open it reads nothing); its real path. */
+function unblock(path: string, root: string): string | null {
+  if (!basename(path).startsWith(".git")) return null;
   try {
-    if (!lstatSync(path).isFIFO()) return false;
+    // Its folder, symlinks resolved, must be the work tree or in it: git also reads rules behind a symlinked folder.
+    const folder = realpathSync(dirname(path));
+    if (folder !== root && !inside(root, folder)) return null;
+    path = join(folder, basename(path));
+    if (!lstatSync(path).isFIFO()) return null;
     closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
-    return true;
+    return path;
   } catch {
-    return false; // gone, replaced, or nobody reads it any more
+    return null; // gone, replaced, or nobody reads it any more
   }
 }
 

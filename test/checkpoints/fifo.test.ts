@@ -7,10 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { tempDir } from "../helpers.js";
+import { checkFifoWait } from "../../src/checkpoints/fifoWatch.js";
+import { tempDir, waitFor } from "../helpers.js";
 import { git, gitInit, makeTree } from "../files-helpers.js";
 
 const LINUX = process.platform === "linux";
@@ -129,5 +130,32 @@ describe("checkpoints: a FIFO where git reads its rules does not hold them", { s
     rmSync(fifo);
     const taken = await checkpointInChild(join(root, "home"), ws, { longWay: true });
     assert.deepEqual(taken.files, ["a.txt", "sub/b.txt"], JSON.stringify(taken));
+  });
+
+  it("only a git file in the work tree is opened: not a FIFO behind a symlinked folder that leads outside, not another file", async () => {
+    const root = tempDir();
+    const ws = join(root, "ws");
+    const outside = join(root, "outside");
+    mkdirSync(join(ws, "sub"), { recursive: true });
+    mkdirSync(outside);
+    symlinkSync(outside, join(ws, "lnk"));
+    for (const fifo of [join(outside, ".gitignore"), join(ws, "sub", "data.pipe"), join(ws, "sub", ".gitignore")]) mkfifo(fifo);
+    // Readers waiting to open each FIFO, as git would: one that gets an end of file exits.
+    const readers = ["lnk/.gitignore", "sub/data.pipe", "sub/.gitignore"].map((path) => spawn("cat", [path], { cwd: ws, detached: true, stdio: "ignore" }));
+    try {
+      for (const reader of readers) {
+        await waitFor(() => readFileSync(`/proc/${reader.pid}/wchan`, "utf8").trim() === "wait_for_partner", "the reader waits for a writer");
+      }
+      const seen = readers.map((reader) => checkFifoWait(reader.pid!, ws));
+      assert.deepEqual(seen.map((s) => s.unblocked), [[], [], ["sub/.gitignore"]]);
+      await waitFor(() => readers[2]!.exitCode !== null, "the reader of sub/.gitignore read an end of file");
+      assert.equal(readers[2]!.exitCode, 0);
+      // The kernel's own word: still waiting in open() for a writer.
+      const waiting = (reader: ChildProcess) => readFileSync(`/proc/${reader.pid}/wchan`, "utf8").trim();
+      assert.equal(waiting(readers[0]!), "wait_for_partner", "the FIFO outside was not opened");
+      assert.equal(waiting(readers[1]!), "wait_for_partner", "a FIFO that is not a git file was not opened");
+    } finally {
+      for (const reader of readers) killGroup(reader);
+    }
   });
 });
