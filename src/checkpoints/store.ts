@@ -4,7 +4,7 @@ import { deflateSync } from "node:zlib";
 import { readRegularFile } from "../fs/regularFile.js";
 import { join } from "node:path";
 import { ConfinedDir } from "../files/confinedFs.js";
-import { ActionError } from "../ground/errors.js";
+import { ActionError, isActionError } from "../ground/errors.js";
 import { writeFileAtomicSync } from "../fs/atomic.js";
 import { forbiddenInside } from "../files/forbidden.js";
 import { withStoreLock } from "./lock.js";
@@ -291,7 +291,7 @@ export class CheckpointStore {
         const finish = await this.snapshotOnce();
         return await finish();
       } catch (error) {
-        if (attempt >= 4) throw error;
+        if (attempt >= 4 || !worthListingAgain(error)) throw error;
       }
     }
   }
@@ -308,7 +308,7 @@ export class CheckpointStore {
       try {
         return await this.snapshotOnce();
       } catch (error) {
-        if (attempt >= 4) throw error;
+        if (attempt >= 4 || !worthListingAgain(error)) throw error;
       }
     }
   }
@@ -1000,6 +1000,15 @@ function readEntries(root: string, paths: readonly string[], maxBytes: number, o
     out.push({ path, mode, oid: writeLooseBlob(objectsDir, content) });
   }
   return out;
+}
+
+/**
+ * Whether a snapshot that failed may succeed when the work tree is listed again (a path that changed type meanwhile).
+ * Not a FIFO held open where git reads its rules (shadowGit's CONFLICT): it is still there a moment later, and the
+ * action should learn which file to remove within its wait, not after four more tries.
+ */
+function worthListingAgain(error: unknown): boolean {
+  return !(isActionError(error) && error.code === "CONFLICT");
 }
 
 /** Write a blob as a loose object (zlib of "blob <size>\0" + bytes, named by its SHA-1), unless it is there; its id. */

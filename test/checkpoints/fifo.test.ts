@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { checkFifoWait } from "../../src/checkpoints/fifoWatch.js";
-import { tempDir, waitFor } from "../helpers.js";
+import { checkpointTestHooks } from "../../src/checkpoints/store.js";
+import { startServer, tempDir, waitFor } from "../helpers.js";
 import { git, gitInit, makeTree } from "../files-helpers.js";
 
 const LINUX = process.platform === "linux";
@@ -22,6 +23,8 @@ const SHADOW = new URL("../../src/checkpoints/shadowGit.js", import.meta.url).hr
 const LIMIT_MS = 30_000;
 
 interface Taken {
+  /** How many times the work tree was listed (snapshot attempts). */
+  listings: number;
   files?: string[];
   skipped?: string[];
   code?: string;
@@ -35,14 +38,16 @@ function checkpointInChild(home: string, ws: string, options: { longWay?: boolea
     const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(STORE)});
     const { shadowGit } = await import(${JSON.stringify(SHADOW)});
     if (${options.longWay === true}) checkpointTestHooks.fastPaths = 0;
+    let listings = 0;
+    checkpointTestHooks.beforeSnapshot = async () => void listings++;
     const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
     let answer;
     try {
       const taken = await store.locked(() => store.checkpoint("exec_command", "first"));
       const files = (await shadowGit(store.paths, ["ls-tree", "-r", "--name-only", "--full-tree", taken.tree])).stdout.toString().trim().split("\\n");
-      answer = { files, skipped: taken.skipped.map((s) => s.path + ":" + s.reason) };
+      answer = { listings, files, skipped: taken.skipped.map((s) => s.path + ":" + s.reason) };
     } catch (error) {
-      answer = { code: error.code, message: error.message, hint: error.hint };
+      answer = { listings, code: error.code, message: error.message, hint: error.hint };
     }
     process.stdout.write(JSON.stringify(answer));`;
   return new Promise((resolve, reject) => {
@@ -112,7 +117,7 @@ describe("checkpoints: a FIFO where git reads its rules does not hold them", { s
     assert.deepEqual(taken.files, [".gitignore", "a.txt", "sub/b.txt"], JSON.stringify(taken));
   });
 
-  it("a FIFO another process holds open, read while files are stored: the checkpoint fails with CONFLICT naming it, and works once it is gone", async () => {
+  it("a FIFO another process holds open, read while files are stored: the checkpoint fails at once with CONFLICT naming it, and works once it is gone", async () => {
     const root = tempDir();
     const ws = join(root, "ws");
     makeTree(ws, { "a.txt": "a\n", "sub/b.txt": "b\n" });
@@ -124,6 +129,7 @@ describe("checkpoints: a FIFO where git reads its rules does not hold them", { s
       assert.equal(refused.code, "CONFLICT", JSON.stringify(refused));
       assert.match(refused.message ?? "", /`sub\/\.gitattributes` in the workspace is a FIFO/);
       assert.match(refused.hint ?? "", /rm 'sub\/\.gitattributes'/);
+      assert.equal(refused.listings, 1, "not listed again: the FIFO is still there a moment later, and the action's wait is short");
     } finally {
       killGroup(holder);
     }
@@ -156,6 +162,27 @@ describe("checkpoints: a FIFO where git reads its rules does not hold them", { s
       assert.equal(waiting(readers[1]!), "wait_for_partner", "a FIFO that is not a git file was not opened");
     } finally {
       for (const reader of readers) killGroup(reader);
+    }
+  });
+
+  it("over HTTP: a write whose checkpoint meets a FIFO held open is answered 409 CONFLICT naming it, and nothing is written", async () => {
+    const server = await startServer();
+    const fifo = join(server.workspace, "sub", ".gitattributes");
+    makeTree(server.workspace, { "sub/b.txt": "b\n" });
+    mkfifo(fifo);
+    const holder = holdOpen(fifo);
+    checkpointTestHooks.fastPaths = 0; // the long way: update-index reads the attributes
+    try {
+      const answer = await server.post("write_file", { path: "new.txt", content: "not yet\n" });
+      assert.equal(answer.status, 409, answer.text);
+      assert.equal(answer.json.error.code, "CONFLICT");
+      assert.match(answer.json.error.message, /`sub\/\.gitattributes` in the workspace is a FIFO/);
+      assert.match(answer.json.error.hint, /rm 'sub\/\.gitattributes'/);
+      assert.throws(() => readFileSync(join(server.workspace, "new.txt")), /ENOENT/, "the write waits for its checkpoint");
+    } finally {
+      checkpointTestHooks.fastPaths = undefined;
+      killGroup(holder);
+      await server.close();
     }
   });
 });
