@@ -117,13 +117,14 @@ describe("dashboard in a real browser", { skip }, () => {
       assert.equal(started.json.status, "exited", started.text);
       const boxId = started.json.box.id as string;
       const box = page.locator(`#boxes article[data-id="${boxId}"]`);
-      const row = box.locator("tr", { hasText: `sleep ${marker}` });
+      // The sleep's own row: for a moment the shell that started it (its command line holds the whole command) is listed too.
+      const row = box.locator("tr", { hasText: `sleep ${marker}`, hasNotText: "left-running" });
       await row.waitFor();
       assert.match((await row.textContent()) ?? "", new RegExp(started.json.job_id));
       await box.locator("[data-cache-size]", { hasText: /\d/ }).waitFor();
       // The job stays on the page with what it left running, and a Kill for it.
       const job = page.locator(`#jobs article[data-id="${started.json.job_id}"]`);
-      await job.locator("[data-background] li", { hasText: `sleep ${marker}` }).waitFor();
+      await job.locator("[data-background] li", { hasText: `sleep ${marker}`, hasNotText: "left-running" }).waitFor();
       assert.equal(await job.locator("button", { hasText: "Kill" }).count(), 1);
 
       const probe = await fx.api.post("exec_command", { command: "node connect-probe.cjs example.invalid:443" });
