@@ -93,7 +93,7 @@ export interface IndexEntry {
   uid: number;
   /** The file's size when git last looked (modulo 2^32). */
   size: number;
-  /** Where the entry's object id sits in the index (see oidAt). */
+  /** Where the entry's object id (20 bytes) sits in the index bytes. */
   oidOffset: number;
   stage: number;
   /** assume-unchanged, skip-worktree or intent-to-add: git would not look at the file. */
@@ -227,11 +227,6 @@ function safePath(path: string): boolean {
 
 /** An empty, `.` or `..` component, or one named `.git` in any case (one test instead of a split per path). */
 const UNSAFE_PART = /(?:^|\/)(?:\.{0,2}|\.git)(?:\/|$)/i;
-
-/** The object id of an entry, as hex. */
-export function oidOf(index: ParsedIndex, entry: IndexEntry): string {
-  return index.bytes.toString("hex", entry.oidOffset, entry.oidOffset + 20);
-}
 
 interface CacheTreeRecord {
   /** The folder ("" for the top). */

@@ -77,6 +77,17 @@ function storeHas(home: string, oid: string): boolean {
   return out.status === 0;
 }
 
+/** The first checkpoint of `ws` in a child process that is killed (SIGKILL, nothing runs after it) once the seeded index is in place. */
+function killedOnceSeedPlaced(home: string, ws: string): void {
+  const script = `
+    const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
+    checkpointTestHooks.seedIndexPlaced = () => process.kill(process.pid, "SIGKILL");
+    const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
+    await store.locked(() => store.checkpoint("exec_command", "killed"));`;
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(run.signal, "SIGKILL", run.stderr);
+}
+
 describe("checkpoints: a hostile .git before the first checkpoint", () => {
   it("an index entry `../outside.txt` is not read (the file beside the workspace never enters the store) and the checkpoint restores exactly", async () => {
     const fixture = makeHome();
@@ -251,14 +262,7 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     makeTree(ws, { "a.txt": "changed since the commit\n", "new.txt": "new\n" });
     const home = join(root, "home");
     const state = treeState(ws);
-    // The first checkpoint in a child process that is killed (SIGKILL, nothing runs after it) once the index copy is in place.
-    const script = `
-      const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
-      checkpointTestHooks.seedIndexPlaced = () => process.kill(process.pid, "SIGKILL");
-      const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
-      await store.locked(() => store.checkpoint("exec_command", "killed"));`;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
-    assert.equal(run.signal, "SIGKILL", run.stderr);
+    killedOnceSeedPlaced(home, ws);
     const store = new CheckpointStore(home, ws, DEFAULT_SETTINGS);
     assert.ok(existsSync(store.paths.indexFile), "killed with the seeded index in place");
     const record = await store.locked(() => store.checkpoint("exec_command", "after the restart"));
@@ -278,13 +282,7 @@ describe("checkpoints: a hostile .git before the first checkpoint", () => {
     git(ws, "add", "-f", "forced.log");
     git(ws, "commit", "-q", "-m", "forced");
     const home = join(root, "home");
-    const script = `
-      const { CheckpointStore, DEFAULT_SETTINGS, checkpointTestHooks } = await import(${JSON.stringify(new URL("../../src/checkpoints/store.js", import.meta.url).href)});
-      checkpointTestHooks.seedIndexPlaced = () => process.kill(process.pid, "SIGKILL");
-      const store = new CheckpointStore(${JSON.stringify(home)}, ${JSON.stringify(ws)}, DEFAULT_SETTINGS);
-      await store.locked(() => store.checkpoint("exec_command", "killed"));`;
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
-    assert.equal(run.signal, "SIGKILL", run.stderr);
+    killedOnceSeedPlaced(home, ws);
     const store = new CheckpointStore(home, ws, DEFAULT_SETTINGS);
     const record = await store.locked(() => store.checkpoint("exec_command", "after the restart"));
     const plain = new CheckpointStore(join(root, "home-plain"), ws, DEFAULT_SETTINGS);
