@@ -1,5 +1,6 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { ConfinedDir } from "../files/confinedFs.js";
 
 /**
  * A shadow git held by a FIFO in the work tree. Git opens every `.gitignore`
@@ -97,19 +98,28 @@ function pathBeingOpened(pid: number, tid: string): string | null {
   }
 }
 
-/** Open a git file that is a FIFO under `root` for writing and close it (a reader waiting to open it reads nothing); its real path. */
+/**
+ * Open a git file that is a FIFO under `root` for writing and close it (a reader waiting to open it reads nothing);
+ * its real path. Its folder, symlinks resolved, must be the work tree or in it (git also reads rules behind a
+ * symlinked folder, which may lead outside), and is then opened one component at a time without following a
+ * symlink, so a folder swapped for one meanwhile cannot lead outside either.
+ */
 function unblock(path: string, root: string): string | null {
-  if (!basename(path).startsWith(".git")) return null;
+  const name = basename(path);
+  if (!name.startsWith(".git")) return null;
+  let dir: ConfinedDir | undefined;
   try {
-    // Its folder, symlinks resolved, must be the work tree or in it: git also reads rules behind a symlinked folder.
     const folder = realpathSync(dirname(path));
     if (folder !== root && !inside(root, folder)) return null;
-    path = join(folder, basename(path));
-    if (!lstatSync(path).isFIFO()) return null;
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
-    return path;
+    dir = ConfinedDir.open(root, folder === root ? [] : relative(root, folder).split(sep), false);
+    const entry = dir.entry(name);
+    if (!lstatSync(entry).isFIFO()) return null;
+    closeSync(openSync(entry, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
+    return join(folder, name);
   } catch {
     return null; // gone, replaced, or nobody reads it any more
+  } finally {
+    dir?.close();
   }
 }
 

@@ -224,8 +224,9 @@ export function shadowGit(
       if (fifoCheck) clearInterval(fifoCheck);
       if (heldBy !== null) {
         return reject(
-          new ActionError("CONFLICT", `\`${heldBy}\` in the workspace is a FIFO (named pipe) that another process holds open: git waits to read it, so no checkpoint can be taken`, {
-            hint: `Remove it (rm '${heldBy}'), or stop the command that holds it (list_commands, kill_command), then try again.`,
+          // The path is named as JSON (a command chose it: quotes, newlines), and the hint holds no command built from it.
+          new ActionError("CONFLICT", `${JSON.stringify(heldBy)} in the workspace is a FIFO (named pipe) that another process holds open: git waits to read it, so no checkpoint can be taken`, {
+            hint: "Remove that FIFO, or stop the command that holds it open (list_commands, kill_command), then try again.",
           }),
         );
       }
