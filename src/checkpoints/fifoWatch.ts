@@ -1,6 +1,7 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { ConfinedDir } from "../files/confinedFs.js";
+import { isInside } from "../sandbox/policy.js";
 
 /**
  * A shadow git held by a FIFO in the work tree. Git opens every `.gitignore`
@@ -55,10 +56,6 @@ export function checkFifoWait(pid: number, root: string): FifoWait {
   return found;
 }
 
-function inside(root: string, path: string): boolean {
-  return path.startsWith(root + sep);
-}
-
 /**
  * The path a task of `pid` is opening: read from its open call's arguments in its memory (the parent may read
  * its child's); where that cannot be read, the git files of every folder under `root` the process has open.
@@ -67,7 +64,7 @@ function openingPaths(pid: number, tid: string, root: string): string[] {
   const exact = pathBeingOpened(pid, tid);
   if (exact !== null) return [exact];
   const paths: string[] = [];
-  for (const folder of [root, ...openFiles(pid).filter((p) => inside(root, p))]) {
+  for (const folder of [root, ...openFiles(pid).filter((p) => p !== root && isInside(p, root))]) {
     for (const name of [".gitignore", ".gitattributes"]) paths.push(join(folder, name));
   }
   return paths;
@@ -110,7 +107,7 @@ function unblock(path: string, root: string): string | null {
   let dir: ConfinedDir | undefined;
   try {
     const folder = realpathSync(dirname(path));
-    if (folder !== root && !inside(root, folder)) return null;
+    if (!isInside(folder, root)) return null;
     dir = ConfinedDir.open(root, folder === root ? [] : relative(root, folder).split(sep), false);
     const entry = dir.entry(name);
     if (!lstatSync(entry).isFIFO()) return null;
@@ -141,7 +138,7 @@ function openFiles(pid: number): string[] {
 /** The first FIFO under `root` the process has open, as a work-tree path. */
 function fifoOpenIn(pid: number, root: string): string | null {
   for (const path of openFiles(pid)) {
-    if (!inside(root, path)) continue;
+    if (path === root || !isInside(path, root)) continue;
     try {
       if (lstatSync(path).isFIFO()) return relative(root, path);
     } catch {
